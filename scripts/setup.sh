@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs whatever edge-relay needs that is missing; a no-op in seconds when nothing is.
+set -euo pipefail
+source "$(dirname "$0")/env.sh"
+cd "$ROOT"
+
+step() { printf '[setup] %s\n' "$*" >&2; }
+
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  step "adding Rust target wasm32-unknown-unknown"
+  rustup target add wasm32-unknown-unknown
+fi
+
+# `cargo install` of an exact version; skipped when that version is already on PATH.
+install_crate() { # crate binary version
+  if ! "$HOME/.cargo/bin/$2" --version 2>/dev/null | grep -qw "$3"; then
+    step "installing $1 $3 (a few minutes, once)"
+    cargo install --quiet "$1" --version "=$3" --force
+  fi
+}
+install_crate worker-build worker-build "$WORKER_BUILD_VERSION"
+install_crate wasm-bindgen-cli wasm-bindgen "$WASM_BINDGEN_VERSION"
+
+# npm's own record of the tree it installed: newer than the lock file means up to date.
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  step "installing npm dev dependencies"
+  npm ci --no-audit --no-fund --loglevel=error
+fi

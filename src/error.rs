@@ -1,0 +1,216 @@
+//! The one error type of the API and its RFC 9457 `application/problem+json` body.
+//!
+//! Handlers return `Result<_, ApiError>`; nothing else builds error JSON.
+
+use serde::Serialize;
+
+use crate::config::ConfigError;
+use crate::upstream::UpstreamError;
+
+/// Every way a request can fail, each mapped to one status and one problem `type`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ApiError {
+    NotFound { path: String },
+    MethodNotAllowed { method: String, allow: Vec<&'static str> },
+    Validation(Vec<FieldError>),
+    Upstream(UpstreamError),
+    Config(ConfigError),
+}
+
+/// One invalid input, in the spirit of FastAPI's `detail` items.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FieldError {
+    /// Where the input came from and its name, e.g. `["query", "delay_ms"]`.
+    pub loc: Vec<String>,
+    pub msg: String,
+    /// Machine-readable kind, e.g. `int_parsing`, `less_than_equal`.
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    /// The offending value as received, when there was one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub input: Option<String>,
+}
+
+impl FieldError {
+    pub fn query(name: &str, kind: &'static str, msg: impl Into<String>, input: Option<&str>) -> Self {
+        Self {
+            loc: vec!["query".to_owned(), name.to_owned()],
+            msg: msg.into(),
+            kind,
+            input: input.map(str::to_owned),
+        }
+    }
+}
+
+/// The RFC 9457 problem document, with our extension members.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Problem {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: &'static str,
+    pub status: u16,
+    pub detail: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+    /// The status the upstream answered with, where it answered at all.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub upstream_status: Option<u16>,
+}
+
+/// Problem types are URNs: stable identifiers that need no hosted page.
+const TYPE_PREFIX: &str = "urn:edge-relay:problem:";
+
+impl ApiError {
+    pub fn status(&self) -> u16 {
+        match self {
+            ApiError::NotFound { .. } => 404,
+            ApiError::MethodNotAllowed { .. } => 405,
+            ApiError::Validation(_) => 422,
+            ApiError::Upstream(UpstreamError::Timeout { .. }) => 504,
+            ApiError::Upstream(_) => 502,
+            ApiError::Config(_) => 500,
+        }
+    }
+
+    /// Short machine-readable slug, also used as the problem `type` suffix.
+    pub fn slug(&self) -> &'static str {
+        match self {
+            ApiError::NotFound { .. } => "not-found",
+            ApiError::MethodNotAllowed { .. } => "method-not-allowed",
+            ApiError::Validation(_) => "validation-failed",
+            ApiError::Upstream(UpstreamError::BadStatus { .. }) => "upstream-bad-status",
+            ApiError::Upstream(UpstreamError::InvalidJson { .. }) => "upstream-invalid-json",
+            ApiError::Upstream(UpstreamError::Timeout { .. }) => "upstream-timeout",
+            ApiError::Upstream(UpstreamError::Unreachable { .. }) => "upstream-unreachable",
+            ApiError::Config(_) => "invalid-configuration",
+        }
+    }
+
+    fn title(&self) -> &'static str {
+        match self {
+            ApiError::NotFound { .. } => "Not Found",
+            ApiError::MethodNotAllowed { .. } => "Method Not Allowed",
+            ApiError::Validation(_) => "Request validation failed",
+            ApiError::Upstream(UpstreamError::BadStatus { .. }) => "Upstream returned an error status",
+            ApiError::Upstream(UpstreamError::InvalidJson { .. }) => "Upstream returned invalid JSON",
+            ApiError::Upstream(UpstreamError::Timeout { .. }) => "Upstream timed out",
+            ApiError::Upstream(UpstreamError::Unreachable { .. }) => "Upstream unreachable",
+            ApiError::Config(_) => "Server misconfigured",
+        }
+    }
+
+    fn detail(&self) -> String {
+        match self {
+            ApiError::NotFound { path } => format!("no route matches path '{path}'"),
+            ApiError::MethodNotAllowed { method, allow } => {
+                format!("method {method} is not allowed here; allowed: {}", allow.join(", "))
+            }
+            ApiError::Validation(errors) => match errors.len() {
+                1 => "1 input is invalid".to_owned(),
+                n => format!("{n} inputs are invalid"),
+            },
+            ApiError::Upstream(e) => e.to_string(),
+            ApiError::Config(e) => e.to_string(),
+        }
+    }
+
+    /// The response headers this error adds beyond the content type.
+    pub fn extra_headers(&self) -> Vec<(&'static str, String)> {
+        match self {
+            ApiError::MethodNotAllowed { allow, .. } => vec![("Allow", allow.join(", "))],
+            _ => Vec::new(),
+        }
+    }
+
+    pub fn to_problem(&self) -> Problem {
+        Problem {
+            kind: format!("{TYPE_PREFIX}{}", self.slug()),
+            title: self.title(),
+            status: self.status(),
+            detail: self.detail(),
+            errors: match self {
+                ApiError::Validation(errors) => errors.clone(),
+                _ => Vec::new(),
+            },
+            upstream_status: match self {
+                ApiError::Upstream(UpstreamError::BadStatus { status }) => Some(*status),
+                _ => None,
+            },
+        }
+    }
+}
+
+impl From<UpstreamError> for ApiError {
+    fn from(e: UpstreamError) -> Self {
+        ApiError::Upstream(e)
+    }
+}
+
+impl From<ConfigError> for ApiError {
+    fn from(e: ConfigError) -> Self {
+        ApiError::Config(e)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn upstream_errors_map_to_gateway_statuses() {
+        let cases = [
+            (UpstreamError::BadStatus { status: 500 }, 502, "upstream-bad-status"),
+            (UpstreamError::InvalidJson { reason: "x".into() }, 502, "upstream-invalid-json"),
+            (UpstreamError::Timeout { timeout_ms: 10 }, 504, "upstream-timeout"),
+            (UpstreamError::Unreachable { reason: "x".into() }, 502, "upstream-unreachable"),
+        ];
+        for (e, status, slug) in cases {
+            let err = ApiError::from(e);
+            assert_eq!((err.status(), err.slug()), (status, slug));
+            assert_eq!(err.to_problem().kind, format!("urn:edge-relay:problem:{slug}"));
+        }
+    }
+
+    #[test]
+    fn bad_status_problem_carries_upstream_status() {
+        let problem = ApiError::from(UpstreamError::BadStatus { status: 503 }).to_problem();
+        let v = serde_json::to_value(&problem).unwrap();
+        assert_eq!(v["status"], 502);
+        assert_eq!(v["upstream_status"], 503);
+        assert!(v.get("errors").is_none());
+    }
+
+    #[test]
+    fn validation_problem_lists_field_errors() {
+        let err = ApiError::Validation(vec![FieldError::query(
+            "delay_ms",
+            "int_parsing",
+            "must be an integer",
+            Some("abc"),
+        )]);
+        let v = serde_json::to_value(err.to_problem()).unwrap();
+        assert_eq!(v["status"], 422);
+        assert_eq!(v["detail"], "1 input is invalid");
+        assert_eq!(
+            v["errors"],
+            json!([{"loc": ["query", "delay_ms"], "msg": "must be an integer", "type": "int_parsing", "input": "abc"}])
+        );
+        assert!(v.get("upstream_status").is_none());
+    }
+
+    #[test]
+    fn method_not_allowed_sets_allow_header() {
+        let err = ApiError::MethodNotAllowed { method: "POST".into(), allow: vec!["GET", "HEAD"] };
+        assert_eq!(err.status(), 405);
+        assert_eq!(err.extra_headers(), vec![("Allow", "GET, HEAD".to_owned())]);
+        assert!(err.to_problem().detail.contains("POST"));
+    }
+
+    #[test]
+    fn config_error_names_the_variable() {
+        let err = ApiError::from(ConfigError::Missing { var: "UPSTREAM_URL" });
+        assert_eq!(err.status(), 500);
+        assert!(err.to_problem().detail.contains("UPSTREAM_URL"));
+    }
+}

@@ -1,0 +1,53 @@
+//! Turning handler results into runtime responses: the one place that builds them.
+
+use serde::Serialize;
+use worker::{Headers, Response};
+
+use crate::error::ApiError;
+
+/// A typed JSON body, serialised with status 200.
+pub struct Json<T>(pub T);
+
+/// A body that is already valid JSON (e.g. relayed from an upstream), sent as is.
+pub struct RawJson(pub Vec<u8>);
+
+pub trait IntoResponse {
+    fn into_response(self) -> worker::Result<Response>;
+}
+
+fn with_body(status: u16, content_type: &str, body: Vec<u8>) -> worker::Result<Response> {
+    let headers = Headers::new();
+    headers.set("Content-Type", content_type)?;
+    Ok(Response::from_bytes(body)?.with_status(status).with_headers(headers))
+}
+
+impl<T: Serialize> IntoResponse for Json<T> {
+    fn into_response(self) -> worker::Result<Response> {
+        with_body(200, "application/json", serde_json::to_vec(&self.0)?)
+    }
+}
+
+impl IntoResponse for RawJson {
+    fn into_response(self) -> worker::Result<Response> {
+        with_body(200, "application/json", self.0)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> worker::Result<Response> {
+        let response = with_body(self.status(), "application/problem+json", serde_json::to_vec(&self.to_problem())?)?;
+        for (name, value) in self.extra_headers() {
+            response.headers().set(name, &value)?;
+        }
+        Ok(response)
+    }
+}
+
+impl<T: IntoResponse> IntoResponse for Result<T, ApiError> {
+    fn into_response(self) -> worker::Result<Response> {
+        match self {
+            Ok(ok) => ok.into_response(),
+            Err(e) => e.into_response(),
+        }
+    }
+}

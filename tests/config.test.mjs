@@ -1,0 +1,43 @@
+// Invalid configuration: a clear 500 naming the variable, logged once, never a panic.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startWorker } from './support/worker.mjs';
+import { call, assertProblem } from './support/http.mjs';
+
+const workers = [];
+after(() => Promise.all(workers.map((w) => w.dispose())));
+
+async function worker(vars) {
+  const w = await startWorker(vars);
+  workers.push(w);
+  return w;
+}
+
+const configLogLines = (w) => w.logs.filter((l) => l.includes('config_invalid'));
+
+test('missing UPSTREAM_URL: 500 naming it, logged once, other routes unaffected', async () => {
+  const w = await worker({});
+  for (let i = 0; i < 3; i++) {
+    const problem = assertProblem(await call(`${w.url}/external-api`), 500, 'invalid-configuration');
+    assert.match(problem.detail, /UPSTREAM_URL is not set/);
+  }
+  assert.equal((await call(`${w.url}/async-example`)).status, 200);
+  assert.equal((await call(`${w.url}/healthz`)).status, 200);
+  // Logs reach us asynchronously from workerd's stdout.
+  for (let i = 0; i < 50 && configLogLines(w).length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+  assert.equal(configLogLines(w).length, 1, w.logs.join(''));
+});
+
+test('invalid values are named in the 500', async () => {
+  const cases = [
+    [{ UPSTREAM_URL: 'not a url' }, /UPSTREAM_URL is invalid/],
+    [{ UPSTREAM_URL: 'ftp://example.com/x' }, /UPSTREAM_URL is invalid: scheme 'ftp'/],
+    [{ UPSTREAM_URL: 'http://127.0.0.1:9/', UPSTREAM_TIMEOUT_MS: 'soon' }, /UPSTREAM_TIMEOUT_MS is invalid/],
+    [{ UPSTREAM_URL: 'http://127.0.0.1:9/', UPSTREAM_TIMEOUT_MS: '0' }, /UPSTREAM_TIMEOUT_MS is invalid/],
+  ];
+  const started = await Promise.all(cases.map(([vars]) => worker(vars)));
+  for (const [i, [, detail]] of cases.entries()) {
+    const problem = assertProblem(await call(`${started[i].url}/external-api`), 500, 'invalid-configuration');
+    assert.match(problem.detail, detail);
+  }
+});

@@ -1,0 +1,106 @@
+// Index, health, routing errors and /async-example, against the built worker in workerd.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startWorker } from './support/worker.mjs';
+import { startUpstream } from './support/upstream.mjs';
+import { call, assertProblem } from './support/http.mjs';
+
+let upstream;
+let worker;
+
+before(async () => {
+  upstream = await startUpstream();
+  worker = await startWorker({ UPSTREAM_URL: `${upstream.url}/json` });
+});
+after(async () => {
+  await worker?.dispose();
+  await upstream?.close();
+});
+
+test('GET / lists name, version and every route', async () => {
+  const res = await call(`${worker.url}/`);
+  assert.equal(res.status, 200);
+  assert.equal(res.headers.get('content-type'), 'application/json');
+  assert.equal(res.body.name, 'edge-relay');
+  assert.match(res.body.version, /^\d+\.\d+\.\d+$/);
+  const routes = res.body.routes.map((r) => `${r.method} ${r.path}`);
+  assert.deepEqual(routes, ['GET /', 'GET /healthz', 'GET /async-example', 'GET /external-api']);
+  for (const r of res.body.routes) assert.ok(r.summary.length > 0);
+});
+
+test('GET /healthz is ok', async () => {
+  const res = await call(`${worker.url}/healthz`);
+  assert.equal(res.status, 200);
+  assert.deepEqual(res.body, { status: 'ok' });
+});
+
+test('HEAD is served wherever GET is, without a body', async () => {
+  const res = await call(`${worker.url}/healthz`, { method: 'HEAD' });
+  assert.equal(res.status, 200);
+  assert.equal(res.headers.get('content-type'), 'application/json');
+  assert.equal(res.text, '');
+});
+
+test('unknown path is a 404 problem', async () => {
+  const res = await call(`${worker.url}/no/such/route?x=1`);
+  const problem = assertProblem(res, 404, 'not-found');
+  assert.match(problem.detail, /\/no\/such\/route/);
+});
+
+test('wrong method is a 405 problem with Allow', async () => {
+  for (const method of ['POST', 'PUT', 'DELETE', 'PATCH']) {
+    const res = await call(`${worker.url}/async-example`, { method, body: method === 'DELETE' ? undefined : '{}' });
+    const problem = assertProblem(res, 405, 'method-not-allowed');
+    assert.equal(res.headers.get('allow'), 'GET, HEAD');
+    assert.match(problem.detail, new RegExp(method));
+  }
+});
+
+test('GET /async-example completes with the default delay', async () => {
+  const res = await call(`${worker.url}/async-example`);
+  assert.equal(res.status, 200);
+  assert.equal(res.headers.get('content-type'), 'application/json');
+  assert.deepEqual(res.body, { message: 'Async operation completed' });
+});
+
+test('GET /async-example?delay_ms waits on a runtime timer', async () => {
+  const res = await call(`${worker.url}/async-example?delay_ms=400`);
+  assert.equal(res.status, 200);
+  assert.deepEqual(res.body, { message: 'Async operation completed' });
+  assert.ok(res.ms >= 390, `answered after ${res.ms} ms, before the 400 ms timer`);
+});
+
+test('GET /async-example accepts the bounds 0 and 10000', async () => {
+  const res = await call(`${worker.url}/async-example?delay_ms=0`);
+  assert.equal(res.status, 200);
+  // 10000 is valid; don't wait for it, only check it is not rejected.
+  const controller = new AbortController();
+  const pending = fetch(`${worker.url}/async-example?delay_ms=10000`, { signal: controller.signal });
+  const early = await Promise.race([pending.then((r) => r.status), new Promise((r) => setTimeout(() => r('pending'), 300))]);
+  controller.abort();
+  await pending.catch(() => {});
+  assert.equal(early, 'pending');
+});
+
+test('GET /async-example rejects a bad delay_ms with a 422 naming it', async () => {
+  const cases = [
+    ['abc', 'int_parsing'],
+    ['', 'int_parsing'],
+    ['1.5', 'int_parsing'],
+    ['10001', 'range'],
+    ['-1', 'range'],
+    ['99999999999999999999999', 'range'],
+  ];
+  for (const [value, type] of cases) {
+    const res = await call(`${worker.url}/async-example?delay_ms=${encodeURIComponent(value)}`);
+    const problem = assertProblem(res, 422, 'validation-failed');
+    assert.equal(problem.errors.length, 1, value);
+    const [error] = problem.errors;
+    assert.deepEqual(error.loc, ['query', 'delay_ms']);
+    assert.equal(error.type, type, value);
+    assert.equal(error.input, value);
+    assert.ok(error.msg.length > 0);
+  }
+  const repeated = await call(`${worker.url}/async-example?delay_ms=1&delay_ms=2`);
+  assert.equal(assertProblem(repeated, 422, 'validation-failed').errors[0].type, 'multiple_values');
+});

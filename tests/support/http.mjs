@@ -1,0 +1,28 @@
+// Small HTTP helpers shared by the integration tests.
+import assert from 'node:assert/strict';
+
+/** Fetches and decodes a response: { status, headers, body, text, ms }. */
+export async function call(url, init = {}) {
+  const started = performance.now();
+  const res = await fetch(url, { ...init, signal: AbortSignal.timeout(20_000) });
+  const text = await res.text();
+  const ms = performance.now() - started;
+  let body;
+  try {
+    body = text ? JSON.parse(text) : undefined;
+  } catch {
+    body = undefined;
+  }
+  return { status: res.status, headers: res.headers, body, text, ms };
+}
+
+/** Asserts an RFC 9457 problem response of the given status and type slug; returns its body. */
+export function assertProblem(res, status, slug) {
+  assert.equal(res.status, status, res.text);
+  assert.equal(res.headers.get('content-type'), 'application/problem+json');
+  assert.equal(res.body.status, status);
+  assert.equal(res.body.type, `urn:edge-relay:problem:${slug}`);
+  assert.equal(typeof res.body.title, 'string');
+  assert.equal(typeof res.body.detail, 'string');
+  return res.body;
+}

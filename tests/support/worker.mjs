@@ -1,0 +1,32 @@
+// Runs the built worker (build/index.js + wasm) inside the real workerd runtime via Miniflare,
+// listening on a real 127.0.0.1 port so tests speak plain HTTP to it.
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Miniflare, Log, LogLevel, convertV4MiniflareOptions } from 'miniflare';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+/** Starts the worker with the given vars; resolves to { url, logs, dispose }. */
+export async function startWorker(vars = {}) {
+  const logs = [];
+  // Miniflare 5 (the one wrangler ships) still takes the stable v4 option shape through this.
+  const options = convertV4MiniflareOptions({
+    name: 'edge-relay',
+    modulesRoot: path.join(ROOT, 'build'),
+    modules: [
+      { type: 'ESModule', path: path.join(ROOT, 'build/index.js') },
+      { type: 'CompiledWasm', path: path.join(ROOT, 'build/index_bg.wasm') },
+    ],
+    compatibilityDate: '2026-11-01',
+    bindings: vars,
+    host: '127.0.0.1',
+    port: 0,
+    cf: false, // a placeholder `request.cf`: fetching the real one needs the internet
+    log: new Log(LogLevel.WARN),
+    // What the worker writes to the console, one entry per call.
+    handleStructuredLogs: ({ message }) => logs.push(message),
+  });
+  const mf = new Miniflare(options);
+  const url = await mf.ready;
+  return { url: url.origin, logs, dispose: () => mf.dispose() };
+}
