@@ -3,6 +3,8 @@
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export PATH="$ROOT/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 export WRANGLER_SEND_METRICS=false
+# Offline machines: use a placeholder `request.cf` instead of fetching the real one.
+export CLOUDFLARE_CF_FETCH_ENABLED=false
 WORKER_BUILD_VERSION=0.8.7
 # wasm-bindgen-cli must match the wasm-bindgen the crate is pinned to.
 WASM_BINDGEN_VERSION="$(sed -n 's/^wasm-bindgen = "=\([0-9.]*\)"$/\1/p' "$ROOT/Cargo.toml")"
