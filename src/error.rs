@@ -12,9 +12,15 @@ use crate::upstream::UpstreamError;
 pub enum ApiError {
     NotFound { path: String },
     MethodNotAllowed { method: String, allow: Vec<&'static str> },
+    PayloadTooLarge { limit_bytes: u32 },
+    UnsupportedMediaType { content_type: Option<String> },
     Validation(Vec<FieldError>),
+    TooManyRequests { retry_after_s: u32 },
+    Overloaded { in_flight: u32 },
     Upstream(UpstreamError),
     Config(ConfigError),
+    /// A runtime call failed or a handler panicked; `detail` is safe to show.
+    Internal { detail: String },
 }
 
 /// One invalid input, in the spirit of FastAPI's `detail` items.
@@ -40,6 +46,13 @@ impl FieldError {
             input: input.map(str::to_owned),
         }
     }
+
+    /// An error in a JSON body; `path` is the field path below the body, e.g. `["tags", "2"]`.
+    pub fn body(path: &[&str], kind: &'static str, msg: impl Into<String>) -> Self {
+        let mut loc = vec!["body".to_owned()];
+        loc.extend(path.iter().map(|p| p.to_string()));
+        Self { loc, msg: msg.into(), kind, input: None }
+    }
 }
 
 /// The RFC 9457 problem document, with our extension members.
@@ -50,6 +63,8 @@ pub struct Problem {
     pub title: &'static str,
     pub status: u16,
     pub detail: String,
+    /// The request id, so a client report can be matched with the access log.
+    pub instance: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
     /// The status the upstream answered with, where it answered at all.
@@ -65,7 +80,12 @@ impl ApiError {
         match self {
             ApiError::NotFound { .. } => 404,
             ApiError::MethodNotAllowed { .. } => 405,
+            ApiError::PayloadTooLarge { .. } => 413,
+            ApiError::UnsupportedMediaType { .. } => 415,
             ApiError::Validation(_) => 422,
+            ApiError::TooManyRequests { .. } => 429,
+            ApiError::Overloaded { .. } => 503,
+            ApiError::Internal { .. } => 500,
             ApiError::Upstream(UpstreamError::Timeout { .. }) => 504,
             ApiError::Upstream(_) => 502,
             ApiError::Config(_) => 500,
@@ -77,7 +97,12 @@ impl ApiError {
         match self {
             ApiError::NotFound { .. } => "not-found",
             ApiError::MethodNotAllowed { .. } => "method-not-allowed",
+            ApiError::PayloadTooLarge { .. } => "payload-too-large",
+            ApiError::UnsupportedMediaType { .. } => "unsupported-media-type",
             ApiError::Validation(_) => "validation-failed",
+            ApiError::TooManyRequests { .. } => "rate-limited",
+            ApiError::Overloaded { .. } => "overloaded",
+            ApiError::Internal { .. } => "internal",
             ApiError::Upstream(UpstreamError::BadStatus { .. }) => "upstream-bad-status",
             ApiError::Upstream(UpstreamError::InvalidJson { .. }) => "upstream-invalid-json",
             ApiError::Upstream(UpstreamError::Timeout { .. }) => "upstream-timeout",
@@ -90,7 +115,12 @@ impl ApiError {
         match self {
             ApiError::NotFound { .. } => "Not Found",
             ApiError::MethodNotAllowed { .. } => "Method Not Allowed",
+            ApiError::PayloadTooLarge { .. } => "Request body too large",
+            ApiError::UnsupportedMediaType { .. } => "Unsupported media type",
             ApiError::Validation(_) => "Request validation failed",
+            ApiError::TooManyRequests { .. } => "Too many requests",
+            ApiError::Overloaded { .. } => "Service overloaded",
+            ApiError::Internal { .. } => "Internal error",
             ApiError::Upstream(UpstreamError::BadStatus { .. }) => "Upstream returned an error status",
             ApiError::Upstream(UpstreamError::InvalidJson { .. }) => "Upstream returned invalid JSON",
             ApiError::Upstream(UpstreamError::Timeout { .. }) => "Upstream timed out",
@@ -105,6 +135,20 @@ impl ApiError {
             ApiError::MethodNotAllowed { method, allow } => {
                 format!("method {method} is not allowed here; allowed: {}", allow.join(", "))
             }
+            ApiError::PayloadTooLarge { limit_bytes } => {
+                format!("the request body exceeds the limit of {limit_bytes} bytes")
+            }
+            ApiError::UnsupportedMediaType { content_type } => format!(
+                "expected Content-Type application/json, got {}",
+                content_type.as_deref().map_or("none".to_owned(), |c| format!("'{c}'"))
+            ),
+            ApiError::TooManyRequests { retry_after_s } => {
+                format!("rate limit exceeded; retry after {retry_after_s} s")
+            }
+            ApiError::Overloaded { in_flight } => {
+                format!("this instance is already serving {in_flight} requests; retry shortly")
+            }
+            ApiError::Internal { detail } => detail.clone(),
             ApiError::Validation(errors) => match errors.len() {
                 1 => "1 input is invalid".to_owned(),
                 n => format!("{n} inputs are invalid"),
@@ -118,16 +162,19 @@ impl ApiError {
     pub fn extra_headers(&self) -> Vec<(&'static str, String)> {
         match self {
             ApiError::MethodNotAllowed { allow, .. } => vec![("Allow", allow.join(", "))],
+            ApiError::TooManyRequests { retry_after_s } => vec![("Retry-After", retry_after_s.to_string())],
+            ApiError::Overloaded { .. } => vec![("Retry-After", "1".to_owned())],
             _ => Vec::new(),
         }
     }
 
-    pub fn to_problem(&self) -> Problem {
+    pub fn to_problem(&self, request_id: &str) -> Problem {
         Problem {
             kind: format!("{TYPE_PREFIX}{}", self.slug()),
             title: self.title(),
             status: self.status(),
             detail: self.detail(),
+            instance: request_id.to_owned(),
             errors: match self {
                 ApiError::Validation(errors) => errors.clone(),
                 _ => Vec::new(),
@@ -143,6 +190,13 @@ impl ApiError {
 impl From<UpstreamError> for ApiError {
     fn from(e: UpstreamError) -> Self {
         ApiError::Upstream(e)
+    }
+}
+
+/// A failed runtime call (building a response, reading a body): our fault, not the client's.
+impl From<worker::Error> for ApiError {
+    fn from(e: worker::Error) -> Self {
+        ApiError::Internal { detail: format!("runtime error: {e}") }
     }
 }
 
@@ -168,13 +222,13 @@ mod tests {
         for (e, status, slug) in cases {
             let err = ApiError::from(e);
             assert_eq!((err.status(), err.slug()), (status, slug));
-            assert_eq!(err.to_problem().kind, format!("urn:edge-relay:problem:{slug}"));
+            assert_eq!(err.to_problem("rid").kind, format!("urn:edge-relay:problem:{slug}"));
         }
     }
 
     #[test]
     fn bad_status_problem_carries_upstream_status() {
-        let problem = ApiError::from(UpstreamError::BadStatus { status: 503 }).to_problem();
+        let problem = ApiError::from(UpstreamError::BadStatus { status: 503 }).to_problem("rid");
         let v = serde_json::to_value(&problem).unwrap();
         assert_eq!(v["status"], 502);
         assert_eq!(v["upstream_status"], 503);
@@ -189,9 +243,10 @@ mod tests {
             "must be an integer",
             Some("abc"),
         )]);
-        let v = serde_json::to_value(err.to_problem()).unwrap();
+        let v = serde_json::to_value(err.to_problem("rid-1")).unwrap();
         assert_eq!(v["status"], 422);
         assert_eq!(v["detail"], "1 input is invalid");
+        assert_eq!(v["instance"], "rid-1");
         assert_eq!(
             v["errors"],
             json!([{"loc": ["query", "delay_ms"], "msg": "must be an integer", "type": "int_parsing", "input": "abc"}])
@@ -204,13 +259,35 @@ mod tests {
         let err = ApiError::MethodNotAllowed { method: "POST".into(), allow: vec!["GET", "HEAD"] };
         assert_eq!(err.status(), 405);
         assert_eq!(err.extra_headers(), vec![("Allow", "GET, HEAD".to_owned())]);
-        assert!(err.to_problem().detail.contains("POST"));
+        assert!(err.to_problem("rid").detail.contains("POST"));
+    }
+
+    #[test]
+    fn every_status_has_its_own_type() {
+        let errors = [
+            ApiError::NotFound { path: "/x".into() },
+            ApiError::MethodNotAllowed { method: "PUT".into(), allow: vec!["GET"] },
+            ApiError::PayloadTooLarge { limit_bytes: 10 },
+            ApiError::UnsupportedMediaType { content_type: None },
+            ApiError::Validation(vec![]),
+            ApiError::TooManyRequests { retry_after_s: 60 },
+            ApiError::Overloaded { in_flight: 4 },
+            ApiError::Internal { detail: "x".into() },
+        ];
+        let statuses: Vec<u16> = errors.iter().map(ApiError::status).collect();
+        assert_eq!(statuses, [404, 405, 413, 415, 422, 429, 503, 500]);
+        let mut slugs: Vec<&str> = errors.iter().map(ApiError::slug).collect();
+        slugs.dedup();
+        assert_eq!(slugs.len(), errors.len());
+        assert_eq!(errors[5].extra_headers(), vec![("Retry-After", "60".to_owned())]);
+        assert_eq!(errors[6].extra_headers(), vec![("Retry-After", "1".to_owned())]);
+        assert!(errors[3].to_problem("r").detail.contains("got none"));
     }
 
     #[test]
     fn config_error_names_the_variable() {
         let err = ApiError::from(ConfigError::Missing { var: "UPSTREAM_URL" });
         assert_eq!(err.status(), 500);
-        assert!(err.to_problem().detail.contains("UPSTREAM_URL"));
+        assert!(err.to_problem("rid").detail.contains("UPSTREAM_URL"));
     }
 }

@@ -2,9 +2,13 @@
 
 use std::ops::RangeInclusive;
 
+use futures_util::StreamExt;
+use serde::de::DeserializeOwned;
+use serde_json::error::Category;
 use worker::url::form_urlencoded;
+use worker::Request;
 
-use crate::error::FieldError;
+use crate::error::{ApiError, FieldError};
 
 /// A request's decoded query parameters, in order.
 #[derive(Debug, Default)]
@@ -53,6 +57,110 @@ impl QueryParams {
     }
 }
 
+/// A body type's own checks (lengths, ranges) beyond what its serde shape enforces.
+pub trait Validate {
+    fn validate(&self, errors: &mut Vec<FieldError>);
+}
+
+/// Records an error unless `value` has `range` characters.
+pub fn check_chars(errors: &mut Vec<FieldError>, path: &[&str], value: &str, range: RangeInclusive<usize>) {
+    let n = value.chars().count();
+    if !range.contains(&n) {
+        let msg = format!("must be {} to {} characters long, got {n}", range.start(), range.end());
+        errors.push(FieldError::body(path, "string_length", msg));
+    }
+}
+
+/// `application/json` or any `application/*+json`, with or without parameters.
+pub fn is_json_content_type(content_type: Option<&str>) -> bool {
+    let Some(essence) = content_type.and_then(|c| c.split(';').next()) else {
+        return false;
+    };
+    let essence = essence.trim().to_ascii_lowercase();
+    essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
+
+/// Reads and validates a JSON body. 415 unless it is declared JSON; 413 past `limit` bytes,
+/// judged on `Content-Length` and again while streaming, so an oversize body is never
+/// buffered whole; 422 when it is malformed, mis-shaped or fails `T::validate`.
+pub async fn json_body<T: DeserializeOwned + Validate>(req: &mut Request, limit: u32) -> Result<T, ApiError> {
+    let content_type = req.headers().get("Content-Type")?;
+    if !is_json_content_type(content_type.as_deref()) {
+        return Err(ApiError::UnsupportedMediaType { content_type });
+    }
+    let too_large = ApiError::PayloadTooLarge { limit_bytes: limit };
+    let declared = req.headers().get("Content-Length")?.and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|len| len > u64::from(limit)) {
+        return Err(too_large);
+    }
+    let mut body = Vec::new();
+    if req.inner().body().is_some() {
+        let mut stream = req.stream()?;
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk?;
+            if body.len() + chunk.len() > limit as usize {
+                return Err(too_large);
+            }
+            body.extend_from_slice(&chunk);
+        }
+    }
+    parse_json(&body)
+}
+
+/// Deserialises and validates; every failure is a 422 naming where in the body it is.
+pub fn parse_json<T: DeserializeOwned + Validate>(bytes: &[u8]) -> Result<T, ApiError> {
+    let invalid = |error| ApiError::Validation(vec![error]);
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let value: T = serde_path_to_error::deserialize(&mut de).map_err(|e| invalid(json_error(path_of(&e), e.inner())))?;
+    de.end().map_err(|e| invalid(json_error(Vec::new(), &e)))?;
+    let mut errors = Vec::new();
+    value.validate(&mut errors);
+    if errors.is_empty() {
+        Ok(value)
+    } else {
+        Err(ApiError::Validation(errors))
+    }
+}
+
+fn path_of(e: &serde_path_to_error::Error<serde_json::Error>) -> Vec<String> {
+    e.path()
+        .iter()
+        .map(|segment| match segment {
+            serde_path_to_error::Segment::Seq { index } => index.to_string(),
+            serde_path_to_error::Segment::Map { key } => key.clone(),
+            serde_path_to_error::Segment::Enum { variant } => variant.clone(),
+            serde_path_to_error::Segment::Unknown => "?".to_owned(),
+        })
+        .collect()
+}
+
+fn json_error(mut path: Vec<String>, inner: &serde_json::Error) -> FieldError {
+    let position = format!("line {} column {}", inner.line(), inner.column());
+    if !matches!(inner.classify(), Category::Data) {
+        return FieldError::body(&[], "json_invalid", format!("invalid JSON at {position}: {}", strip_position(inner)));
+    }
+    let message = strip_position(inner);
+    // serde reports a missing field at its parent; name the field itself.
+    let kind = match message.strip_prefix("missing field `").and_then(|rest| rest.split('`').next()) {
+        Some(field) => {
+            path.push(field.to_owned());
+            "missing"
+        }
+        None => "json_type",
+    };
+    let path: Vec<&str> = path.iter().map(String::as_str).collect();
+    FieldError::body(&path, kind, message)
+}
+
+/// serde_json appends " at line L column C"; the position is reported separately.
+fn strip_position(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    match text.rfind(" at line ") {
+        Some(i) => text[..i].to_owned(),
+        None => text,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -95,6 +203,67 @@ mod tests {
     #[test]
     fn rejects_repeats() {
         assert_eq!(delay("delay_ms=1&delay_ms=2").unwrap_err().kind, "multiple_values");
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Item {
+        name: String,
+        #[allow(dead_code)]
+        tags: Vec<u8>,
+    }
+
+    impl Validate for Item {
+        fn validate(&self, errors: &mut Vec<FieldError>) {
+            check_chars(errors, &["name"], &self.name, 1..=3);
+        }
+    }
+
+    fn body_errors(json: &str) -> Vec<FieldError> {
+        match parse_json::<Item>(json.as_bytes()) {
+            Err(ApiError::Validation(errors)) => errors,
+            other => panic!("{json}: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn json_content_types() {
+        for ok in ["application/json", "application/json; charset=utf-8", "Application/JSON", "application/problem+json"] {
+            assert!(is_json_content_type(Some(ok)), "{ok}");
+        }
+        for bad in [None, Some("text/plain"), Some("application/jsonx"), Some("multipart/form-data"), Some("")] {
+            assert!(!is_json_content_type(bad), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn parses_and_validates() {
+        assert_eq!(parse_json::<Item>(br#"{"name":"ab","tags":[1]}"#).unwrap().name, "ab");
+        let e = body_errors(r#"{"name":"abcd","tags":[]}"#);
+        assert_eq!((e[0].loc.clone(), e[0].kind), (vec!["body".to_owned(), "name".to_owned()], "string_length"));
+    }
+
+    #[test]
+    fn malformed_json_names_the_position() {
+        for (json, position) in [(r#"{"name": }"#, "line 1 column 10"), ("", "line 1 column 0"), ("{\"name\":\"a\",\"tags\":[]}\n x", "line 2 column 2")] {
+            let e = &body_errors(json)[0];
+            assert_eq!((e.loc.as_slice(), e.kind), (&["body".to_owned()][..], "json_invalid"), "{json}");
+            assert!(e.msg.contains(position), "{json}: {}", e.msg);
+        }
+    }
+
+    #[test]
+    fn wrong_shapes_name_the_field() {
+        let cases = [
+            (r#"{"name":"a","tags":[1,"x"]}"#, vec!["body", "tags", "1"], "json_type"),
+            (r#"{"name":"a"}"#, vec!["body", "tags"], "missing"),
+            (r#"{"name":5,"tags":[]}"#, vec!["body", "name"], "json_type"),
+            (r#"{"name":"a","tags":[],"extra":1}"#, vec!["body", "extra"], "json_type"),
+        ];
+        for (json, loc, kind) in cases {
+            let e = &body_errors(json)[0];
+            assert_eq!((e.loc.iter().map(String::as_str).collect::<Vec<_>>(), e.kind), (loc, kind), "{json}");
+        }
     }
 
     #[test]

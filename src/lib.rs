@@ -1,20 +1,33 @@
 //! edge-relay: an async JSON API on Cloudflare workerd. Entry points only.
 
 pub mod config;
+pub mod context;
 pub mod error;
 pub mod extract;
+mod inflight;
+pub mod middleware;
 pub mod response;
 pub mod routes;
 pub mod upstream;
 
-use worker::{event, Context, Env, Request, Response};
+use std::rc::Rc;
+
+use worker::wasm_bindgen::{self, prelude::wasm_bindgen};
+use worker::{event, js_sys, web_sys, worker_sys, Env, Request};
+
+use context::RequestContext;
 
 #[event(start)]
 fn start() {
-    console_error_panic_hook::set_once();
+    inflight::install_panic_hook();
 }
 
-#[event(fetch)]
-async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
-    routes::dispatch(req, env).await
+/// The fetch handler. Exported by hand rather than with `#[event(fetch)]` so the response
+/// promise is settled through `inflight`, which lets a panic still answer with a 500 problem.
+#[wasm_bindgen]
+pub fn fetch(req: web_sys::Request, env: Env, _ctx: worker_sys::Context) -> js_sys::Promise {
+    let req = Request::from(req);
+    let client_id = req.headers().get("X-Request-Id").ok().flatten();
+    let ctx = Rc::new(RequestContext::new(client_id, req.method().to_string(), req.path()));
+    inflight::serve(ctx.clone(), middleware::handle(req, env, ctx))
 }

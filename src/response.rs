@@ -15,7 +15,7 @@ pub trait IntoResponse {
     fn into_response(self) -> worker::Result<Response>;
 }
 
-fn with_body(status: u16, content_type: &str, body: Vec<u8>) -> worker::Result<Response> {
+pub fn with_body(status: u16, content_type: &str, body: Vec<u8>) -> worker::Result<Response> {
     let headers = Headers::new();
     headers.set("Content-Type", content_type)?;
     Ok(Response::from_bytes(body)?.with_status(status).with_headers(headers))
@@ -33,21 +33,12 @@ impl IntoResponse for RawJson {
     }
 }
 
-impl IntoResponse for ApiError {
-    fn into_response(self) -> worker::Result<Response> {
-        let response = with_body(self.status(), "application/problem+json", serde_json::to_vec(&self.to_problem())?)?;
-        for (name, value) in self.extra_headers() {
-            response.headers().set(name, &value)?;
-        }
-        Ok(response)
+/// The problem+json response for `error`, with `instance` set to the request id.
+pub fn problem_response(error: &ApiError, request_id: &str) -> worker::Result<Response> {
+    let body = serde_json::to_vec(&error.to_problem(request_id))?;
+    let response = with_body(error.status(), "application/problem+json", body)?;
+    for (name, value) in error.extra_headers() {
+        response.headers().set(name, &value)?;
     }
-}
-
-impl<T: IntoResponse> IntoResponse for Result<T, ApiError> {
-    fn into_response(self) -> worker::Result<Response> {
-        match self {
-            Ok(ok) => ok.into_response(),
-            Err(e) => e.into_response(),
-        }
-    }
+    Ok(response)
 }

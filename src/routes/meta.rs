@@ -2,7 +2,8 @@
 
 use serde::Serialize;
 
-use super::ROUTES;
+use super::served;
+use crate::config::Config;
 use crate::response::Json;
 
 #[derive(Serialize)]
@@ -24,12 +25,11 @@ pub struct Health {
     status: &'static str,
 }
 
-pub fn index() -> Json<Index> {
+pub fn index(config: &Config) -> Json<Index> {
     Json(Index {
         name: env!("CARGO_PKG_NAME"),
         version: env!("CARGO_PKG_VERSION"),
-        routes: ROUTES
-            .iter()
+        routes: served(config.test_routes)
             .map(|r| RouteInfo { method: r.method, path: r.path, summary: r.summary })
             .collect(),
     })

@@ -1,11 +1,14 @@
 //! The route table, which serves requests and lists routes (`GET /`) from one source.
 
 mod async_example;
+mod diagnostics;
 mod external_api;
 mod meta;
 
-use worker::{Env, Request, Response};
+use worker::{Request, Response};
 
+use crate::config::Config;
+use crate::context::RequestContext;
 use crate::error::ApiError;
 use crate::extract::QueryParams;
 use crate::response::IntoResponse;
@@ -17,6 +20,8 @@ pub enum Endpoint {
     Healthz,
     AsyncExample,
     ExternalApi,
+    TestPanic,
+    TestEcho,
 }
 
 #[derive(Debug)]
@@ -25,28 +30,40 @@ pub struct Route {
     pub path: &'static str,
     pub summary: &'static str,
     pub endpoint: Endpoint,
+    /// Served only with `ENABLE_TEST_ROUTES=true`, and never documented.
+    pub test_only: bool,
+}
+
+const fn route(method: &'static str, path: &'static str, summary: &'static str, endpoint: Endpoint) -> Route {
+    Route { method, path, summary, endpoint, test_only: false }
+}
+
+const fn test_route(method: &'static str, path: &'static str, summary: &'static str, endpoint: Endpoint) -> Route {
+    Route { method, path, summary, endpoint, test_only: true }
 }
 
 pub const ROUTES: &[Route] = &[
-    Route { method: "GET", path: "/", summary: "This index: name, version and routes", endpoint: Endpoint::Index },
-    Route { method: "GET", path: "/healthz", summary: "Liveness check", endpoint: Endpoint::Healthz },
-    Route {
-        method: "GET",
-        path: "/async-example",
-        summary: "Awaits a runtime timer of delay_ms (0..=10000) without blocking",
-        endpoint: Endpoint::AsyncExample,
-    },
-    Route {
-        method: "GET",
-        path: "/external-api",
-        summary: "Relays the JSON body of the configured upstream (UPSTREAM_URL)",
-        endpoint: Endpoint::ExternalApi,
-    },
+    route("GET", "/", "This index: name, version and routes", Endpoint::Index),
+    route("GET", "/healthz", "Liveness check", Endpoint::Healthz),
+    route(
+        "GET",
+        "/async-example",
+        "Awaits a runtime timer of delay_ms (0..=10000) without blocking",
+        Endpoint::AsyncExample,
+    ),
+    route("GET", "/external-api", "Relays the JSON body of the configured upstream (UPSTREAM_URL)", Endpoint::ExternalApi),
+    test_route("GET", "/_test/panic", "Panics, to prove panic safety", Endpoint::TestPanic),
+    test_route("POST", "/_test/echo", "Validates a JSON body and echoes it", Endpoint::TestEcho),
 ];
 
+/// The routes this deployment serves.
+pub fn served(test_routes: bool) -> impl Iterator<Item = &'static Route> {
+    ROUTES.iter().filter(move |r| test_routes || !r.test_only)
+}
+
 /// Finds the endpoint for a method and path. HEAD is served wherever GET is.
-pub fn resolve(method: &str, path: &str) -> Result<Endpoint, ApiError> {
-    let mut on_path = ROUTES.iter().filter(|r| r.path == path).peekable();
+pub fn resolve(method: &str, path: &str, test_routes: bool) -> Result<Endpoint, ApiError> {
+    let mut on_path = served(test_routes).filter(|r| r.path == path).peekable();
     if on_path.peek().is_none() {
         return Err(ApiError::NotFound { path: path.to_owned() });
     }
@@ -64,19 +81,18 @@ pub fn resolve(method: &str, path: &str) -> Result<Endpoint, ApiError> {
     Err(ApiError::MethodNotAllowed { method: method.to_owned(), allow })
 }
 
-/// Runs the request through its route; every failure becomes a problem response.
-pub async fn dispatch(req: Request, env: Env) -> worker::Result<Response> {
+/// Runs the request through its route.
+pub async fn dispatch(mut req: Request, config: &Config, ctx: &RequestContext) -> Result<Response, ApiError> {
     let url = req.url()?;
-    let endpoint = match resolve(req.method().as_ref(), url.path()) {
-        Ok(endpoint) => endpoint,
-        Err(e) => return e.into_response(),
-    };
-    match endpoint {
-        Endpoint::Index => meta::index().into_response(),
+    let response = match resolve(&ctx.method, url.path(), config.test_routes)? {
+        Endpoint::Index => meta::index(config).into_response(),
         Endpoint::Healthz => meta::healthz().into_response(),
-        Endpoint::AsyncExample => async_example::handle(&QueryParams::parse(url.query())).await.into_response(),
-        Endpoint::ExternalApi => external_api::handle(&env).await.into_response(),
-    }
+        Endpoint::AsyncExample => async_example::handle(&QueryParams::parse(url.query())).await?.into_response(),
+        Endpoint::ExternalApi => external_api::handle(config, ctx).await?.into_response(),
+        Endpoint::TestPanic => diagnostics::panic(),
+        Endpoint::TestEcho => diagnostics::echo(&mut req, config).await?.into_response(),
+    };
+    Ok(response?)
 }
 
 #[cfg(test)]
@@ -85,23 +101,32 @@ mod tests {
 
     #[test]
     fn resolves_every_route_for_get_and_head() {
-        for route in ROUTES {
-            assert_eq!(resolve("GET", route.path), Ok(route.endpoint));
-            assert_eq!(resolve("HEAD", route.path), Ok(route.endpoint));
+        for route in ROUTES.iter().filter(|r| r.method == "GET") {
+            assert_eq!(resolve("GET", route.path, true), Ok(route.endpoint));
+            assert_eq!(resolve("HEAD", route.path, true), Ok(route.endpoint));
         }
     }
 
     #[test]
     fn unknown_path_is_404() {
         for path in ["/nope", "/healthz/", "/HEALTHZ", "/async-example/x"] {
-            assert_eq!(resolve("GET", path), Err(ApiError::NotFound { path: path.into() }));
+            assert_eq!(resolve("GET", path, false), Err(ApiError::NotFound { path: path.into() }));
         }
     }
 
     #[test]
+    fn test_routes_are_hidden_unless_enabled() {
+        assert!(matches!(resolve("GET", "/_test/panic", false), Err(ApiError::NotFound { .. })));
+        assert_eq!(resolve("GET", "/_test/panic", true), Ok(Endpoint::TestPanic));
+        assert!(served(false).all(|r| !r.path.starts_with("/_test/")));
+    }
+
+    #[test]
     fn wrong_method_is_405_with_allow() {
-        let err = resolve("POST", "/async-example").unwrap_err();
+        let err = resolve("POST", "/async-example", false).unwrap_err();
         assert_eq!(err, ApiError::MethodNotAllowed { method: "POST".into(), allow: vec!["GET", "HEAD"] });
+        let err = resolve("GET", "/_test/echo", true).unwrap_err();
+        assert_eq!(err, ApiError::MethodNotAllowed { method: "GET".into(), allow: vec!["POST"] });
     }
 
     #[test]

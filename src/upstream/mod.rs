@@ -6,6 +6,9 @@ use std::fmt;
 use serde::de::IgnoredAny;
 use worker::{web_sys, AbortSignal, Fetch, Headers, Method, Request, RequestInit, Url};
 
+use crate::context::{now_ms, RequestContext, UpstreamCall};
+use crate::error::ApiError;
+
 /// Why an upstream exchange failed; each maps to a 502 or 504 problem.
 #[derive(Debug, Clone, PartialEq)]
 pub enum UpstreamError {
@@ -42,32 +45,54 @@ pub fn check_json(status: u16, body: Vec<u8>) -> Result<Vec<u8>, UpstreamError> 
     Ok(body)
 }
 
-/// GETs `url` and returns its JSON body, all within `timeout_ms`.
-pub async fn get_json(url: &Url, timeout_ms: u32) -> Result<Vec<u8>, UpstreamError> {
+/// GETs `url` and returns its JSON body, all within `timeout_ms`; the call's duration and
+/// outcome are recorded on `ctx` under `name`, and the request id is forwarded.
+pub async fn get_json(ctx: &RequestContext, name: &'static str, url: &Url, timeout_ms: u32) -> Result<Vec<u8>, UpstreamError> {
+    let started = now_ms();
+    let (status, result) = exchange(&ctx.request_id, url, timeout_ms).await;
+    ctx.record_upstream(UpstreamCall {
+        name,
+        duration_ms: (now_ms() - started).round(),
+        outcome: result.as_ref().map_or_else(|e| ApiError::from(e.clone()).slug(), |_| "ok"),
+        status,
+    });
+    result
+}
+
+/// One GET; the status is returned whenever the upstream answered at all.
+async fn exchange(request_id: &str, url: &Url, timeout_ms: u32) -> (Option<u16>, Result<Vec<u8>, UpstreamError>) {
     // `AbortSignal.timeout` aborts the fetch *and* any body read still pending, so a slow
     // body is cut off as surely as slow headers.
     let signal = AbortSignal::from(web_sys::AbortSignal::timeout_with_u32(timeout_ms));
     let unreachable = |e: worker::Error| UpstreamError::Unreachable { reason: e.to_string() };
 
-    let headers = Headers::new();
-    headers.set("Accept", "application/json").map_err(unreachable)?;
-    headers.set("User-Agent", concat!("edge-relay/", env!("CARGO_PKG_VERSION"))).map_err(unreachable)?;
-    let mut init = RequestInit::new();
-    init.with_method(Method::Get).with_headers(headers);
-    let request = Request::new_with_init(url.as_str(), &init).map_err(unreachable)?;
+    let request = match build_request(request_id, url) {
+        Ok(request) => request,
+        Err(e) => return (None, Err(unreachable(e))),
+    };
 
-    let exchange = async {
+    let response = async {
         let mut response = Fetch::Request(request).send_with_signal(&signal).await?;
         let status = response.status_code();
         // A non-2xx body is never used, so don't wait for it.
         let body = if (200..300).contains(&status) { response.bytes().await? } else { Vec::new() };
         Ok::<_, worker::Error>((status, body))
     };
-    match exchange.await {
-        Ok((status, body)) => check_json(status, body),
-        Err(_) if signal.aborted() => Err(UpstreamError::Timeout { timeout_ms }),
-        Err(e) => Err(unreachable(e)),
+    match response.await {
+        Ok((status, body)) => (Some(status), check_json(status, body)),
+        Err(_) if signal.aborted() => (None, Err(UpstreamError::Timeout { timeout_ms })),
+        Err(e) => (None, Err(unreachable(e))),
     }
+}
+
+fn build_request(request_id: &str, url: &Url) -> worker::Result<Request> {
+    let headers = Headers::new();
+    headers.set("Accept", "application/json")?;
+    headers.set("User-Agent", concat!("edge-relay/", env!("CARGO_PKG_VERSION")))?;
+    headers.set("X-Request-Id", request_id)?;
+    let mut init = RequestInit::new();
+    init.with_method(Method::Get).with_headers(headers);
+    Request::new_with_init(url.as_str(), &init)
 }
 
 #[cfg(test)]

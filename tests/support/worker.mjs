@@ -6,8 +6,11 @@ import { Miniflare, Log, LogLevel, convertV4MiniflareOptions } from 'miniflare';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
-/** Starts the worker with the given vars; resolves to { url, logs, dispose }. */
-export async function startWorker(vars = {}) {
+/**
+ * Starts the worker with the given vars (and any further Miniflare v4 options, e.g. bindings);
+ * resolves to { url, logs, dispose }. `logs` collects what the worker writes to the console.
+ */
+export async function startWorker(vars = {}, extra = {}) {
   const logs = [];
   // Miniflare 5 (the one wrangler ships) still takes the stable v4 option shape through this.
   const options = convertV4MiniflareOptions({
@@ -25,6 +28,7 @@ export async function startWorker(vars = {}) {
     log: new Log(LogLevel.WARN),
     // What the worker writes to the console, one entry per call.
     handleStructuredLogs: ({ message }) => logs.push(message),
+    ...extra,
   });
   const mf = new Miniflare(options);
   const url = await mf.ready;

@@ -1,0 +1,99 @@
+//! Per-request state shared by the middleware, the handlers and the upstream client.
+
+use std::cell::RefCell;
+
+use serde::Serialize;
+use worker::wasm_bindgen::JsCast;
+
+/// Longest client-supplied `X-Request-Id` we accept.
+const MAX_REQUEST_ID_LEN: usize = 128;
+
+pub struct RequestContext {
+    pub request_id: String,
+    pub method: String,
+    pub path: String,
+    started_ms: f64,
+    upstream_calls: RefCell<Vec<UpstreamCall>>,
+}
+
+/// One outbound call, for the access log and `Server-Timing`.
+#[derive(Debug, Clone, Serialize)]
+pub struct UpstreamCall {
+    pub name: &'static str,
+    pub duration_ms: f64,
+    /// `ok`, or the problem slug it failed with.
+    pub outcome: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+}
+
+impl RequestContext {
+    pub fn new(client_request_id: Option<String>, method: String, path: String) -> Self {
+        let request_id = client_request_id.filter(|id| is_valid_request_id(id)).unwrap_or_else(new_request_id);
+        Self { request_id, method, path, started_ms: now_ms(), upstream_calls: RefCell::default() }
+    }
+
+    pub fn record_upstream(&self, call: UpstreamCall) {
+        self.upstream_calls.borrow_mut().push(call);
+    }
+
+    pub fn upstream_calls(&self) -> Vec<UpstreamCall> {
+        self.upstream_calls.borrow().clone()
+    }
+
+    pub fn elapsed_ms(&self) -> f64 {
+        now_ms() - self.started_ms
+    }
+}
+
+/// Wall-clock milliseconds. In workerd the clock advances only across I/O, so durations
+/// measure time spent waiting, which is what a client sees.
+pub fn now_ms() -> f64 {
+    js_sys::Date::now()
+}
+
+/// Client ids are echoed into headers and logs: keep them short and to a safe alphabet.
+pub fn is_valid_request_id(id: &str) -> bool {
+    (1..=MAX_REQUEST_ID_LEN).contains(&id.len())
+        && id.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b))
+}
+
+fn new_request_id() -> String {
+    let scope: web_sys::WorkerGlobalScope = js_sys::global().unchecked_into();
+    scope.crypto().map(|c| c.random_uuid()).unwrap_or_else(|_| format!("{:x}", js_sys::Math::random().to_bits()))
+}
+
+/// The `Server-Timing` value: total time, plus time spent waiting on upstreams when any.
+pub fn server_timing(total_ms: f64, calls: &[UpstreamCall]) -> String {
+    let mut value = format!("total;dur={total_ms:.0}");
+    if !calls.is_empty() {
+        let upstream: f64 = calls.iter().map(|c| c.duration_ms).sum();
+        value = format!("upstream;dur={upstream:.0};desc=\"{} call(s)\", {value}", calls.len());
+    }
+    value
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn request_id_alphabet_and_length() {
+        for ok in ["a", "req-123", "3f2a.b_c:d", &"x".repeat(128)] {
+            assert!(is_valid_request_id(ok), "{ok}");
+        }
+        for bad in ["", "has space", "semi;colon", "quote\"", "new\nline", "ünï", &"x".repeat(129)] {
+            assert!(!is_valid_request_id(bad), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn server_timing_lists_upstream_when_called() {
+        assert_eq!(server_timing(12.4, &[]), "total;dur=12");
+        let call = |ms| UpstreamCall { name: "default", duration_ms: ms, outcome: "ok", status: Some(200) };
+        assert_eq!(
+            server_timing(30.0, &[call(10.0), call(5.6)]),
+            "upstream;dur=16;desc=\"2 call(s)\", total;dur=30"
+        );
+    }
+}

@@ -1,0 +1,42 @@
+//! Test-only routes (`ENABLE_TEST_ROUTES=true`): a panic, to prove the isolate survives one,
+//! and a JSON echo that exercises the body layer (415, 413, 422) end to end.
+
+use serde::{Deserialize, Serialize};
+use worker::{Request, Response};
+
+use crate::config::Config;
+use crate::error::{ApiError, FieldError};
+use crate::extract::{check_chars, json_body, Validate};
+use crate::response::Json;
+
+pub fn panic() -> worker::Result<Response> {
+    panic!("deliberate panic from /_test/panic");
+}
+
+#[derive(Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Echo {
+    name: String,
+    count: u8,
+    #[serde(default)]
+    tags: Vec<String>,
+}
+
+impl Validate for Echo {
+    fn validate(&self, errors: &mut Vec<FieldError>) {
+        check_chars(errors, &["name"], &self.name, 1..=64);
+        if self.count > 100 {
+            errors.push(FieldError::body(&["count"], "range", "must be between 0 and 100"));
+        }
+        if self.tags.len() > 10 {
+            errors.push(FieldError::body(&["tags"], "too_long", "at most 10 tags"));
+        }
+        for (i, tag) in self.tags.iter().enumerate() {
+            check_chars(errors, &["tags", &i.to_string()], tag, 1..=32);
+        }
+    }
+}
+
+pub async fn echo(req: &mut Request, config: &Config) -> Result<Json<Echo>, ApiError> {
+    Ok(Json(json_body::<Echo>(req, config.max_body_bytes).await?))
+}
