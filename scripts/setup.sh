@@ -26,3 +26,7 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
   step "installing npm dev dependencies"
   npm ci --no-audit --no-fund --loglevel=error
 fi
+
+# Static assets for /docs: Swagger UI from npm plus our initialiser, so the docs need no CDN.
+mkdir -p public/docs-ui
+cp -u node_modules/swagger-ui-dist/swagger-ui-bundle.js node_modules/swagger-ui-dist/swagger-ui.css docs-ui/init.js public/docs-ui/

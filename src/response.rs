@@ -8,6 +8,9 @@ use crate::error::ApiError;
 /// A typed JSON body, serialised with status 200.
 pub struct Json<T>(pub T);
 
+/// A static HTML page.
+pub struct Html(pub &'static str);
+
 /// A body that is already valid JSON (e.g. relayed from an upstream), sent as is.
 pub struct RawJson(pub Vec<u8>);
 
@@ -24,6 +27,12 @@ pub fn with_body(status: u16, content_type: &str, body: Vec<u8>) -> worker::Resu
 impl<T: Serialize> IntoResponse for Json<T> {
     fn into_response(self) -> worker::Result<Response> {
         with_body(200, "application/json", serde_json::to_vec(&self.0)?)
+    }
+}
+
+impl IntoResponse for Html {
+    fn into_response(self) -> worker::Result<Response> {
+        with_body(200, "text/html; charset=utf-8", self.0.as_bytes().to_vec())
     }
 }
 

@@ -10,9 +10,10 @@ use crate::extract::QueryParams;
 use crate::response::Json;
 
 /// The longest timer a client may ask for.
-const MAX_DELAY_MS: u32 = 10_000;
+pub const MAX_DELAY_MS: u32 = 10_000;
 
 #[derive(Serialize)]
+#[cfg_attr(test, derive(utoipa::ToSchema))]
 pub struct Message {
     message: &'static str,
 }
@@ -23,5 +24,11 @@ pub async fn handle(query: &QueryParams) -> Result<Json<Message>, ApiError> {
         .map_err(|e| ApiError::Validation(vec![e]))?
         .unwrap_or(0);
     Delay::from(Duration::from_millis(delay_ms.into())).await;
-    Ok(Json(Message { message: "Async operation completed" }))
+    Ok(Json(Message::completed()))
+}
+
+impl Message {
+    pub fn completed() -> Self {
+        Message { message: "Async operation completed" }
+    }
 }

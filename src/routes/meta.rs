@@ -7,6 +7,7 @@ use crate::config::Config;
 use crate::response::Json;
 
 #[derive(Serialize)]
+#[cfg_attr(test, derive(utoipa::ToSchema))]
 pub struct Index {
     name: &'static str,
     version: &'static str,
@@ -14,6 +15,7 @@ pub struct Index {
 }
 
 #[derive(Serialize)]
+#[cfg_attr(test, derive(utoipa::ToSchema))]
 pub struct RouteInfo {
     method: &'static str,
     path: &'static str,
@@ -21,18 +23,24 @@ pub struct RouteInfo {
 }
 
 #[derive(Serialize)]
+#[cfg_attr(test, derive(utoipa::ToSchema))]
 pub struct Health {
     status: &'static str,
 }
 
 pub fn index(config: &Config) -> Json<Index> {
-    Json(Index {
+    Json(index_for(config.test_routes))
+}
+
+/// The index of a deployment with or without the test routes.
+pub fn index_for(test_routes: bool) -> Index {
+    Index {
         name: env!("CARGO_PKG_NAME"),
         version: env!("CARGO_PKG_VERSION"),
-        routes: served(config.test_routes)
+        routes: served(test_routes)
             .map(|r| RouteInfo { method: r.method, path: r.path, summary: r.summary })
             .collect(),
-    })
+    }
 }
 
 pub fn healthz() -> Json<Health> {

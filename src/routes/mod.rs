@@ -1,9 +1,11 @@
-//! The route table, which serves requests and lists routes (`GET /`) from one source.
+//! The route table, which serves requests, lists routes (`GET /`) and is the OpenAPI
+//! document's list of operations: one source for all three.
 
-mod async_example;
+pub(crate) mod async_example;
 mod diagnostics;
 mod external_api;
-mod meta;
+pub(crate) mod meta;
+mod openapi;
 
 use worker::{Request, Response};
 
@@ -18,6 +20,8 @@ use crate::response::IntoResponse;
 pub enum Endpoint {
     Index,
     Healthz,
+    OpenApi,
+    Docs,
     AsyncExample,
     ExternalApi,
     TestPanic,
@@ -45,6 +49,8 @@ const fn test_route(method: &'static str, path: &'static str, summary: &'static 
 pub const ROUTES: &[Route] = &[
     route("GET", "/", "This index: name, version and routes", Endpoint::Index),
     route("GET", "/healthz", "Liveness check", Endpoint::Healthz),
+    route("GET", "/openapi.json", "The OpenAPI 3.1 document of this API", Endpoint::OpenApi),
+    route("GET", "/docs", "Interactive API documentation (Swagger UI)", Endpoint::Docs),
     route(
         "GET",
         "/async-example",
@@ -87,6 +93,8 @@ pub async fn dispatch(mut req: Request, config: &Config, ctx: &RequestContext) -
     let response = match resolve(&ctx.method, url.path(), config.test_routes)? {
         Endpoint::Index => meta::index(config).into_response(),
         Endpoint::Healthz => meta::healthz().into_response(),
+        Endpoint::OpenApi => openapi::document().into_response(),
+        Endpoint::Docs => openapi::docs_page().into_response(),
         Endpoint::AsyncExample => async_example::handle(&QueryParams::parse(url.query())).await?.into_response(),
         Endpoint::ExternalApi => external_api::handle(config, ctx).await?.into_response(),
         Endpoint::TestPanic => diagnostics::panic(),

@@ -22,6 +22,8 @@ export async function startWorker(vars = {}, extra = {}) {
     ],
     compatibilityDate: '2026-11-01',
     bindings: vars,
+    // Swagger UI's files for /docs, as wrangler.toml's [assets] serves them.
+    assets: { directory: path.join(ROOT, 'public'), routerConfig: { has_user_worker: true } },
     host: '127.0.0.1',
     port: 0,
     cf: false, // a placeholder `request.cf`: fetching the real one needs the internet

@@ -1,0 +1,208 @@
+//! Builds the OpenAPI 3.1 document from the route table (every route a default deployment
+//! serves, in order) and the serde types the handlers return. Host-only: the result is
+//! checked into `openapi.json`, which the worker serves as is, so the wasm carries neither
+//! utoipa nor the builder. `documented_snapshot_is_current` fails when the two drift;
+//! `UPDATE_OPENAPI=1 cargo test` rewrites the snapshot.
+
+use serde_json::{json, Value};
+use utoipa::openapi::content::ContentBuilder;
+use utoipa::openapi::path::{HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn};
+use utoipa::openapi::response::ResponseBuilder;
+use utoipa::openapi::schema::{ObjectBuilder, SchemaType, Type};
+use utoipa::openapi::{ComponentsBuilder, InfoBuilder, OpenApi, OpenApiBuilder, Paths, Ref, Required};
+
+use crate::error::{ApiError, FieldError, Problem};
+use crate::routes::async_example::{Message, MAX_DELAY_MS};
+use crate::routes::meta::{self, Health, Index, RouteInfo};
+use crate::routes::{served, Endpoint, Route};
+use crate::upstream::UpstreamError;
+
+/// The OpenAPI 3.1 document of every route a default deployment serves.
+pub fn build() -> OpenApi {
+    let mut paths = Paths::new();
+    for route in served(false) {
+        if let Some(operation) = operation(route) {
+            let method = if route.method == "POST" { HttpMethod::Post } else { HttpMethod::Get };
+            paths.add_path_operation(route.path, vec![method], operation);
+        }
+    }
+    OpenApiBuilder::new()
+        .info(
+            InfoBuilder::new()
+                .title(env!("CARGO_PKG_NAME"))
+                .version(env!("CARGO_PKG_VERSION"))
+                .description(Some(env!("CARGO_PKG_DESCRIPTION")))
+                .build(),
+        )
+        .paths(paths)
+        .components(Some(
+            ComponentsBuilder::new()
+                .schema_from::<Index>()
+                .schema_from::<RouteInfo>()
+                .schema_from::<Health>()
+                .schema_from::<Message>()
+                .schema_from::<Problem>()
+                .schema_from::<FieldError>()
+                .build(),
+        ))
+        .build()
+}
+
+/// Each endpoint's operation; `None` for test-only routes, which are never documented.
+fn operation(route: &Route) -> Option<utoipa::openapi::path::Operation> {
+    let op = OperationBuilder::new().summary(Some(route.summary)).operation_id(Some(operation_id(route.path)));
+    let any_json = ObjectBuilder::new().schema_type(SchemaType::AnyValue).build();
+    let op = match route.endpoint {
+        Endpoint::Index => op.response("200", json_response("The API index", "Index", example(meta::index_for(false)))),
+        Endpoint::Healthz => op.response("200", json_response("The worker is alive", "Health", example(meta::healthz().0))),
+        Endpoint::OpenApi => op.response(
+            "200",
+            ResponseBuilder::new()
+                .description("This document")
+                .content("application/json", ContentBuilder::new().schema(Some(any_json)).build()),
+        ),
+        Endpoint::Docs => op.response(
+            "200",
+            ResponseBuilder::new()
+                .description("Swagger UI for this API")
+                .content("text/html", ContentBuilder::new().schema(Some(ObjectBuilder::new().schema_type(Type::String))).build()),
+        ),
+        Endpoint::AsyncExample => op
+            .parameter(
+                ParameterBuilder::new()
+                    .name("delay_ms")
+                    .parameter_in(ParameterIn::Query)
+                    .required(Required::False)
+                    .description(Some("Milliseconds the runtime timer waits"))
+                    .schema(Some(
+                        ObjectBuilder::new()
+                            .schema_type(Type::Integer)
+                            .minimum(Some(0))
+                            .maximum(Some(MAX_DELAY_MS))
+                            .default(Some(json!(0))),
+                    )),
+            )
+            .response("200", json_response("The timer completed", "Message", example(Message::completed())))
+            .response(
+                "422",
+                problem_response(
+                    "`delay_ms` is not an integer in range",
+                    &ApiError::Validation(vec![FieldError::query("delay_ms", "int_parsing", "must be a whole number", Some("abc"))]),
+                ),
+            ),
+        Endpoint::ExternalApi => op
+            .response(
+                "200",
+                ResponseBuilder::new()
+                    .description("The upstream's JSON body, as it sent it")
+                    .content("application/json", ContentBuilder::new().schema(Some(any_json)).build()),
+            )
+            .response(
+                "502",
+                problem_response(
+                    "The upstream failed: error status, invalid JSON, or connection failure",
+                    &ApiError::Upstream(UpstreamError::BadStatus { status: 503 }),
+                ),
+            )
+            .response(
+                "504",
+                problem_response(
+                    "The upstream did not answer within UPSTREAM_TIMEOUT_MS",
+                    &ApiError::Upstream(UpstreamError::Timeout { timeout_ms: 5000 }),
+                ),
+            ),
+        Endpoint::TestPanic | Endpoint::TestEcho => return None,
+    };
+    Some(op.response("default", problem_response("Any other error, as an RFC 9457 problem", &ApiError::Overloaded { in_flight: 100 })).build())
+}
+
+/// `/async-example` → `async_example`; `/` → `index`.
+fn operation_id(path: &str) -> String {
+    match path.trim_matches('/') {
+        "" => "index".to_owned(),
+        p => p.replace(['-', '.', '/'], "_"),
+    }
+}
+
+fn example(value: impl serde::Serialize) -> Value {
+    serde_json::to_value(value).unwrap_or(Value::Null)
+}
+
+fn json_response(description: &str, schema: &str, example: Value) -> utoipa::openapi::Response {
+    ResponseBuilder::new()
+        .description(description)
+        .content(
+            "application/json",
+            ContentBuilder::new().schema(Some(Ref::from_schema_name(schema))).example(Some(example)).build(),
+        )
+        .build()
+}
+
+fn problem_response(description: &str, error: &ApiError) -> utoipa::openapi::Response {
+    let example = example(error.to_problem("3f1c8f0e-8a52-4c1e-9d36-2b7f0f4a9c11"));
+    ResponseBuilder::new()
+        .description(description)
+        .content(
+            "application/problem+json",
+            ContentBuilder::new().schema(Some(Ref::from_schema_name("Problem"))).example(Some(example)).build(),
+        )
+        .build()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SNAPSHOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/src/routes/openapi/openapi.json");
+
+    fn doc() -> Value {
+        serde_json::to_value(build()).unwrap()
+    }
+
+    #[test]
+    fn is_openapi_3_1() {
+        assert_eq!(doc()["openapi"], "3.1.0");
+        assert_eq!(doc()["info"]["title"], "edge-relay");
+    }
+
+    #[test]
+    fn documents_exactly_the_served_routes() {
+        let doc = doc();
+        let mut documented = Vec::new();
+        for (path, item) in doc["paths"].as_object().unwrap() {
+            for method in item.as_object().unwrap().keys() {
+                documented.push(format!("{} {path}", method.to_uppercase()));
+            }
+        }
+        let mut served: Vec<String> = served(false).map(|r| format!("{} {}", r.method, r.path)).collect();
+        documented.sort();
+        served.sort();
+        assert_eq!(documented, served);
+    }
+
+    #[test]
+    fn every_operation_has_a_success_and_an_error_response() {
+        for (path, item) in doc()["paths"].as_object().unwrap() {
+            let responses = &item["get"]["responses"];
+            assert!(responses.get("200").is_some(), "{path}");
+            assert_eq!(responses["default"]["content"]["application/problem+json"]["schema"]["$ref"], "#/components/schemas/Problem");
+        }
+    }
+
+    #[test]
+    fn documented_snapshot_is_current() {
+        let fresh = serde_json::to_string_pretty(&build()).unwrap() + "\n";
+        if std::env::var_os("UPDATE_OPENAPI").is_some() {
+            std::fs::write(SNAPSHOT, &fresh).unwrap();
+        }
+        let committed = std::fs::read_to_string(SNAPSHOT).unwrap_or_default();
+        assert!(committed == fresh, "{SNAPSHOT} is stale: run `UPDATE_OPENAPI=1 cargo test` and commit it");
+    }
+
+    #[test]
+    fn operation_ids() {
+        assert_eq!(operation_id("/"), "index");
+        assert_eq!(operation_id("/openapi.json"), "openapi_json");
+        assert_eq!(operation_id("/async-example"), "async_example");
+    }
+}

@@ -1,0 +1,115 @@
+// Real-browser checks: the /docs page renders and its "try it out" call works; CORS lets an
+// allowed origin's page call the API and makes the browser block any other origin.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startWorker } from './support/worker.mjs';
+import { startUpstream } from './support/upstream.mjs';
+import { launchBrowser } from './support/browser.mjs';
+
+const RESULTS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../test-results');
+
+/** A page server on 127.0.0.1 standing in for a browser app on another origin. */
+async function startPageServer() {
+  const server = http.createServer((req, res) => {
+    res.writeHead(200, { 'content-type': 'text/html' });
+    res.end('<!doctype html><title>app</title><p>app page</p>');
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { origin: `http://127.0.0.1:${server.address().port}`, close: () => new Promise((r) => server.close(r)) };
+}
+
+let upstream;
+let allowedApp;
+let otherApp;
+let worker;
+let browser;
+
+before(async () => {
+  upstream = await startUpstream();
+  [allowedApp, otherApp] = await Promise.all([startPageServer(), startPageServer()]);
+  worker = await startWorker({
+    UPSTREAM_URL: `${upstream.url}/json`,
+    CORS_ALLOW_ORIGINS: allowedApp.origin,
+    ENABLE_TEST_ROUTES: 'true',
+  });
+  browser = await launchBrowser();
+  await fs.mkdir(RESULTS, { recursive: true });
+});
+after(async () => {
+  await browser?.close();
+  await worker?.dispose();
+  await Promise.all([allowedApp?.close(), otherApp?.close(), upstream?.close()]);
+});
+
+test('/docs renders every route and "try it out" on /async-example succeeds', async () => {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 1600 } });
+  try {
+    await page.goto(`${worker.url}/docs`);
+    await page.waitForSelector('.opblock-summary-path', { timeout: 15_000 });
+    const paths = await page.$$eval('.opblock-summary-path', (els) => els.map((e) => e.textContent.trim()));
+    assert.deepEqual(paths.sort(), ['/', '/async-example', '/docs', '/external-api', '/healthz', '/openapi.json'].sort());
+
+    const op = page.locator('#operations-default-async_example');
+    await op.locator('.opblock-summary').click();
+    await op.locator('input[placeholder="delay_ms"], input[placeholder="delay_ms - Milliseconds the runtime timer waits"]').first().fill('50');
+    await op.locator('button.execute').click();
+    const status = op.locator('.live-responses-table tbody .response-col_status').first();
+    await status.waitFor({ timeout: 15_000 });
+    assert.equal((await status.textContent()).trim(), '200');
+    const body = await op.locator('.live-responses-table .microlight').first().textContent();
+    assert.deepEqual(JSON.parse(body), { message: 'Async operation completed' });
+    await page.screenshot({ path: path.join(RESULTS, 'docs.png'), fullPage: false });
+  } finally {
+    await page.close();
+  }
+});
+
+/** Runs `fetch` in a page served from `origin`; resolves to what the page saw. */
+async function fetchFrom(origin, url, init) {
+  const page = await browser.newPage();
+  try {
+    await page.goto(origin);
+    return await page.evaluate(
+      async ([url, init]) => {
+        try {
+          const res = await fetch(url, init);
+          return { ok: true, status: res.status, body: await res.json(), requestId: res.headers.get('x-request-id') };
+        } catch (e) {
+          return { ok: false, error: `${e.name}: ${e.message}` };
+        }
+      },
+      [url, init],
+    );
+  } finally {
+    await page.close();
+  }
+}
+
+test('an allowed origin can call the API, including a preflighted JSON POST', async () => {
+  const simple = await fetchFrom(allowedApp.origin, `${worker.url}/async-example`);
+  assert.equal(simple.ok, true, simple.error);
+  assert.equal(simple.status, 200);
+  assert.deepEqual(simple.body, { message: 'Async operation completed' });
+  assert.ok(simple.requestId, 'X-Request-Id is exposed to the page');
+
+  const preflighted = await fetchFrom(allowedApp.origin, `${worker.url}/_test/echo`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-request-id': 'from-browser-1' },
+    body: JSON.stringify({ name: 'browser', count: 1 }),
+  });
+  assert.equal(preflighted.ok, true, preflighted.error);
+  assert.equal(preflighted.status, 200);
+  assert.equal(preflighted.requestId, 'from-browser-1');
+});
+
+test('any other origin is blocked by the browser', async () => {
+  for (const init of [undefined, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }]) {
+    const res = await fetchFrom(otherApp.origin, `${worker.url}/async-example`, init);
+    assert.equal(res.ok, false, `origin ${otherApp.origin} was allowed: ${JSON.stringify(res)}`);
+    assert.match(res.error, /TypeError/);
+  }
+});
