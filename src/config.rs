@@ -7,9 +7,8 @@ use std::rc::Rc;
 
 use worker::{console_error, Env, Url};
 
-/// Bounds on `UPSTREAM_TIMEOUT_MS`: at least 1 ms, at most 5 minutes.
-const TIMEOUT_RANGE_MS: RangeInclusive<u32> = 1..=300_000;
-const DEFAULT_TIMEOUT_MS: u32 = 5_000;
+use crate::upstream::registry::{self, Registry};
+
 const DEFAULT_MAX_BODY_BYTES: u32 = 1024 * 1024;
 const DEFAULT_CORS_MAX_AGE_S: u32 = 600;
 
@@ -17,7 +16,10 @@ const DEFAULT_CORS_MAX_AGE_S: u32 = 600;
 /// every route with a 500; a bad upstream only fails the routes that call it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Config {
-    pub upstream: Result<UpstreamConfig, ConfigError>,
+    /// The named upstreams (`UPSTREAMS`, plus `default` from `UPSTREAM_URL`).
+    pub upstreams: Result<Registry, ConfigError>,
+    /// Upstream calls one `/aggregate` request makes at once (`AGGREGATE_CONCURRENCY`).
+    pub aggregate_concurrency: u32,
     pub cors: CorsConfig,
     /// Largest accepted request body (`MAX_BODY_BYTES`).
     pub max_body_bytes: u32,
@@ -27,14 +29,6 @@ pub struct Config {
     pub rate_limit_period_s: u32,
     /// Diagnostic routes under `/_test/` (`ENABLE_TEST_ROUTES`); off unless set to `true`.
     pub test_routes: bool,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct UpstreamConfig {
-    /// The default upstream, called by `GET /external-api`.
-    pub url: Url,
-    /// Deadline for a whole upstream exchange, headers and body.
-    pub timeout_ms: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -76,12 +70,10 @@ impl Config {
     /// Parses and validates config from any variable source (`lookup` returns a var's value).
     pub fn parse(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let var = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
-        let upstream = parse_upstream_url(var("UPSTREAM_URL")).and_then(|url| {
-            let timeout_ms = parse_u32("UPSTREAM_TIMEOUT_MS", var("UPSTREAM_TIMEOUT_MS"), DEFAULT_TIMEOUT_MS, TIMEOUT_RANGE_MS)?;
-            Ok(UpstreamConfig { url, timeout_ms })
-        });
         Ok(Config {
-            upstream,
+            upstreams: registry::parse(&var),
+            // Six: the Workers limit on simultaneous open connections per request.
+            aggregate_concurrency: parse_u32("AGGREGATE_CONCURRENCY", var("AGGREGATE_CONCURRENCY"), 6, 1..=50)?,
             cors: parse_cors(&var)?,
             max_body_bytes: parse_u32("MAX_BODY_BYTES", var("MAX_BODY_BYTES"), DEFAULT_MAX_BODY_BYTES, 1..=100 * 1024 * 1024)?,
             max_in_flight: parse_u32("MAX_IN_FLIGHT", var("MAX_IN_FLIGHT"), 0, 0..=100_000)?,
@@ -97,10 +89,15 @@ impl Config {
         }
         CONFIG.with(|cell| {
             cell.get_or_init(|| {
-                let parsed = Config::parse(|name| env.var(name).ok().map(|v| v.to_string()));
+                let parsed = Config::parse(|name| read_var(env, name));
+                // Without a `default` upstream `/external-api` cannot work: say so once too.
+                let no_default = ConfigError::Missing { var: "UPSTREAM_URL" };
                 let problem = match &parsed {
                     Err(e) => Some(e),
-                    Ok(config) => config.upstream.as_ref().err(),
+                    Ok(config) => match &config.upstreams {
+                        Err(e) => Some(e),
+                        Ok(registry) => registry.get(registry::DEFAULT_UPSTREAM).is_none().then_some(&no_default),
+                    },
                 };
                 if let Some(e) = problem {
                     console_error!("{}", serde_json::json!({"level": "error", "event": "config_invalid", "error": e.to_string()}));
@@ -110,6 +107,15 @@ impl Config {
             .clone()
         })
     }
+}
+
+/// A var or secret as text; a var given as a TOML table (like `UPSTREAMS`) comes back as JSON.
+fn read_var(env: &Env, name: &str) -> Option<String> {
+    env.var(name)
+        .map(|v| v.to_string())
+        .or_else(|_| env.secret(name).map(|v| v.to_string()))
+        .or_else(|_| env.object_var::<serde_json::Value>(name).map(|v| v.to_string()))
+        .ok()
 }
 
 fn parse_cors(var: &impl Fn(&str) -> Option<String>) -> Result<CorsConfig, ConfigError> {
@@ -179,20 +185,6 @@ fn parse_bool(var: &'static str, raw: Option<String>) -> Result<bool, ConfigErro
     }
 }
 
-fn parse_upstream_url(raw: Option<String>) -> Result<Url, ConfigError> {
-    const VAR: &str = "UPSTREAM_URL";
-    let raw = raw.ok_or(ConfigError::Missing { var: VAR })?;
-    let invalid = |reason: String| ConfigError::Invalid { var: VAR, reason };
-    let url = Url::parse(raw.trim()).map_err(|e| invalid(format!("'{raw}' is not an absolute URL ({e})")))?;
-    if !matches!(url.scheme(), "http" | "https") {
-        return Err(invalid(format!("scheme '{}' is not http or https", url.scheme())));
-    }
-    if !url.username().is_empty() || url.password().is_some() {
-        return Err(invalid("credentials in the URL are not allowed; use a secret header".into()));
-    }
-    Ok(url)
-}
-
 fn parse_u32(var: &'static str, raw: Option<String>, default: u32, range: RangeInclusive<u32>) -> Result<u32, ConfigError> {
     let Some(raw) = raw else {
         return Ok(default);
@@ -216,50 +208,21 @@ mod tests {
         Config::parse(|k| map.get(k).cloned())
     }
 
-    fn upstream(vars: &[(&str, &str)]) -> Result<UpstreamConfig, ConfigError> {
-        parse(vars).unwrap().upstream
-    }
-
     #[test]
     fn defaults() {
-        let c = parse(&[("UPSTREAM_URL", "https://api.example.com/v1/x?y=1")]).unwrap();
-        let up = c.upstream.unwrap();
-        assert_eq!(up.url.as_str(), "https://api.example.com/v1/x?y=1");
-        assert_eq!(up.timeout_ms, 5_000);
+        let c = parse(&[]).unwrap();
+        assert_eq!(c.upstreams, Ok(Registry::default()));
         assert_eq!(c.cors.allow_origins, AllowedOrigins::None);
         assert_eq!(c.max_body_bytes, 1024 * 1024);
         assert_eq!(c.max_in_flight, 0);
+        assert_eq!(c.aggregate_concurrency, 6);
         assert!(!c.test_routes);
     }
 
     #[test]
-    fn reads_timeout() {
-        let up = upstream(&[("UPSTREAM_URL", "http://127.0.0.1:9/"), ("UPSTREAM_TIMEOUT_MS", " 250 ")]).unwrap();
-        assert_eq!(up.timeout_ms, 250);
-    }
-
-    #[test]
-    fn missing_or_blank_url_is_named_but_not_fatal() {
-        for vars in [&[][..], &[("UPSTREAM_URL", "  ")][..]] {
-            assert_eq!(upstream(vars), Err(ConfigError::Missing { var: "UPSTREAM_URL" }));
-        }
-    }
-
-    #[test]
-    fn rejects_bad_urls() {
-        for bad in ["not a url", "/relative/path", "ftp://example.com/", "https://user:pw@example.com/"] {
-            let err = upstream(&[("UPSTREAM_URL", bad)]).unwrap_err();
-            assert!(matches!(err, ConfigError::Invalid { var: "UPSTREAM_URL", .. }), "{bad}: {err:?}");
-            assert!(err.to_string().contains("UPSTREAM_URL"));
-        }
-    }
-
-    #[test]
-    fn rejects_bad_timeouts() {
-        for bad in ["0", "-5", "abc", "1.5", "300001", "99999999999"] {
-            let err = upstream(&[("UPSTREAM_URL", "https://x.test/"), ("UPSTREAM_TIMEOUT_MS", bad)]).unwrap_err();
-            assert!(matches!(err, ConfigError::Invalid { var: "UPSTREAM_TIMEOUT_MS", .. }), "{bad}: {err:?}");
-        }
+    fn a_bad_upstream_is_not_fatal() {
+        let c = parse(&[("UPSTREAM_URL", "not a url")]).unwrap();
+        assert!(matches!(c.upstreams, Err(ConfigError::Invalid { var: "UPSTREAM_URL", .. })));
     }
 
     #[test]
@@ -303,7 +266,7 @@ mod tests {
 
     #[test]
     fn service_wide_errors_are_fatal() {
-        for (var, bad) in [("MAX_BODY_BYTES", "0"), ("MAX_IN_FLIGHT", "-1"), ("ENABLE_TEST_ROUTES", "maybe")] {
+        for (var, bad) in [("MAX_BODY_BYTES", "0"), ("MAX_IN_FLIGHT", "-1"), ("ENABLE_TEST_ROUTES", "maybe"), ("AGGREGATE_CONCURRENCY", "0")] {
             assert!(matches!(parse(&[(var, bad)]), Err(ConfigError::Invalid { var: v, .. }) if v == var), "{var}");
         }
         assert!(parse(&[("ENABLE_TEST_ROUTES", "true")]).unwrap().test_routes);

@@ -1,9 +1,11 @@
 //! Per-request state shared by the middleware, the handlers and the upstream client.
 
 use std::cell::RefCell;
+use std::future::Future;
 
 use serde::Serialize;
 use worker::wasm_bindgen::JsCast;
+use worker::Context;
 
 /// Longest client-supplied `X-Request-Id` we accept.
 const MAX_REQUEST_ID_LEN: usize = 128;
@@ -14,23 +16,35 @@ pub struct RequestContext {
     pub path: String,
     started_ms: f64,
     upstream_calls: RefCell<Vec<UpstreamCall>>,
+    runtime: Context,
 }
 
 /// One outbound call, for the access log and `Server-Timing`.
 #[derive(Debug, Clone, Serialize)]
 pub struct UpstreamCall {
-    pub name: &'static str,
+    pub name: String,
     pub duration_ms: f64,
     /// `ok`, or the problem slug it failed with.
     pub outcome: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<u16>,
+    /// The `Cache-Status` of a cached upstream's answer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cache: Option<String>,
+    /// Whether an identical call already in flight was shared.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub coalesced: bool,
 }
 
 impl RequestContext {
-    pub fn new(client_request_id: Option<String>, method: String, path: String) -> Self {
+    pub fn new(client_request_id: Option<String>, method: String, path: String, runtime: Context) -> Self {
         let request_id = client_request_id.filter(|id| is_valid_request_id(id)).unwrap_or_else(new_request_id);
-        Self { request_id, method, path, started_ms: now_ms(), upstream_calls: RefCell::default() }
+        Self { request_id, method, path, started_ms: now_ms(), upstream_calls: RefCell::default(), runtime }
+    }
+
+    /// Keeps the isolate alive for `work` after the response is sent (background tasks).
+    pub fn wait_until(&self, work: impl Future<Output = ()> + 'static) {
+        self.runtime.wait_until(work);
     }
 
     pub fn record_upstream(&self, call: UpstreamCall) {
@@ -90,7 +104,14 @@ mod tests {
     #[test]
     fn server_timing_lists_upstream_when_called() {
         assert_eq!(server_timing(12.4, &[]), "total;dur=12");
-        let call = |ms| UpstreamCall { name: "default", duration_ms: ms, outcome: "ok", status: Some(200) };
+        let call = |ms| UpstreamCall {
+            name: "default".into(),
+            duration_ms: ms,
+            outcome: "ok",
+            status: Some(200),
+            cache: None,
+            coalesced: false,
+        };
         assert_eq!(
             server_timing(30.0, &[call(10.0), call(5.6)]),
             "upstream;dur=16;desc=\"2 call(s)\", total;dur=30"

@@ -11,6 +11,7 @@ use crate::upstream::UpstreamError;
 #[derive(Debug, Clone, PartialEq)]
 pub enum ApiError {
     NotFound { path: String },
+    UnknownUpstream { name: String },
     MethodNotAllowed { method: String, allow: Vec<&'static str> },
     PayloadTooLarge { limit_bytes: u32 },
     UnsupportedMediaType { content_type: Option<String> },
@@ -48,6 +49,11 @@ impl FieldError {
         }
     }
 
+    /// An error in a path parameter.
+    pub fn path(name: &str, kind: &'static str, msg: impl Into<String>, input: &str) -> Self {
+        Self { loc: vec!["path".to_owned(), name.to_owned()], msg: msg.into(), kind, input: Some(input.to_owned()) }
+    }
+
     /// An error in a JSON body; `path` is the field path below the body, e.g. `["tags", "2"]`.
     pub fn body(path: &[&str], kind: &'static str, msg: impl Into<String>) -> Self {
         let mut loc = vec!["body".to_owned()];
@@ -80,7 +86,7 @@ const TYPE_PREFIX: &str = "urn:edge-relay:problem:";
 impl ApiError {
     pub fn status(&self) -> u16 {
         match self {
-            ApiError::NotFound { .. } => 404,
+            ApiError::NotFound { .. } | ApiError::UnknownUpstream { .. } => 404,
             ApiError::MethodNotAllowed { .. } => 405,
             ApiError::PayloadTooLarge { .. } => 413,
             ApiError::UnsupportedMediaType { .. } => 415,
@@ -89,6 +95,7 @@ impl ApiError {
             ApiError::Overloaded { .. } => 503,
             ApiError::Internal { .. } => 500,
             ApiError::Upstream(UpstreamError::Timeout { .. }) => 504,
+            ApiError::Upstream(UpstreamError::CircuitOpen { .. }) => 503,
             ApiError::Upstream(_) => 502,
             ApiError::Config(_) => 500,
         }
@@ -98,6 +105,7 @@ impl ApiError {
     pub fn slug(&self) -> &'static str {
         match self {
             ApiError::NotFound { .. } => "not-found",
+            ApiError::UnknownUpstream { .. } => "unknown-upstream",
             ApiError::MethodNotAllowed { .. } => "method-not-allowed",
             ApiError::PayloadTooLarge { .. } => "payload-too-large",
             ApiError::UnsupportedMediaType { .. } => "unsupported-media-type",
@@ -109,6 +117,7 @@ impl ApiError {
             ApiError::Upstream(UpstreamError::InvalidJson { .. }) => "upstream-invalid-json",
             ApiError::Upstream(UpstreamError::Timeout { .. }) => "upstream-timeout",
             ApiError::Upstream(UpstreamError::Unreachable { .. }) => "upstream-unreachable",
+            ApiError::Upstream(UpstreamError::CircuitOpen { .. }) => "upstream-circuit-open",
             ApiError::Config(_) => "invalid-configuration",
         }
     }
@@ -116,6 +125,7 @@ impl ApiError {
     fn title(&self) -> &'static str {
         match self {
             ApiError::NotFound { .. } => "Not Found",
+            ApiError::UnknownUpstream { .. } => "Unknown upstream",
             ApiError::MethodNotAllowed { .. } => "Method Not Allowed",
             ApiError::PayloadTooLarge { .. } => "Request body too large",
             ApiError::UnsupportedMediaType { .. } => "Unsupported media type",
@@ -127,6 +137,7 @@ impl ApiError {
             ApiError::Upstream(UpstreamError::InvalidJson { .. }) => "Upstream returned invalid JSON",
             ApiError::Upstream(UpstreamError::Timeout { .. }) => "Upstream timed out",
             ApiError::Upstream(UpstreamError::Unreachable { .. }) => "Upstream unreachable",
+            ApiError::Upstream(UpstreamError::CircuitOpen { .. }) => "Upstream circuit open",
             ApiError::Config(_) => "Server misconfigured",
         }
     }
@@ -134,6 +145,7 @@ impl ApiError {
     fn detail(&self) -> String {
         match self {
             ApiError::NotFound { path } => format!("no route matches path '{path}'"),
+            ApiError::UnknownUpstream { name } => format!("no upstream named '{name}' is configured"),
             ApiError::MethodNotAllowed { method, allow } => {
                 format!("method {method} is not allowed here; allowed: {}", allow.join(", "))
             }
@@ -166,6 +178,9 @@ impl ApiError {
             ApiError::MethodNotAllowed { allow, .. } => vec![("Allow", allow.join(", "))],
             ApiError::TooManyRequests { retry_after_s } => vec![("Retry-After", retry_after_s.to_string())],
             ApiError::Overloaded { .. } => vec![("Retry-After", "1".to_owned())],
+            ApiError::Upstream(UpstreamError::CircuitOpen { retry_after_ms }) => {
+                vec![("Retry-After", ((retry_after_ms / 1000.0).ceil() as u64).max(1).to_string())]
+            }
             _ => Vec::new(),
         }
     }
@@ -220,6 +235,7 @@ mod tests {
             (UpstreamError::InvalidJson { reason: "x".into() }, 502, "upstream-invalid-json"),
             (UpstreamError::Timeout { timeout_ms: 10 }, 504, "upstream-timeout"),
             (UpstreamError::Unreachable { reason: "x".into() }, 502, "upstream-unreachable"),
+            (UpstreamError::CircuitOpen { retry_after_ms: 1.0 }, 503, "upstream-circuit-open"),
         ];
         for (e, status, slug) in cases {
             let err = ApiError::from(e);
@@ -268,6 +284,7 @@ mod tests {
     fn every_status_has_its_own_type() {
         let errors = [
             ApiError::NotFound { path: "/x".into() },
+            ApiError::UnknownUpstream { name: "x".into() },
             ApiError::MethodNotAllowed { method: "PUT".into(), allow: vec!["GET"] },
             ApiError::PayloadTooLarge { limit_bytes: 10 },
             ApiError::UnsupportedMediaType { content_type: None },
@@ -277,13 +294,15 @@ mod tests {
             ApiError::Internal { detail: "x".into() },
         ];
         let statuses: Vec<u16> = errors.iter().map(ApiError::status).collect();
-        assert_eq!(statuses, [404, 405, 413, 415, 422, 429, 503, 500]);
+        assert_eq!(statuses, [404, 404, 405, 413, 415, 422, 429, 503, 500]);
         let mut slugs: Vec<&str> = errors.iter().map(ApiError::slug).collect();
         slugs.dedup();
         assert_eq!(slugs.len(), errors.len());
-        assert_eq!(errors[5].extra_headers(), vec![("Retry-After", "60".to_owned())]);
-        assert_eq!(errors[6].extra_headers(), vec![("Retry-After", "1".to_owned())]);
-        assert!(errors[3].to_problem("r").detail.contains("got none"));
+        assert_eq!(errors[6].extra_headers(), vec![("Retry-After", "60".to_owned())]);
+        assert_eq!(errors[7].extra_headers(), vec![("Retry-After", "1".to_owned())]);
+        assert!(errors[4].to_problem("r").detail.contains("got none"));
+        let open = ApiError::from(UpstreamError::CircuitOpen { retry_after_ms: 1_500.0 });
+        assert_eq!(open.extra_headers(), vec![("Retry-After", "2".to_owned())]);
     }
 
     #[test]

@@ -13,7 +13,7 @@ pub mod upstream;
 use std::rc::Rc;
 
 use worker::wasm_bindgen::{self, prelude::wasm_bindgen};
-use worker::{event, js_sys, web_sys, worker_sys, Env, Request};
+use worker::{event, js_sys, web_sys, worker_sys, Context, Env, Request};
 
 use context::RequestContext;
 
@@ -25,9 +25,9 @@ fn start() {
 /// The fetch handler. Exported by hand rather than with `#[event(fetch)]` so the response
 /// promise is settled through `inflight`, which lets a panic still answer with a 500 problem.
 #[wasm_bindgen]
-pub fn fetch(req: web_sys::Request, env: Env, _ctx: worker_sys::Context) -> js_sys::Promise {
+pub fn fetch(req: web_sys::Request, env: Env, runtime: worker_sys::Context) -> js_sys::Promise {
     let req = Request::from(req);
     let client_id = req.headers().get("X-Request-Id").ok().flatten();
-    let ctx = Rc::new(RequestContext::new(client_id, req.method().to_string(), req.path()));
+    let ctx = Rc::new(RequestContext::new(client_id, req.method().to_string(), req.path(), Context::new(runtime)));
     inflight::serve(ctx.clone(), middleware::handle(req, env, ctx))
 }

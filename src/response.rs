@@ -11,6 +11,15 @@ pub struct Json<T>(pub T);
 /// A static HTML page.
 pub struct Html(pub &'static str);
 
+/// An upstream's answer passed on: its status, content type and body, with `Cache-Status`
+/// when the upstream is cached.
+pub struct Relayed {
+    pub status: u16,
+    pub content_type: Option<String>,
+    pub body: Vec<u8>,
+    pub cache_status: Option<String>,
+}
+
 /// A body that is already valid JSON (e.g. relayed from an upstream), sent as is.
 pub struct RawJson(pub Vec<u8>);
 
@@ -33,6 +42,17 @@ impl<T: Serialize> IntoResponse for Json<T> {
 impl IntoResponse for Html {
     fn into_response(self) -> worker::Result<Response> {
         with_body(200, "text/html; charset=utf-8", self.0.as_bytes().to_vec())
+    }
+}
+
+impl IntoResponse for Relayed {
+    fn into_response(self) -> worker::Result<Response> {
+        let content_type = self.content_type.as_deref().unwrap_or("application/octet-stream");
+        let response = with_body(self.status, content_type, self.body)?;
+        if let Some(status) = &self.cache_status {
+            response.headers().set("Cache-Status", status)?;
+        }
+        Ok(response)
     }
 }
 

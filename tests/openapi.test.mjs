@@ -51,11 +51,13 @@ test('is an OpenAPI 3.1 document of this API', () => {
 
 test('documents exactly the routes the API serves', async () => {
   const index = await call(`${worker.url}/`);
-  const served = index.body.routes.map((r) => `${r.method} ${r.path}`).sort();
+  // The index shows route templates (`{*path}`); OpenAPI writes every parameter as `{path}`.
+  const served = index.body.routes.map((r) => `${r.method} ${r.path.replace('{*', '{')}`).sort();
   const documented = operations().map(({ method, path }) => `${method} ${path}`).sort();
   assert.deepEqual(documented, served);
   for (const { method, path } of operations()) {
-    const res = await call(`${worker.url}${path}`, { method });
+    const concrete = path.replace('{name}', 'default').replace('{path}', '');
+    const res = await call(`${worker.url}${concrete}`, { method });
     assert.ok(![404, 405].includes(res.status), `${method} ${path} answered ${res.status}`);
   }
 });
@@ -90,6 +92,15 @@ test('real responses match the documented examples and schemas', async () => {
     assertMatchesSchema(res.body, 'paths', path, 'get', 'responses', status, 'content', type, 'schema');
     if (sameAsExample) assert.deepEqual(res.body, content.example, url);
   }
+  const aggregate = await call(`${worker.url}/aggregate`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ requests: [{ id: 'a', upstream: 'default', path: '/' }, { id: 'b', upstream: 'default', path: '/x' }] }),
+  });
+  assert.equal(aggregate.status, 200);
+  assertMatchesSchema(aggregate.body, 'paths', '/aggregate', 'post', 'responses', 200, 'content', 'application/json', 'schema');
+  assert.equal(aggregate.body.results[0].status, 200);
+  assert.equal(aggregate.body.results[1].status, 404, 'an upstream 404 is a result, not an error');
   // Errors the document lists only as `default` still match the Problem schema.
   for (const url of ['/nope', '/openapi.json?x']) {
     const res = await call(`${worker.url}${url}`, { method: url === '/nope' ? 'GET' : 'DELETE' });

@@ -24,7 +24,16 @@ test('GET / lists name, version and every route', async () => {
   assert.equal(res.body.name, 'edge-relay');
   assert.match(res.body.version, /^\d+\.\d+\.\d+$/);
   const routes = res.body.routes.map((r) => `${r.method} ${r.path}`);
-  assert.deepEqual(routes, ['GET /', 'GET /healthz', 'GET /openapi.json', 'GET /docs', 'GET /async-example', 'GET /external-api']);
+  assert.deepEqual(routes, [
+    'GET /',
+    'GET /healthz',
+    'GET /openapi.json',
+    'GET /docs',
+    'GET /async-example',
+    'GET /external-api',
+    'GET /upstreams/{name}/{*path}',
+    'POST /aggregate',
+  ]);
   for (const r of res.body.routes) assert.ok(r.summary.length > 0);
 });
 

@@ -1,13 +1,20 @@
-//! `GET /external-api`: relays the configured upstream's JSON body.
+//! `GET /external-api`: relays the JSON body of the `default` upstream.
 
-use crate::config::Config;
+use crate::config::{Config, ConfigError};
 use crate::context::RequestContext;
 use crate::error::ApiError;
-use crate::response::RawJson;
-use crate::upstream;
+use crate::response::Relayed;
+use crate::upstream::{self, registry::DEFAULT_UPSTREAM};
 
-pub async fn handle(config: &Config, ctx: &RequestContext) -> Result<RawJson, ApiError> {
-    let upstream = config.upstream.as_ref().map_err(|e| ApiError::Config(e.clone()))?;
-    let body = upstream::get_json(ctx, "default", &upstream.url, upstream.timeout_ms).await?;
-    Ok(RawJson(body))
+pub async fn handle(config: &Config, ctx: &RequestContext) -> Result<Relayed, ApiError> {
+    let registry = config.upstreams.as_ref().map_err(|e| ApiError::Config(e.clone()))?;
+    let upstream = registry.get(DEFAULT_UPSTREAM).ok_or(ConfigError::Missing { var: "UPSTREAM_URL" })?;
+    let answer = upstream::get(ctx, upstream, upstream.base_url.clone(), Vec::new()).await?;
+    upstream::check_json(&answer.response)?;
+    Ok(Relayed {
+        status: 200,
+        content_type: Some("application/json".to_owned()),
+        body: answer.response.body.to_vec(),
+        cache_status: answer.cache_status,
+    })
 }

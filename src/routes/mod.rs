@@ -1,11 +1,13 @@
 //! The route table, which serves requests, lists routes (`GET /`) and is the OpenAPI
 //! document's list of operations: one source for all three.
 
+pub(crate) mod aggregate;
 pub(crate) mod async_example;
 mod diagnostics;
 mod external_api;
 pub(crate) mod meta;
 mod openapi;
+mod upstreams;
 
 use worker::{Request, Response};
 
@@ -24,6 +26,8 @@ pub enum Endpoint {
     Docs,
     AsyncExample,
     ExternalApi,
+    UpstreamProxy,
+    Aggregate,
     TestPanic,
     TestEcho,
 }
@@ -31,6 +35,7 @@ pub enum Endpoint {
 #[derive(Debug)]
 pub struct Route {
     pub method: &'static str,
+    /// Literal segments, `{name}` (one segment) and a final `{*name}` (the rest, maybe empty).
     pub path: &'static str,
     pub summary: &'static str,
     pub endpoint: Endpoint,
@@ -58,6 +63,13 @@ pub const ROUTES: &[Route] = &[
         Endpoint::AsyncExample,
     ),
     route("GET", "/external-api", "Relays the JSON body of the configured upstream (UPSTREAM_URL)", Endpoint::ExternalApi),
+    route(
+        "GET",
+        "/upstreams/{name}/{*path}",
+        "Forwards a GET to a configured upstream: its base_url + path + query",
+        Endpoint::UpstreamProxy,
+    ),
+    route("POST", "/aggregate", "Calls up to 50 upstream paths concurrently, one result each", Endpoint::Aggregate),
     test_route("GET", "/_test/panic", "Panics, to prove panic safety", Endpoint::TestPanic),
     test_route("POST", "/_test/echo", "Validates a JSON body and echoes it", Endpoint::TestEcho),
 ];
@@ -67,17 +79,40 @@ pub fn served(test_routes: bool) -> impl Iterator<Item = &'static Route> {
     ROUTES.iter().filter(move |r| test_routes || !r.test_only)
 }
 
-/// Finds the endpoint for a method and path. HEAD is served wherever GET is.
-pub fn resolve(method: &str, path: &str, test_routes: bool) -> Result<Endpoint, ApiError> {
-    let mut on_path = served(test_routes).filter(|r| r.path == path).peekable();
+/// A path's values for a template's `{…}` segments, in order; `None` if it does not match.
+pub fn match_template(template: &str, path: &str) -> Option<Vec<String>> {
+    let mut params = Vec::new();
+    let mut segments = path.strip_prefix('/')?.split('/');
+    for part in template.strip_prefix('/')?.split('/') {
+        if part.starts_with("{*") {
+            params.push(segments.by_ref().collect::<Vec<_>>().join("/"));
+            return Some(params);
+        }
+        let segment = segments.next()?;
+        if part.starts_with('{') {
+            if segment.is_empty() {
+                return None;
+            }
+            params.push(segment.to_owned());
+        } else if part != segment {
+            return None;
+        }
+    }
+    segments.next().is_none().then_some(params)
+}
+
+/// Finds the endpoint and path parameters for a method and path. HEAD is served wherever
+/// GET is.
+pub fn resolve(method: &str, path: &str, test_routes: bool) -> Result<(Endpoint, Vec<String>), ApiError> {
+    let mut on_path = served(test_routes).filter_map(|r| Some((r, match_template(r.path, path)?))).peekable();
     if on_path.peek().is_none() {
         return Err(ApiError::NotFound { path: path.to_owned() });
     }
     let lookup = if method == "HEAD" { "GET" } else { method };
     let mut allow = Vec::new();
-    for route in on_path {
+    for (route, params) in on_path {
         if route.method == lookup {
-            return Ok(route.endpoint);
+            return Ok((route.endpoint, params));
         }
         allow.push(route.method);
         if route.method == "GET" {
@@ -90,13 +125,18 @@ pub fn resolve(method: &str, path: &str, test_routes: bool) -> Result<Endpoint, 
 /// Runs the request through its route.
 pub async fn dispatch(mut req: Request, config: &Config, ctx: &RequestContext) -> Result<Response, ApiError> {
     let url = req.url()?;
-    let response = match resolve(&ctx.method, url.path(), config.test_routes)? {
+    let (endpoint, params) = resolve(&ctx.method, url.path(), config.test_routes)?;
+    let response = match endpoint {
         Endpoint::Index => meta::index(config).into_response(),
         Endpoint::Healthz => meta::healthz().into_response(),
         Endpoint::OpenApi => openapi::document().into_response(),
         Endpoint::Docs => openapi::docs_page().into_response(),
         Endpoint::AsyncExample => async_example::handle(&QueryParams::parse(url.query())).await?.into_response(),
         Endpoint::ExternalApi => external_api::handle(config, ctx).await?.into_response(),
+        Endpoint::UpstreamProxy => {
+            upstreams::proxy(req.headers(), config, ctx, &params[0], &params[1], url.query()).await?.into_response()
+        }
+        Endpoint::Aggregate => aggregate::handle(&mut req, config, ctx).await?.into_response(),
         Endpoint::TestPanic => diagnostics::panic(),
         Endpoint::TestEcho => diagnostics::echo(&mut req, config).await?.into_response(),
     };
@@ -109,10 +149,12 @@ mod tests {
 
     #[test]
     fn resolves_every_route_for_get_and_head() {
-        for route in ROUTES.iter().filter(|r| r.method == "GET") {
-            assert_eq!(resolve("GET", route.path, true), Ok(route.endpoint));
-            assert_eq!(resolve("HEAD", route.path, true), Ok(route.endpoint));
+        for route in ROUTES.iter().filter(|r| r.method == "GET" && !r.path.contains('{')) {
+            assert_eq!(resolve("GET", route.path, true), Ok((route.endpoint, vec![])));
+            assert_eq!(resolve("HEAD", route.path, true), Ok((route.endpoint, vec![])));
         }
+        let proxy = (Endpoint::UpstreamProxy, vec!["users".to_owned(), "v1/users/1".to_owned()]);
+        assert_eq!(resolve("HEAD", "/upstreams/users/v1/users/1", false), Ok(proxy));
     }
 
     #[test]
@@ -125,7 +167,7 @@ mod tests {
     #[test]
     fn test_routes_are_hidden_unless_enabled() {
         assert!(matches!(resolve("GET", "/_test/panic", false), Err(ApiError::NotFound { .. })));
-        assert_eq!(resolve("GET", "/_test/panic", true), Ok(Endpoint::TestPanic));
+        assert_eq!(resolve("GET", "/_test/panic", true), Ok((Endpoint::TestPanic, vec![])));
         assert!(served(false).all(|r| !r.path.starts_with("/_test/")));
     }
 
@@ -135,6 +177,19 @@ mod tests {
         assert_eq!(err, ApiError::MethodNotAllowed { method: "POST".into(), allow: vec!["GET", "HEAD"] });
         let err = resolve("GET", "/_test/echo", true).unwrap_err();
         assert_eq!(err, ApiError::MethodNotAllowed { method: "GET".into(), allow: vec!["POST"] });
+    }
+
+    #[test]
+    fn templates_match_segments() {
+        let t = "/upstreams/{name}/{*path}";
+        assert_eq!(match_template(t, "/upstreams/users/a/b"), Some(vec!["users".into(), "a/b".into()]));
+        assert_eq!(match_template(t, "/upstreams/users/"), Some(vec!["users".into(), "".into()]));
+        assert_eq!(match_template(t, "/upstreams/users"), Some(vec!["users".into(), "".into()]));
+        assert_eq!(match_template(t, "/upstreams//a"), None);
+        assert_eq!(match_template(t, "/upstreams"), None);
+        assert_eq!(match_template("/", "/"), Some(vec![]));
+        assert_eq!(match_template("/healthz", "/healthz/"), None);
+        assert_eq!(match_template("/a/{id}", "/a/1/2"), None);
     }
 
     #[test]

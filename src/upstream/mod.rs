@@ -1,15 +1,29 @@
-//! The outbound client: every upstream call goes through the runtime's own `fetch`,
-//! bounded by an abort signal so a stalled peer can never hold a request open.
+//! The outbound client. Every call goes to a named upstream through the runtime's own `fetch`,
+//! and passes, in order: the cache (fresh or stale-while-revalidate), the circuit breaker,
+//! request coalescing, then attempts with retries and backoff, all inside one deadline
+//! enforced by an abort signal.
+
+pub mod breaker;
+pub mod cache;
+mod coalesce;
+pub mod path;
+pub mod registry;
+pub mod retry;
 
 use std::fmt;
+use std::rc::Rc;
+use std::time::Duration;
 
 use serde::de::IgnoredAny;
-use worker::{web_sys, AbortSignal, Fetch, Headers, Method, Request, RequestInit, Url};
+use worker::{web_sys, AbortSignal, Delay, Fetch, Headers, Method, Request, RequestInit, Url};
 
 use crate::context::{now_ms, RequestContext, UpstreamCall};
 use crate::error::ApiError;
+use breaker::Admission;
+use cache::Freshness;
+use registry::Upstream;
 
-/// Why an upstream exchange failed; each maps to a 502 or 504 problem.
+/// Why an upstream exchange failed; each maps to a 502, 503 or 504 problem.
 #[derive(Debug, Clone, PartialEq)]
 pub enum UpstreamError {
     /// The upstream answered, but not with a 2xx.
@@ -20,6 +34,8 @@ pub enum UpstreamError {
     Timeout { timeout_ms: u32 },
     /// Connection refused, reset or closed before a complete answer.
     Unreachable { reason: String },
+    /// The upstream's circuit breaker is open: it failed repeatedly and is left alone.
+    CircuitOpen { retry_after_ms: f64 },
 }
 
 impl fmt::Display for UpstreamError {
@@ -31,65 +47,194 @@ impl fmt::Display for UpstreamError {
                 write!(f, "upstream did not answer completely within {timeout_ms} ms")
             }
             UpstreamError::Unreachable { reason } => write!(f, "upstream connection failed: {reason}"),
+            UpstreamError::CircuitOpen { retry_after_ms } => write!(
+                f,
+                "upstream failed repeatedly and is not being called for {} s",
+                (retry_after_ms / 1000.0).ceil()
+            ),
         }
     }
 }
 
-/// Accepts a 2xx answer whose body is JSON; the body bytes are passed on untouched.
-pub fn check_json(status: u16, body: Vec<u8>) -> Result<Vec<u8>, UpstreamError> {
-    if !(200..300).contains(&status) {
-        return Err(UpstreamError::BadStatus { status });
+/// An upstream's answer, whole. Cheap to clone, so coalesced callers can share it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UpstreamResponse {
+    pub status: u16,
+    pub content_type: Option<String>,
+    pub retry_after: Option<String>,
+    pub body: Rc<[u8]>,
+}
+
+impl UpstreamResponse {
+    pub fn is_json(&self) -> bool {
+        crate::extract::is_json_content_type(self.content_type.as_deref())
     }
-    serde_json::from_slice::<IgnoredAny>(&body)
-        .map_err(|e| UpstreamError::InvalidJson { reason: e.to_string() })?;
-    Ok(body)
 }
 
-/// GETs `url` and returns its JSON body, all within `timeout_ms`; the call's duration and
-/// outcome are recorded on `ctx` under `name`, and the request id is forwarded.
-pub async fn get_json(ctx: &RequestContext, name: &'static str, url: &Url, timeout_ms: u32) -> Result<Vec<u8>, UpstreamError> {
+/// What one call returned, with how the cache served it (`Cache-Status`), if it is cached.
+pub struct Answer {
+    pub response: UpstreamResponse,
+    pub cache_status: Option<String>,
+}
+
+/// Accepts a 2xx answer whose body is JSON; the body bytes are passed on untouched.
+pub fn check_json(response: &UpstreamResponse) -> Result<(), UpstreamError> {
+    if !(200..300).contains(&response.status) {
+        return Err(UpstreamError::BadStatus { status: response.status });
+    }
+    serde_json::from_slice::<IgnoredAny>(&response.body)
+        .map(|_| ())
+        .map_err(|e| UpstreamError::InvalidJson { reason: e.to_string() })
+}
+
+/// GETs `url` on `upstream`, forwarding `forwarded` client headers. Records the call on
+/// `ctx` for the access log and `Server-Timing`.
+pub async fn get(
+    ctx: &RequestContext,
+    upstream: &Rc<Upstream>,
+    url: Url,
+    forwarded: Vec<(String, String)>,
+) -> Result<Answer, UpstreamError> {
     let started = now_ms();
-    let (status, result) = exchange(&ctx.request_id, url, timeout_ms).await;
+    let (outcome, coalesced) = get_uncounted(ctx, upstream, url, forwarded).await;
     ctx.record_upstream(UpstreamCall {
-        name,
+        name: upstream.name.clone(),
         duration_ms: (now_ms() - started).round(),
-        outcome: result.as_ref().map_or_else(|e| ApiError::from(e.clone()).slug(), |_| "ok"),
-        status,
+        outcome: outcome.as_ref().map_or_else(|e| ApiError::from(e.clone()).slug(), |_| "ok"),
+        status: outcome.as_ref().ok().map(|a| a.response.status),
+        cache: outcome.as_ref().ok().and_then(|a| a.cache_status.clone()),
+        coalesced,
     });
-    result
+    outcome
 }
 
-/// One GET; the status is returned whenever the upstream answered at all.
-async fn exchange(request_id: &str, url: &Url, timeout_ms: u32) -> (Option<u16>, Result<Vec<u8>, UpstreamError>) {
+async fn get_uncounted(
+    ctx: &RequestContext,
+    upstream: &Rc<Upstream>,
+    url: Url,
+    forwarded: Vec<(String, String)>,
+) -> (Result<Answer, UpstreamError>, bool) {
+    let cached = upstream.cache_ttl_s > 0;
+    if cached {
+        if let Some((response, stored_at)) = cache::lookup(&url).await {
+            let freshness = cache::freshness(stored_at, now_ms(), upstream.cache_ttl_s, upstream.stale_while_revalidate_s);
+            if freshness != Freshness::Expired {
+                if matches!(freshness, Freshness::Stale { .. }) {
+                    ctx.wait_until(refresh(ctx.request_id.clone(), upstream.clone(), url, forwarded));
+                }
+                return (Ok(Answer { response, cache_status: Some(cache::cache_status(Some(freshness), false)) }), false);
+            }
+        }
+    }
+
+    let (outcome, coalesced) = shared_call(ctx.request_id.clone(), upstream.clone(), url.clone(), forwarded).await;
+    let answer = outcome.map(|response| {
+        let store = cached && (200..300).contains(&response.status);
+        if store {
+            ctx.wait_until(store_quietly(url, response.clone(), upstream.cache_ttl_s + upstream.stale_while_revalidate_s));
+        }
+        Answer { response, cache_status: cached.then(|| cache::cache_status(None, store)) }
+    });
+    (answer, coalesced)
+}
+
+/// The breaker-guarded call, shared with identical calls already in flight.
+async fn shared_call(
+    request_id: String,
+    upstream: Rc<Upstream>,
+    url: Url,
+    forwarded: Vec<(String, String)>,
+) -> (Result<UpstreamResponse, UpstreamError>, bool) {
+    let key = format!("{} {url} {forwarded:?}", upstream.name);
+    coalesce::run(key, || async { guarded(&request_id, &upstream, &url, &forwarded).await }).await
+}
+
+/// Re-fetches a stale entry after the response has gone out.
+async fn refresh(request_id: String, upstream: Rc<Upstream>, url: Url, forwarded: Vec<(String, String)>) {
+    let (outcome, _) = shared_call(request_id, upstream.clone(), url.clone(), forwarded).await;
+    if let Some(response) = outcome.ok().filter(|r| (200..300).contains(&r.status)) {
+        store_quietly(url, response, upstream.cache_ttl_s + upstream.stale_while_revalidate_s).await;
+    }
+}
+
+async fn store_quietly(url: Url, response: UpstreamResponse, lifetime_s: u32) {
+    if let Err(e) = cache::store(&url, &response, lifetime_s, now_ms()).await {
+        worker::console_warn!("could not cache {url}: {e}");
+    }
+}
+
+/// The circuit breaker around the attempts: refused at once while open; a 5xx, timeout or
+/// connection failure counts against the upstream, anything else for it.
+async fn guarded(request_id: &str, upstream: &Upstream, url: &Url, forwarded: &[(String, String)]) -> Result<UpstreamResponse, UpstreamError> {
+    if let Admission::Rejected { retry_after_ms } =
+        breaker::admit(&upstream.name, upstream.breaker_failures, upstream.breaker_cooldown_ms, now_ms())
+    {
+        return Err(UpstreamError::CircuitOpen { retry_after_ms });
+    }
+    let outcome = with_retries(request_id, upstream, url, forwarded).await;
+    let healthy = matches!(&outcome, Ok(r) if r.status < 500);
+    breaker::record(&upstream.name, healthy, now_ms());
+    outcome
+}
+
+/// Attempts until one succeeds, the retries are spent, or the deadline is near.
+async fn with_retries(request_id: &str, upstream: &Upstream, url: &Url, forwarded: &[(String, String)]) -> Result<UpstreamResponse, UpstreamError> {
+    let deadline = now_ms() + f64::from(upstream.timeout_ms);
+    let mut attempts = 0;
+    loop {
+        attempts += 1;
+        let budget_ms = (deadline - now_ms()).max(1.0) as u32;
+        let outcome = attempt(request_id, upstream, url, forwarded, budget_ms).await;
+        let retry_after_ms = match &outcome {
+            Ok(r) if retry::is_retryable_status(r.status) => r.retry_after.as_deref().and_then(|v| retry::parse_retry_after(v, now_ms())),
+            Err(UpstreamError::Unreachable { .. }) => None,
+            _ => return outcome,
+        };
+        match retry::next_delay(attempts, upstream.retries, retry_after_ms, deadline - now_ms(), js_sys::Math::random()) {
+            Some(delay_ms) => Delay::from(Duration::from_millis(delay_ms as u64)).await,
+            None => return outcome,
+        }
+    }
+}
+
+/// One GET, bounded by `budget_ms`.
+async fn attempt(
+    request_id: &str,
+    upstream: &Upstream,
+    url: &Url,
+    forwarded: &[(String, String)],
+    budget_ms: u32,
+) -> Result<UpstreamResponse, UpstreamError> {
     // `AbortSignal.timeout` aborts the fetch *and* any body read still pending, so a slow
     // body is cut off as surely as slow headers.
-    let signal = AbortSignal::from(web_sys::AbortSignal::timeout_with_u32(timeout_ms));
+    let signal = AbortSignal::from(web_sys::AbortSignal::timeout_with_u32(budget_ms));
     let unreachable = |e: worker::Error| UpstreamError::Unreachable { reason: e.to_string() };
-
-    let request = match build_request(request_id, url) {
-        Ok(request) => request,
-        Err(e) => return (None, Err(unreachable(e))),
-    };
-
-    let response = async {
+    let request = build_request(request_id, upstream, url, forwarded).map_err(unreachable)?;
+    let exchange = async {
         let mut response = Fetch::Request(request).send_with_signal(&signal).await?;
-        let status = response.status_code();
-        // A non-2xx body is never used, so don't wait for it.
-        let body = if (200..300).contains(&status) { response.bytes().await? } else { Vec::new() };
-        Ok::<_, worker::Error>((status, body))
+        let headers = response.headers();
+        let (content_type, retry_after) = (headers.get("content-type")?, headers.get("retry-after")?);
+        let body = response.bytes().await?;
+        Ok::<_, worker::Error>(UpstreamResponse { status: response.status_code(), content_type, retry_after, body: Rc::from(body) })
     };
-    match response.await {
-        Ok((status, body)) => (Some(status), check_json(status, body)),
-        Err(_) if signal.aborted() => (None, Err(UpstreamError::Timeout { timeout_ms })),
-        Err(e) => (None, Err(unreachable(e))),
+    match exchange.await {
+        Ok(response) => Ok(response),
+        Err(_) if signal.aborted() => Err(UpstreamError::Timeout { timeout_ms: upstream.timeout_ms }),
+        Err(e) => Err(unreachable(e)),
     }
 }
 
-fn build_request(request_id: &str, url: &Url) -> worker::Result<Request> {
+fn build_request(request_id: &str, upstream: &Upstream, url: &Url, forwarded: &[(String, String)]) -> worker::Result<Request> {
     let headers = Headers::new();
     headers.set("Accept", "application/json")?;
+    for (name, value) in forwarded {
+        headers.set(name, value)?;
+    }
     headers.set("User-Agent", concat!("edge-relay/", env!("CARGO_PKG_VERSION")))?;
     headers.set("X-Request-Id", request_id)?;
+    for (name, value) in &upstream.headers {
+        headers.set(name, value)?;
+    }
     let mut init = RequestInit::new();
     init.with_method(Method::Get).with_headers(headers);
     Request::new_with_init(url.as_str(), &init)
@@ -99,24 +244,35 @@ fn build_request(request_id: &str, url: &Url) -> worker::Result<Request> {
 mod tests {
     use super::*;
 
+    fn response(status: u16, body: &[u8]) -> UpstreamResponse {
+        UpstreamResponse { status, content_type: Some("application/json".into()), retry_after: None, body: Rc::from(body) }
+    }
+
     #[test]
-    fn passes_json_through_untouched() {
-        let body = br#"{"a": [1, 2.50, "x"]}"#.to_vec();
-        assert_eq!(check_json(200, body.clone()), Ok(body));
-        assert_eq!(check_json(204, b"null".to_vec()), Ok(b"null".to_vec()));
+    fn accepts_2xx_json() {
+        assert_eq!(check_json(&response(200, br#"{"a": [1, 2.50, "x"]}"#)), Ok(()));
+        assert_eq!(check_json(&response(204, b"null")), Ok(()));
     }
 
     #[test]
     fn non_2xx_is_bad_status() {
         for status in [199, 301, 404, 429, 500, 503] {
-            assert_eq!(check_json(status, b"{}".to_vec()), Err(UpstreamError::BadStatus { status }));
+            assert_eq!(check_json(&response(status, b"{}")), Err(UpstreamError::BadStatus { status }));
         }
     }
 
     #[test]
     fn non_json_is_invalid() {
         for body in [&b"<html>"[..], b"", b"{\"a\":", b"{} trailing"] {
-            assert!(matches!(check_json(200, body.to_vec()), Err(UpstreamError::InvalidJson { .. })));
+            assert!(matches!(check_json(&response(200, body)), Err(UpstreamError::InvalidJson { .. })));
         }
+    }
+
+    #[test]
+    fn circuit_open_says_for_how_long() {
+        assert_eq!(
+            UpstreamError::CircuitOpen { retry_after_ms: 1_200.0 }.to_string(),
+            "upstream failed repeatedly and is not being called for 2 s"
+        );
     }
 }

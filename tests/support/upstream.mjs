@@ -17,9 +17,17 @@ function sendJson(res, status, body) {
   res.end(text);
 }
 
-/** Starts the upstream; resolves to { url, requests, close }. `requests` records each request seen. */
+/**
+ * Starts the upstream; resolves to { url, requests, hits, close }. `requests` records each
+ * request seen; `hits(path)` counts those to a path (query ignored).
+ */
 export async function startUpstream({ port = 0, host = '127.0.0.1' } = {}) {
   const requests = [];
+  const counters = new Map();
+  const next = (key) => {
+    counters.set(key, (counters.get(key) ?? 0) + 1);
+    return counters.get(key);
+  };
   const sockets = new Set();
   const server = http.createServer(async (req, res) => {
     const url = new URL(req.url, 'http://upstream');
@@ -45,6 +53,25 @@ export async function startUpstream({ port = 0, host = '127.0.0.1' } = {}) {
       return;
     }
     if (url.pathname === '/close') return req.socket.destroy();
+    if (url.pathname === '/counter') {
+      // A value that changes on every call, to tell a cached answer from a fresh one.
+      return sendJson(res, 200, { count: next(`counter:${url.searchParams.get('key')}`) });
+    }
+    if (url.pathname === '/flaky') {
+      // Fails `fail` times (with `status`, and `retry_after` if given), then succeeds.
+      const n = next(`flaky:${url.searchParams.get('key')}`);
+      if (n <= Number(url.searchParams.get('fail') ?? 1)) {
+        const retryAfter = url.searchParams.get('retry_after');
+        if (retryAfter) res.setHeader('retry-after', retryAfter);
+        return sendJson(res, Number(url.searchParams.get('status') ?? 503), { attempt: n, ok: false });
+      }
+      return sendJson(res, 200, { attempt: n, ok: true });
+    }
+    if (url.pathname === '/echo-headers') return sendJson(res, 200, { headers: req.headers, search: url.search });
+    if (url.pathname === '/text') {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      return res.end('plain text body');
+    }
     sendJson(res, 404, { error: 'no such demo endpoint' });
   });
   server.on('connection', (s) => {
@@ -59,6 +86,7 @@ export async function startUpstream({ port = 0, host = '127.0.0.1' } = {}) {
   return {
     url: `http://${host}:${bound}`,
     requests,
+    hits: (path) => requests.filter((r) => r.path === path).length,
     close: () =>
       new Promise((resolve) => {
         for (const s of sockets) s.destroy();

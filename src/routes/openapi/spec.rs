@@ -7,11 +7,13 @@
 use serde_json::{json, Value};
 use utoipa::openapi::content::ContentBuilder;
 use utoipa::openapi::path::{HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn};
+use utoipa::openapi::request_body::RequestBodyBuilder;
 use utoipa::openapi::response::ResponseBuilder;
 use utoipa::openapi::schema::{ObjectBuilder, SchemaType, Type};
 use utoipa::openapi::{ComponentsBuilder, InfoBuilder, OpenApi, OpenApiBuilder, Paths, Ref, Required};
 
 use crate::error::{ApiError, FieldError, Problem};
+use crate::routes::aggregate::model::{AggregateRequest, AggregateResponse, Item, ItemResult, MAX_ITEMS};
 use crate::routes::async_example::{Message, MAX_DELAY_MS};
 use crate::routes::meta::{self, Health, Index, RouteInfo};
 use crate::routes::{served, Endpoint, Route};
@@ -23,7 +25,7 @@ pub fn build() -> OpenApi {
     for route in served(false) {
         if let Some(operation) = operation(route) {
             let method = if route.method == "POST" { HttpMethod::Post } else { HttpMethod::Get };
-            paths.add_path_operation(route.path, vec![method], operation);
+            paths.add_path_operation(route.path.replace("{*", "{"), vec![method], operation);
         }
     }
     OpenApiBuilder::new()
@@ -43,6 +45,10 @@ pub fn build() -> OpenApi {
                 .schema_from::<Message>()
                 .schema_from::<Problem>()
                 .schema_from::<FieldError>()
+                .schema_from::<AggregateRequest>()
+                .schema_from::<Item>()
+                .schema_from::<AggregateResponse>()
+                .schema_from::<ItemResult>()
                 .build(),
         ))
         .build()
@@ -111,6 +117,80 @@ fn operation(route: &Route) -> Option<utoipa::openapi::path::Operation> {
                     &ApiError::Upstream(UpstreamError::Timeout { timeout_ms: 5000 }),
                 ),
             ),
+        Endpoint::UpstreamProxy => op
+            .parameter(path_parameter("name", "A configured upstream's name"))
+            .parameter(path_parameter(
+                "path",
+                "Path under the upstream's base_url; may contain '/'. Dot segments, encoded '.', '/', '\\', '@' or '%', and absolute URLs are refused with 422",
+            ))
+            .response(
+                "200",
+                ResponseBuilder::new()
+                    .description("The upstream's answer (status < 500), with its content type; `Cache-Status` when the upstream is cached")
+                    .content("*/*", ContentBuilder::new().schema(Some(any_json.clone())).build()),
+            )
+            .response("404", problem_response("No upstream has this name", &ApiError::UnknownUpstream { name: "nope".into() }))
+            .response(
+                "422",
+                problem_response(
+                    "The path would leave the upstream's base URL",
+                    &ApiError::Validation(vec![FieldError::path("path", "unsafe_path", "'.' and '..' segments are not allowed", "../admin")]),
+                ),
+            )
+            .response(
+                "502",
+                problem_response("The upstream answered 5xx or could not be reached", &ApiError::Upstream(UpstreamError::BadStatus { status: 500 })),
+            )
+            .response(
+                "503",
+                problem_response(
+                    "The upstream's circuit breaker is open",
+                    &ApiError::Upstream(UpstreamError::CircuitOpen { retry_after_ms: 30_000.0 }),
+                ),
+            )
+            .response(
+                "504",
+                problem_response("The upstream did not answer in time", &ApiError::Upstream(UpstreamError::Timeout { timeout_ms: 5000 })),
+            ),
+        Endpoint::Aggregate => op
+            .description(Some(format!(
+                "1 to {MAX_ITEMS} GETs with unique ids, run concurrently (AGGREGATE_CONCURRENCY at once, 6 by default), \
+                 each with its upstream's timeout, retries, breaker and cache. One failure never fails the batch."
+            )))
+            .request_body(Some(
+                RequestBodyBuilder::new()
+                    .required(Some(Required::True))
+                    .content(
+                        "application/json",
+                        ContentBuilder::new()
+                            .schema(Some(Ref::from_schema_name("AggregateRequest")))
+                            .example(Some(json!({"requests": [
+                                {"id": "user", "upstream": "users", "path": "/users/1"},
+                                {"id": "orders", "upstream": "orders", "path": "/orders?user=1"}
+                            ]})))
+                            .build(),
+                    )
+                    .build(),
+            ))
+            .response(
+                "200",
+                json_response(
+                    "Every request's result, in order",
+                    "AggregateResponse",
+                    json!({"duration_ms": 312.0, "results": [
+                        {"id": "user", "status": 200, "body": {"id": 1, "name": "Ada"}, "duration_ms": 305.0},
+                        {"id": "orders", "error": example(ApiError::Upstream(UpstreamError::Timeout { timeout_ms: 300 })
+                            .to_problem("3f1c8f0e-8a52-4c1e-9d36-2b7f0f4a9c11")), "duration_ms": 300.0}
+                    ]}),
+                ),
+            )
+            .response(
+                "422",
+                problem_response(
+                    "Invalid batch: size, ids, unknown upstreams or unsafe paths, all listed",
+                    &ApiError::Validation(vec![FieldError::body(&["requests", "0", "upstream"], "unknown_upstream", "no upstream named 'nope'; configured: users")]),
+                ),
+            ),
         Endpoint::TestPanic | Endpoint::TestEcho => return None,
     };
     Some(op.response("default", problem_response("Any other error, as an RFC 9457 problem", &ApiError::Overloaded { in_flight: 100 })).build())
@@ -120,8 +200,18 @@ fn operation(route: &Route) -> Option<utoipa::openapi::path::Operation> {
 fn operation_id(path: &str) -> String {
     match path.trim_matches('/') {
         "" => "index".to_owned(),
-        p => p.replace(['-', '.', '/'], "_"),
+        p => p.replace(['{', '}', '*'], "").replace(['-', '.', '/'], "_"),
     }
+}
+
+fn path_parameter(name: &str, description: &str) -> utoipa::openapi::path::Parameter {
+    ParameterBuilder::new()
+        .name(name)
+        .parameter_in(ParameterIn::Path)
+        .required(Required::True)
+        .description(Some(description))
+        .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
+        .build()
 }
 
 fn example(value: impl serde::Serialize) -> Value {
@@ -174,7 +264,7 @@ mod tests {
                 documented.push(format!("{} {path}", method.to_uppercase()));
             }
         }
-        let mut served: Vec<String> = served(false).map(|r| format!("{} {}", r.method, r.path)).collect();
+        let mut served: Vec<String> = served(false).map(|r| format!("{} {}", r.method, r.path.replace("{*", "{"))).collect();
         documented.sort();
         served.sort();
         assert_eq!(documented, served);
@@ -183,7 +273,8 @@ mod tests {
     #[test]
     fn every_operation_has_a_success_and_an_error_response() {
         for (path, item) in doc()["paths"].as_object().unwrap() {
-            let responses = &item["get"]["responses"];
+            let operation = item.as_object().unwrap().values().next().unwrap();
+            let responses = &operation["responses"];
             assert!(responses.get("200").is_some(), "{path}");
             assert_eq!(responses["default"]["content"]["application/problem+json"]["schema"]["$ref"], "#/components/schemas/Problem");
         }
@@ -204,5 +295,6 @@ mod tests {
         assert_eq!(operation_id("/"), "index");
         assert_eq!(operation_id("/openapi.json"), "openapi_json");
         assert_eq!(operation_id("/async-example"), "async_example");
+        assert_eq!(operation_id("/upstreams/{name}/{*path}"), "upstreams_name_path");
     }
 }

@@ -1,0 +1,108 @@
+//! `/aggregate`'s request and response bodies.
+
+use std::collections::HashSet;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::error::{FieldError, Problem};
+use crate::extract::{check_chars, Validate};
+
+pub const MAX_ITEMS: usize = 50;
+
+#[derive(Debug, Deserialize)]
+#[cfg_attr(test, derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct AggregateRequest {
+    pub requests: Vec<Item>,
+}
+
+/// One upstream GET: `path` (with any query) is joined onto the upstream's `base_url`.
+#[derive(Debug, Deserialize)]
+#[cfg_attr(test, derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct Item {
+    pub id: String,
+    pub upstream: String,
+    pub path: String,
+}
+
+impl Validate for AggregateRequest {
+    fn validate(&self, errors: &mut Vec<FieldError>) {
+        if !(1..=MAX_ITEMS).contains(&self.requests.len()) {
+            let msg = format!("must hold 1 to {MAX_ITEMS} requests, got {}", self.requests.len());
+            errors.push(FieldError::body(&["requests"], "length", msg));
+        }
+        let mut seen = HashSet::new();
+        for (i, item) in self.requests.iter().enumerate() {
+            let i = i.to_string();
+            check_chars(errors, &["requests", &i, "id"], &item.id, 1..=64);
+            if !seen.insert(item.id.as_str()) {
+                errors.push(FieldError::body(&["requests", &i, "id"], "duplicate", format!("id '{}' is used twice", item.id)));
+            }
+            check_chars(errors, &["requests", &i, "path"], &item.path, 1..=2048);
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+#[cfg_attr(test, derive(utoipa::ToSchema))]
+pub struct AggregateResponse {
+    /// Wall time of the whole fan-out.
+    pub duration_ms: f64,
+    /// One result per request, in request order.
+    pub results: Vec<ItemResult>,
+}
+
+/// An upstream's answer (`status`, `body`: parsed JSON, or text) or an `error` problem.
+#[derive(Debug, Serialize)]
+#[cfg_attr(test, derive(utoipa::ToSchema))]
+pub struct ItemResult {
+    pub id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub body: Option<Value>,
+    /// `Cache-Status` when the upstream is cached.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cache: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<Problem>,
+    pub duration_ms: f64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::ApiError;
+    use crate::extract::parse_json;
+
+    fn errors(json: &str) -> Vec<(String, &'static str)> {
+        match parse_json::<AggregateRequest>(json.as_bytes()) {
+            Err(ApiError::Validation(errors)) => errors.into_iter().map(|e| (e.loc.join("."), e.kind)).collect(),
+            other => panic!("{json}: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn accepts_a_valid_batch() {
+        let r = parse_json::<AggregateRequest>(br#"{"requests":[{"id":"a","upstream":"users","path":"/users/1"}]}"#).unwrap();
+        assert_eq!(r.requests[0].path, "/users/1");
+    }
+
+    #[test]
+    fn rejects_empty_oversized_and_duplicate_batches() {
+        assert_eq!(errors(r#"{"requests":[]}"#), vec![("body.requests".into(), "length")]);
+        let many: Vec<String> = (0..51).map(|i| format!(r#"{{"id":"{i}","upstream":"u","path":"/"}}"#)).collect();
+        assert_eq!(errors(&format!(r#"{{"requests":[{}]}}"#, many.join(","))), vec![("body.requests".into(), "length")]);
+        assert_eq!(
+            errors(r#"{"requests":[{"id":"a","upstream":"u","path":"/"},{"id":"a","upstream":"u","path":"/"}]}"#),
+            vec![("body.requests.1.id".into(), "duplicate")]
+        );
+        assert_eq!(
+            errors(r#"{"requests":[{"id":"","upstream":"u","path":"/x"}]}"#),
+            vec![("body.requests.0.id".into(), "string_length")]
+        );
+        assert_eq!(errors(r#"{"requests":[{"id":"a","upstream":"u"}]}"#), vec![("body.requests.0.path".into(), "missing")]);
+    }
+}

@@ -1,0 +1,150 @@
+//! The fan-out: every item's upstream call, at most `concurrency` at once, each with its
+//! upstream's own timeout, retries, breaker and cache; one failure never fails the batch.
+
+use std::rc::Rc;
+
+use futures_util::stream::{self, StreamExt};
+use serde_json::Value;
+use worker::Url;
+
+use super::model::{AggregateRequest, AggregateResponse, ItemResult};
+use crate::context::{now_ms, RequestContext};
+use crate::error::{ApiError, FieldError};
+use crate::upstream::registry::{Registry, Upstream};
+use crate::upstream::{self, path, UpstreamError};
+
+/// An item checked against the registry, ready to call.
+pub struct Planned {
+    id: String,
+    upstream: Rc<Upstream>,
+    url: Url,
+}
+
+/// Resolves every item's upstream and URL; any unknown upstream or unsafe path is a 422
+/// listing them all, before a single call is made.
+pub fn plan(request: AggregateRequest, registry: &Registry) -> Result<Vec<Planned>, ApiError> {
+    let mut errors = Vec::new();
+    let mut planned = Vec::new();
+    for (i, item) in request.requests.into_iter().enumerate() {
+        let i = i.to_string();
+        let Some(upstream) = registry.get(&item.upstream) else {
+            let known: Vec<&str> = registry.names().collect();
+            let msg = format!("no upstream named '{}'; configured: {}", item.upstream, known.join(", "));
+            errors.push(FieldError::body(&["requests", &i, "upstream"], "unknown_upstream", msg));
+            continue;
+        };
+        match path::split_relative(&item.path).and_then(|(rest, query)| path::join(&upstream.base_url, rest, query)) {
+            Ok(url) => planned.push(Planned { id: item.id, upstream: upstream.clone(), url }),
+            Err(reason) => errors.push(FieldError::body(&["requests", &i, "path"], "unsafe_path", reason)),
+        }
+    }
+    if errors.is_empty() {
+        Ok(planned)
+    } else {
+        Err(ApiError::Validation(errors))
+    }
+}
+
+pub async fn run(ctx: &RequestContext, planned: Vec<Planned>, concurrency: u32) -> AggregateResponse {
+    let started = now_ms();
+    let results = stream::iter(planned)
+        .map(|item| call(ctx, item))
+        .buffered(concurrency as usize)
+        .collect()
+        .await;
+    AggregateResponse { duration_ms: (now_ms() - started).round(), results }
+}
+
+async fn call(ctx: &RequestContext, item: Planned) -> ItemResult {
+    let started = now_ms();
+    let outcome = upstream::get(ctx, &item.upstream, item.url, Vec::new()).await;
+    let duration_ms = (now_ms() - started).round();
+    let failed = |e: UpstreamError| ItemResult {
+        id: item.id.clone(),
+        status: None,
+        body: None,
+        cache: None,
+        error: Some(ApiError::from(e).to_problem(&ctx.request_id)),
+        duration_ms,
+    };
+    match outcome {
+        Err(e) => failed(e),
+        Ok(answer) => match body_value(&answer.response) {
+            Err(e) => failed(e),
+            Ok(body) => ItemResult {
+                id: item.id.clone(),
+                status: Some(answer.response.status),
+                body: Some(body),
+                cache: answer.cache_status,
+                error: None,
+                duration_ms,
+            },
+        },
+    }
+}
+
+/// The body as JSON when it says it is JSON (and then it must parse), else as text.
+fn body_value(response: &upstream::UpstreamResponse) -> Result<Value, UpstreamError> {
+    if response.is_json() {
+        serde_json::from_slice(&response.body).map_err(|e| UpstreamError::InvalidJson { reason: e.to_string() })
+    } else {
+        Ok(Value::String(String::from_utf8_lossy(&response.body).into_owned()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::extract::parse_json;
+    use crate::upstream::registry;
+
+    fn registry() -> Registry {
+        let vars = [("UPSTREAMS", r#"{"users": {"base_url": "https://api.example.com/v1"}}"#)];
+        registry::parse(&|k: &str| vars.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string())).unwrap()
+    }
+
+    fn request(items: &str) -> AggregateRequest {
+        parse_json(format!(r#"{{"requests":[{items}]}}"#).as_bytes()).unwrap()
+    }
+
+    #[test]
+    fn plans_urls_under_each_base() {
+        let planned = plan(request(r#"{"id":"a","upstream":"users","path":"/users/1?fields=name"}"#), &registry()).unwrap();
+        assert_eq!(planned[0].url.as_str(), "https://api.example.com/v1/users/1?fields=name");
+    }
+
+    #[test]
+    fn lists_every_unknown_upstream_and_unsafe_path() {
+        let err = plan(
+            request(
+                r#"{"id":"a","upstream":"nope","path":"/x"},{"id":"b","upstream":"users","path":"/../admin"},
+                   {"id":"c","upstream":"users","path":"relative"}"#,
+            ),
+            &registry(),
+        );
+        let Err(ApiError::Validation(errors)) = err else { panic!("{:?}", err.map(|p| p.len())) };
+        let found: Vec<(String, &str)> = errors.iter().map(|e| (e.loc.join("."), e.kind)).collect();
+        assert_eq!(
+            found,
+            vec![
+                ("body.requests.0.upstream".into(), "unknown_upstream"),
+                ("body.requests.1.path".into(), "unsafe_path"),
+                ("body.requests.2.path".into(), "unsafe_path"),
+            ]
+        );
+        assert!(errors[0].msg.contains("configured: users"));
+    }
+
+    #[test]
+    fn bodies_are_json_or_text() {
+        let response = |ct: &str, body: &[u8]| upstream::UpstreamResponse {
+            status: 200,
+            content_type: Some(ct.into()),
+            retry_after: None,
+            body: Rc::from(body),
+        };
+        assert_eq!(body_value(&response("application/json", b"[1]")), Ok(serde_json::json!([1])));
+        assert_eq!(body_value(&response("text/plain", b"hi")), Ok(Value::String("hi".into())));
+        assert!(matches!(body_value(&response("application/json", b"<html>")), Err(UpstreamError::InvalidJson { .. })));
+    }
+}

@@ -1,0 +1,284 @@
+//! Named upstreams (`UPSTREAMS`): the only hosts the API will call. Parsed and validated
+//! once per isolate; secrets referenced by headers are resolved at the same time.
+
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+use serde::Deserialize;
+use worker::Url;
+
+use crate::config::ConfigError;
+
+/// The name `/external-api` calls.
+pub const DEFAULT_UPSTREAM: &str = "default";
+
+const DEFAULT_TIMEOUT_MS: u32 = 5_000;
+const MAX_TIMEOUT_MS: u32 = 300_000;
+const MAX_RETRIES: u32 = 5;
+const DEFAULT_BREAKER_FAILURES: u32 = 5;
+const DEFAULT_BREAKER_COOLDOWN_MS: u32 = 30_000;
+
+/// One configured upstream, ready to call.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Upstream {
+    pub name: String,
+    pub base_url: Url,
+    /// Deadline for one call, every attempt and backoff included.
+    pub timeout_ms: u32,
+    /// Extra attempts after the first, for idempotent requests only.
+    pub retries: u32,
+    /// Fresh lifetime of a cached success; 0 disables caching.
+    pub cache_ttl_s: u32,
+    /// How long past `cache_ttl_s` a stale copy may be served while it is refreshed.
+    pub stale_while_revalidate_s: u32,
+    /// Headers sent on every call (values from secrets already resolved).
+    pub headers: Vec<(String, String)>,
+    /// Client request headers passed on to this upstream (lower-case), beyond the defaults.
+    pub forward_headers: Vec<String>,
+    pub breaker_failures: u32,
+    pub breaker_cooldown_ms: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Registry(BTreeMap<String, Rc<Upstream>>);
+
+impl Registry {
+    pub fn get(&self, name: &str) -> Option<&Rc<Upstream>> {
+        self.0.get(name)
+    }
+
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.0.keys().map(String::as_str)
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawUpstream {
+    base_url: String,
+    timeout_ms: Option<u32>,
+    #[serde(default)]
+    retries: u32,
+    #[serde(default)]
+    cache_ttl_s: u32,
+    stale_while_revalidate_s: Option<u32>,
+    #[serde(default)]
+    headers: BTreeMap<String, HeaderValue>,
+    #[serde(default)]
+    forward_headers: Vec<String>,
+    breaker_failures: Option<u32>,
+    breaker_cooldown_ms: Option<u32>,
+}
+
+/// A header value given inline, or by the name of the secret that holds it.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum HeaderValue {
+    Inline(String),
+    Secret { secret: String },
+}
+
+/// Client headers that are never forwarded, whatever the config says: hop-by-hop headers
+/// and the ones that describe the client's connection to us, not our call.
+const NEVER_FORWARD: &[&str] = &[
+    "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer",
+    "transfer-encoding", "upgrade", "host", "content-length",
+];
+
+/// Client headers every upstream gets, for content negotiation; anything else (cookies, the
+/// client's `Authorization`) only when the upstream's `forward_headers` names it.
+pub const ALWAYS_FORWARD: &[&str] = &["accept", "accept-language"];
+
+/// Builds the registry from `UPSTREAMS` (a JSON object: name → settings) and the legacy
+/// `UPSTREAM_URL`/`UPSTREAM_TIMEOUT_MS` pair, which defines the `default` upstream.
+/// `lookup` reads vars and secrets by name.
+pub fn parse(lookup: &impl Fn(&str) -> Option<String>) -> Result<Registry, ConfigError> {
+    let mut registry = BTreeMap::new();
+    if let Some(raw) = lookup("UPSTREAMS") {
+        let entries: BTreeMap<String, RawUpstream> = serde_json::from_str(&raw)
+            .map_err(|e| ConfigError::Invalid { var: "UPSTREAMS", reason: format!("not a JSON object of upstreams: {e}") })?;
+        for (name, raw) in entries {
+            let upstream = build(&name, raw, lookup).map_err(|reason| ConfigError::Invalid {
+                var: "UPSTREAMS",
+                reason: format!("upstream '{name}': {reason}"),
+            })?;
+            registry.insert(name, Rc::new(upstream));
+        }
+    }
+    if let Some(url) = lookup("UPSTREAM_URL") {
+        if registry.contains_key(DEFAULT_UPSTREAM) {
+            return Err(ConfigError::Invalid {
+                var: "UPSTREAM_URL",
+                reason: "UPSTREAMS already defines 'default'; set one or the other".into(),
+            });
+        }
+        let base_url = parse_base_url(&url).map_err(|reason| ConfigError::Invalid { var: "UPSTREAM_URL", reason })?;
+        let timeout_ms = match lookup("UPSTREAM_TIMEOUT_MS") {
+            None => DEFAULT_TIMEOUT_MS,
+            Some(raw) => parse_timeout(&raw).map_err(|reason| ConfigError::Invalid { var: "UPSTREAM_TIMEOUT_MS", reason })?,
+        };
+        let upstream = Upstream { timeout_ms, ..defaults(DEFAULT_UPSTREAM, base_url) };
+        registry.insert(DEFAULT_UPSTREAM.to_owned(), Rc::new(upstream));
+    }
+    Ok(Registry(registry))
+}
+
+fn defaults(name: &str, base_url: Url) -> Upstream {
+    Upstream {
+        name: name.to_owned(),
+        base_url,
+        timeout_ms: DEFAULT_TIMEOUT_MS,
+        retries: 0,
+        cache_ttl_s: 0,
+        stale_while_revalidate_s: 0,
+        headers: Vec::new(),
+        forward_headers: Vec::new(),
+        breaker_failures: DEFAULT_BREAKER_FAILURES,
+        breaker_cooldown_ms: DEFAULT_BREAKER_COOLDOWN_MS,
+    }
+}
+
+fn build(name: &str, raw: RawUpstream, lookup: &impl Fn(&str) -> Option<String>) -> Result<Upstream, String> {
+    if name.is_empty() || name.len() > 32 || !name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_') {
+        return Err("names are 1 to 32 characters of a-z, 0-9, '-' and '_'".into());
+    }
+    let base_url = parse_base_url(&raw.base_url)?;
+    let timeout_ms = raw.timeout_ms.map_or(Ok(DEFAULT_TIMEOUT_MS), |t| parse_timeout(&t.to_string()))?;
+    if raw.retries > MAX_RETRIES {
+        return Err(format!("retries {} is more than {MAX_RETRIES}", raw.retries));
+    }
+    let mut headers = Vec::new();
+    for (header, value) in raw.headers {
+        if header.is_empty() || !header.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+            return Err(format!("'{header}' is not a header name"));
+        }
+        let value = match value {
+            HeaderValue::Inline(v) => v,
+            HeaderValue::Secret { secret } => {
+                lookup(&secret).ok_or_else(|| format!("header {header} needs secret {secret}, which is not set"))?
+            }
+        };
+        headers.push((header, value));
+    }
+    let forward_headers: Vec<String> = raw.forward_headers.iter().map(|h| h.to_ascii_lowercase()).collect();
+    if let Some(bad) = forward_headers.iter().find(|h| NEVER_FORWARD.contains(&h.as_str())) {
+        return Err(format!("header '{bad}' can never be forwarded"));
+    }
+    let breaker_failures = raw.breaker_failures.unwrap_or(DEFAULT_BREAKER_FAILURES);
+    if breaker_failures == 0 {
+        return Err("breaker_failures must be at least 1".into());
+    }
+    Ok(Upstream {
+        timeout_ms,
+        retries: raw.retries,
+        cache_ttl_s: raw.cache_ttl_s,
+        stale_while_revalidate_s: raw.stale_while_revalidate_s.unwrap_or(raw.cache_ttl_s),
+        headers,
+        forward_headers,
+        breaker_failures,
+        breaker_cooldown_ms: raw.breaker_cooldown_ms.unwrap_or(DEFAULT_BREAKER_COOLDOWN_MS),
+        ..defaults(name, base_url)
+    })
+}
+
+fn parse_base_url(raw: &str) -> Result<Url, String> {
+    let url = Url::parse(raw.trim()).map_err(|e| format!("'{raw}' is not an absolute URL ({e})"))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(format!("scheme '{}' is not http or https", url.scheme()));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err("credentials in the URL are not allowed; use a secret header".into());
+    }
+    Ok(url)
+}
+
+fn parse_timeout(raw: &str) -> Result<u32, String> {
+    match raw.trim().parse::<u32>() {
+        Ok(ms) if (1..=MAX_TIMEOUT_MS).contains(&ms) => Ok(ms),
+        Ok(ms) => Err(format!("{ms} is outside 1..={MAX_TIMEOUT_MS}")),
+        Err(_) => Err(format!("'{raw}' is not a whole number of milliseconds")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn parse_vars(vars: &[(&str, &str)]) -> Result<Registry, ConfigError> {
+        let map: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        parse(&|k: &str| map.get(k).cloned())
+    }
+
+    fn invalid_reason(vars: &[(&str, &str)]) -> String {
+        match parse_vars(vars) {
+            Err(ConfigError::Invalid { reason, .. }) => reason,
+            other => panic!("{vars:?}: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn parses_a_full_entry_with_a_secret_header() {
+        let r = parse_vars(&[
+            (
+                "UPSTREAMS",
+                r#"{"users": {"base_url": "https://api.example.com/v1", "timeout_ms": 2500, "retries": 2,
+                    "cache_ttl_s": 60, "headers": {"Authorization": {"secret": "USERS_TOKEN"}, "X-Client": "edge-relay"},
+                    "forward_headers": ["Accept-Language"], "breaker_failures": 3}}"#,
+            ),
+            ("USERS_TOKEN", "Bearer s3cret"),
+        ])
+        .unwrap();
+        let users = r.get("users").unwrap();
+        assert_eq!(users.base_url.as_str(), "https://api.example.com/v1");
+        assert_eq!((users.timeout_ms, users.retries, users.cache_ttl_s, users.stale_while_revalidate_s), (2500, 2, 60, 60));
+        assert_eq!(users.headers, vec![("Authorization".into(), "Bearer s3cret".into()), ("X-Client".into(), "edge-relay".into())]);
+        assert_eq!(users.forward_headers, vec!["accept-language"]);
+        assert_eq!((users.breaker_failures, users.breaker_cooldown_ms), (3, 30_000));
+        assert!(r.get("default").is_none());
+    }
+
+    #[test]
+    fn upstream_url_defines_default() {
+        let r = parse_vars(&[("UPSTREAM_URL", "http://127.0.0.1:9/json"), ("UPSTREAM_TIMEOUT_MS", "250")]).unwrap();
+        let d = r.get(DEFAULT_UPSTREAM).unwrap();
+        assert_eq!((d.base_url.as_str(), d.timeout_ms, d.retries), ("http://127.0.0.1:9/json", 250, 0));
+        assert_eq!(parse_vars(&[]).unwrap(), Registry::default());
+    }
+
+    #[test]
+    fn entry_errors_name_the_upstream() {
+        let cases = [
+            (r#"{"Bad Name": {"base_url": "https://x.test"}}"#, "upstream 'Bad Name'"),
+            (r#"{"a": {"base_url": "ftp://x.test"}}"#, "scheme 'ftp'"),
+            (r#"{"a": {"base_url": "https://u:p@x.test"}}"#, "credentials"),
+            (r#"{"a": {"base_url": "https://x.test", "retries": 9}}"#, "retries 9"),
+            (r#"{"a": {"base_url": "https://x.test", "timeout_ms": 0}}"#, "outside"),
+            (r#"{"a": {"base_url": "https://x.test", "headers": {"X": {"secret": "NOPE"}}}}"#, "secret NOPE"),
+            (r#"{"a": {"base_url": "https://x.test", "forward_headers": ["Connection"]}}"#, "'connection' can never"),
+            (r#"{"a": {"base_url": "https://x.test", "bogus": 1}}"#, "unknown field"),
+            (r#"["not", "an", "object"]"#, "not a JSON object"),
+        ];
+        for (json, expected) in cases {
+            let reason = invalid_reason(&[("UPSTREAMS", json)]);
+            assert!(reason.contains(expected), "{json}: {reason}");
+        }
+    }
+
+    #[test]
+    fn legacy_default_values_are_checked() {
+        for bad in ["not a url", "/relative", "ftp://x.test/", "https://u:p@x.test/"] {
+            assert!(matches!(parse_vars(&[("UPSTREAM_URL", bad)]), Err(ConfigError::Invalid { var: "UPSTREAM_URL", .. })), "{bad}");
+        }
+        for bad in ["0", "-5", "abc", "1.5", "300001"] {
+            let err = parse_vars(&[("UPSTREAM_URL", "https://x.test/"), ("UPSTREAM_TIMEOUT_MS", bad)]);
+            assert!(matches!(err, Err(ConfigError::Invalid { var: "UPSTREAM_TIMEOUT_MS", .. })), "{bad}");
+        }
+    }
+
+    #[test]
+    fn default_defined_twice_is_an_error() {
+        let err = parse_vars(&[("UPSTREAMS", r#"{"default": {"base_url": "https://x.test"}}"#), ("UPSTREAM_URL", "https://y.test")]);
+        assert!(matches!(err, Err(ConfigError::Invalid { var: "UPSTREAM_URL", .. })));
+    }
+}
