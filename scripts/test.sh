@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Every test: host unit tests, then the built worker in workerd against a local upstream,
-# including the browser tests in headless Debian Chromium.
+# including the browser tests in headless Debian Chromium, then the benchmark's smoke run.
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$ROOT"
@@ -15,3 +15,7 @@ fi
 cargo test --quiet
 bash scripts/build.sh
 node --test --test-concurrency=2 'tests/**/*.test.mjs'
+# The benchmark's smoke mode: proves the harness (nginx, wrk, FastAPI venv, raw workerd) still
+# runs end to end; it asserts that every server answered, not how fast.
+bash bench/setup.sh
+node bench/run.mjs --quick

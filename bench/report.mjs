@@ -1,0 +1,112 @@
+// Benchmark results → JSON, a Markdown table with ratios, and an SVG chart.
+import fs from 'node:fs/promises';
+import path from 'node:path';
+
+const SERVERS = ['edge-relay', 'js-worker', 'fastapi'];
+const COLORS = { 'edge-relay': '#e8590c', 'js-worker': '#1c7ed6', fastapi: '#2f9e44' };
+
+const mean = (a) => a.reduce((x, y) => x + y, 0) / a.length;
+const median = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
+
+/** One row per server, route and concurrency, over all rounds. */
+function summarise(samples) {
+  const groups = new Map();
+  for (const s of samples) {
+    const key = `${s.server}|${s.route}|${s.concurrency}`;
+    groups.set(key, [...(groups.get(key) ?? []), s]);
+  }
+  return [...groups.values()].map((g) => ({
+    server: g[0].server,
+    route: g[0].route,
+    concurrency: g[0].concurrency,
+    rps: mean(g.map((s) => s.rps)),
+    p50_ms: median(g.map((s) => s.p50_ms)),
+    p99_ms: median(g.map((s) => s.p99_ms)),
+    errors: g.reduce((n, s) => n + s.errors, 0),
+    rss_mb: Math.max(...g.map((s) => s.rss_mb)),
+  }));
+}
+
+const fmt = (n, digits = 0) => (Number.isFinite(n) ? n.toFixed(digits) : '–');
+
+function markdown(run, rows) {
+  const find = (server, route, c) => rows.find((r) => r.server === server && r.route === route && r.concurrency === c);
+  const lines = [
+    `Machine: ${run.machine.cpus}, ${run.machine.cores} cores (load generator on the same cores); ${run.rounds} round(s) × ${run.duration_s} s per cell, servers alternating.`,
+    '',
+    '| route | conc | edge-relay req/s | js-worker req/s | fastapi req/s | edge/js | edge/fastapi | p50 ms (edge / js / fastapi) | p99 ms (edge / js / fastapi) | errors (e/j/f) | RSS MB (e/j/f) |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- | --- | --- |',
+  ];
+  const routes = [...new Set(rows.map((r) => r.route))];
+  for (const route of routes) {
+    for (const c of run.concurrency) {
+      const [e, j, f] = SERVERS.map((s) => find(s, route, c));
+      if (!e || !j || !f) continue;
+      lines.push(
+        `| ${route} | ${c} | ${fmt(e.rps)} | ${fmt(j.rps)} | ${fmt(f.rps)} | ${fmt(e.rps / j.rps, 2)} | ${fmt(e.rps / f.rps, 2)} | ` +
+          `${fmt(e.p50_ms, 1)} / ${fmt(j.p50_ms, 1)} / ${fmt(f.p50_ms, 1)} | ${fmt(e.p99_ms, 1)} / ${fmt(j.p99_ms, 1)} / ${fmt(f.p99_ms, 1)} | ` +
+          `${e.errors}/${j.errors}/${f.errors} | ${fmt(e.rss_mb)}/${fmt(j.rss_mb)}/${fmt(f.rss_mb)} |`,
+      );
+    }
+  }
+  lines.push(
+    '',
+    `- wasm: ${run.size.wasm_raw} bytes raw, ${run.size.wasm_gzip} bytes gzip`,
+    `- startup (workerd start → first 200, median of runs): edge-relay ${fmt(run.startup.edge_ms)} ms, js-worker ${fmt(run.startup.js_ms)} ms`,
+    `- peak RSS over the whole run: ${SERVERS.map((s) => `${s} ${fmt(run.peak_rss_mb[s])} MB`).join(', ')}`,
+  );
+  const agg = run.concurrency.map((c) => find('edge-relay', '/aggregate', c)).filter(Boolean);
+  if (agg.length) lines.push(`- /aggregate (6 × 100 ms upstream calls) p50 on edge-relay: ${agg.map((r) => `${fmt(r.p50_ms, 1)} ms at ${r.concurrency}`).join(', ')}`);
+  return lines.join('\n');
+}
+
+/** Throughput and p99 versus concurrency, one pair of panels per route. */
+function svg(run, rows) {
+  const routes = [...new Set(rows.map((r) => r.route))];
+  const W = 360;
+  const H = 220;
+  const pad = { l: 58, r: 12, t: 28, b: 36 };
+  const xs = run.concurrency;
+  const x = (c) => pad.l + (xs.length === 1 ? (W - pad.l - pad.r) / 2 : (xs.indexOf(c) / (xs.length - 1)) * (W - pad.l - pad.r));
+  const parts = [];
+  routes.forEach((route, ri) => {
+    [['rps', 'requests/s'], ['p99_ms', 'p99 latency (ms)']].forEach(([metric, label], mi) => {
+      const ox = mi * W;
+      const oy = ri * H;
+      const data = rows.filter((r) => r.route === route);
+      const max = Math.max(...data.map((r) => r[metric]), 1) * 1.1;
+      const y = (v) => oy + H - pad.b - (v / max) * (H - pad.t - pad.b);
+      parts.push(`<text x="${ox + pad.l}" y="${oy + 18}" font-size="13" font-weight="bold">${route} — ${label}</text>`);
+      parts.push(`<line x1="${ox + pad.l}" y1="${oy + H - pad.b}" x2="${ox + W - pad.r}" y2="${oy + H - pad.b}" stroke="#999"/>`);
+      parts.push(`<line x1="${ox + pad.l}" y1="${oy + pad.t}" x2="${ox + pad.l}" y2="${oy + H - pad.b}" stroke="#999"/>`);
+      for (const f of [0, 0.5, 1]) {
+        parts.push(`<text x="${ox + pad.l - 6}" y="${y(max * f / 1.1) + 4}" font-size="10" text-anchor="end">${fmt(max * f / 1.1)}</text>`);
+      }
+      for (const c of xs) parts.push(`<text x="${ox + x(c)}" y="${oy + H - pad.b + 14}" font-size="10" text-anchor="middle">${c}</text>`);
+      parts.push(`<text x="${ox + (W + pad.l) / 2}" y="${oy + H - 6}" font-size="10" text-anchor="middle">connections</text>`);
+      for (const server of SERVERS) {
+        const pts = xs.map((c) => data.find((r) => r.server === server && r.concurrency === c)).filter(Boolean);
+        const d = pts.map((r) => `${ox + x(r.concurrency)},${y(r[metric])}`).join(' ');
+        parts.push(`<polyline fill="none" stroke="${COLORS[server]}" stroke-width="2" points="${d}"/>`);
+        for (const r of pts) parts.push(`<circle cx="${ox + x(r.concurrency)}" cy="${y(r[metric])}" r="3" fill="${COLORS[server]}"/>`);
+      }
+    });
+  });
+  const legendY = routes.length * H + 16;
+  SERVERS.forEach((s, i) => {
+    parts.push(`<rect x="${pad.l + i * 130}" y="${legendY - 10}" width="12" height="12" fill="${COLORS[s]}"/>`);
+    parts.push(`<text x="${pad.l + i * 130 + 18}" y="${legendY}" font-size="12">${s}</text>`);
+  });
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${2 * W}" height="${legendY + 12}" font-family="sans-serif"><rect width="100%" height="100%" fill="white"/>${parts.join('')}</svg>\n`;
+}
+
+/** Writes results.json, results.md and chart.svg into `dir`; returns the Markdown. */
+export async function writeReports(dir, run) {
+  const rows = summarise(run.samples);
+  const md = markdown(run, rows);
+  await fs.mkdir(dir, { recursive: true });
+  await fs.writeFile(path.join(dir, 'results.json'), JSON.stringify({ ...run, summary: rows }, null, 2) + '\n');
+  await fs.writeFile(path.join(dir, 'results.md'), md + '\n');
+  await fs.writeFile(path.join(dir, 'chart.svg'), svg(run, rows));
+  return md;
+}

@@ -1,0 +1,161 @@
+// `npm run bench`: edge-relay vs a plain JS worker (both on raw workerd) vs FastAPI + uvicorn,
+// same routes, same nginx upstream, loaded with wrk on 127.0.0.1. Servers alternate inside
+// every round so drift hits all equally; results are reported as figures and ratios.
+//
+//   npm run bench                      full run (~8 min): 2 rounds, concurrency 1, 16, 64, 256
+//   npm run bench -- --quick           smoke run (~30 s): proves the harness works, not speed
+//   npm run bench -- --rounds 3 --duration 5 --concurrency 16,64
+import { spawn } from 'node:child_process';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import { ROOT, OUT, sleep, waitReady, peakRssKb, currentRssKb, startNginx, workerConfigs, startFastApi } from './servers.mjs';
+import { writeReports } from './report.mjs';
+
+const args = process.argv.slice(2);
+const flag = (name, fallback) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : fallback;
+};
+const QUICK = args.includes('--quick');
+const ROUNDS = Number(flag('rounds', QUICK ? 1 : 2));
+const DURATION_S = Number(flag('duration', QUICK ? 1 : 4));
+const WARMUP_S = 1;
+const CONCURRENCY = flag('concurrency', QUICK ? '8' : '1,16,64,256').split(',').map(Number);
+const STARTUP_RUNS = QUICK ? 1 : 5;
+const RESULTS = path.join(ROOT, QUICK ? 'bench/out/quick' : 'bench/results');
+
+const ROUTES = [
+  { name: '/async-example', path: '/async-example' },
+  { name: '/external-api', path: '/external-api' },
+  { name: '/aggregate', path: '/aggregate', body: 'aggregate' },
+];
+
+function run(command, argv, env = {}) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, argv, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`${command} exited ${code}: ${out}`))));
+  });
+}
+
+/** One wrk run; resolves to its summary plus the server's peak RSS during the run. */
+async function load(url, route, connections, seconds, pid) {
+  let rssKb = 0;
+  const sampler = setInterval(async () => (rssKb = Math.max(rssKb, await currentRssKb(pid))), 100);
+  try {
+    const out = await run(
+      'wrk',
+      ['-t', String(Math.min(2, connections)), '-c', String(connections), '-d', `${seconds}s`, '--timeout', '10s', '-s', path.join(ROOT, 'bench/wrk.lua'), url + route.path],
+      { BENCH_BODY: route.body ?? '' },
+    );
+    const line = out.split('\n').find((l) => l.startsWith('BENCH_JSON '));
+    if (!line) throw new Error(`no summary from wrk: ${out}`);
+    const s = JSON.parse(line.slice('BENCH_JSON '.length));
+    rssKb = Math.max(rssKb, await currentRssKb(pid));
+    return {
+      rps: s.requests / (s.duration_us / 1e6),
+      p50_ms: s.p50_us / 1000,
+      p99_ms: s.p99_us / 1000,
+      errors: s.errors,
+      requests: s.requests,
+      rss_mb: rssKb / 1024,
+    };
+  } finally {
+    clearInterval(sampler);
+  }
+}
+
+/** Checks every route answers correctly on a server before it is measured. */
+async function verify(name, url) {
+  const check = async (route, init, test) => {
+    const res = await fetch(url + route, init);
+    const body = await res.json();
+    if (res.status !== 200 || !test(body)) throw new Error(`${name} ${route}: ${res.status} ${JSON.stringify(body)}`);
+  };
+  await check('/async-example', {}, (b) => b.message === 'Async operation completed');
+  await check('/external-api', {}, (b) => b.title === 'edge-relay benchmark document');
+  const items = Array.from({ length: 6 }, (_, i) => ({ id: `v${i}`, upstream: 'bench', path: `/delay/100?verify=${i}` }));
+  await check(
+    '/aggregate',
+    { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ requests: items }) },
+    (b) => b.results.length === 6 && b.results.every((r) => r.status === 200),
+  );
+}
+
+async function startupTimes(configs) {
+  const times = { edge: [], js: [] };
+  for (let i = 0; i < STARTUP_RUNS; i++) {
+    for (const key of i % 2 ? ['js', 'edge'] : ['edge', 'js']) {
+      const started = performance.now();
+      const child = configs[key].start();
+      await waitReady(`${configs[key].url}/healthz`, child);
+      times[key].push(performance.now() - started);
+      await child.stop();
+    }
+  }
+  const median = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
+  return { edge_ms: median(times.edge), js_ms: median(times.js) };
+}
+
+async function main() {
+  await fs.mkdir(OUT, { recursive: true });
+  console.log(`[bench] ${QUICK ? 'quick' : 'full'} run: ${ROUNDS} round(s) × ${DURATION_S}s, concurrency ${CONCURRENCY.join(', ')}`);
+  const wasm = await fs.readFile(path.join(ROOT, 'build/index_bg.wasm'));
+  const size = { wasm_raw: wasm.length, wasm_gzip: zlib.gzipSync(wasm, { level: 9 }).length };
+
+  const nginx = await startNginx();
+  const configs = await workerConfigs(nginx.url);
+  const startup = await startupTimes(configs);
+  const servers = {};
+  const stopAll = async () => Promise.all(Object.values(servers).map((s) => s.child.stop()).concat(nginx.child.stop()));
+  process.on('SIGINT', () => stopAll().then(() => process.exit(130)));
+  try {
+    for (const key of ['edge', 'js']) {
+      const child = configs[key].start();
+      await waitReady(`${configs[key].url}/healthz`, child);
+      servers[key] = { url: configs[key].url, child };
+    }
+    servers.fastapi = await startFastApi(nginx.url);
+    const names = { edge: 'edge-relay', js: 'js-worker', fastapi: 'fastapi' };
+    for (const [key, s] of Object.entries(servers)) await verify(names[key], s.url);
+
+    const samples = [];
+    const order = Object.keys(servers);
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const route of ROUTES) {
+        for (const c of CONCURRENCY) {
+          // Rotate who goes first each round and step, so drift hits every server alike.
+          const shift = (round + CONCURRENCY.indexOf(c)) % order.length;
+          for (const key of [...order.slice(shift), ...order.slice(0, shift)]) {
+            const s = servers[key];
+            await load(s.url, route, c, WARMUP_S, s.child.pid);
+            const result = await load(s.url, route, c, DURATION_S, s.child.pid);
+            samples.push({ round, server: names[key], route: route.name, concurrency: c, ...result });
+            process.stdout.write(`[bench] r${round} ${route.name} c=${c} ${names[key]}: ${result.rps.toFixed(0)} req/s p99 ${result.p99_ms.toFixed(1)} ms\n`);
+          }
+        }
+      }
+    }
+    const peak = {};
+    for (const [key, s] of Object.entries(servers)) peak[names[key]] = (await peakRssKb(s.child.pid)) / 1024;
+    const machine = { cpus: (await fs.readFile('/proc/cpuinfo', 'utf8')).match(/model name\s*:\s*(.+)/)?.[1], cores: (await run('nproc', [])).trim(), node: process.version };
+    const report = await writeReports(RESULTS, { quick: QUICK, rounds: ROUNDS, duration_s: DURATION_S, concurrency: CONCURRENCY, size, startup, peak_rss_mb: peak, machine, samples });
+    console.log(report);
+    // The smoke run asserts the harness works: every cell served requests without errors.
+    // A full run reports errors in the table instead (FastAPI may time out at 256).
+    const failed = samples.filter((s) => s.requests === 0 || (QUICK && s.errors > 0));
+    if (failed.length) {
+      console.error(`[bench] ${failed.length} run(s) failed: ${JSON.stringify(failed)}`);
+      process.exitCode = 1;
+    }
+  } finally {
+    await stopAll();
+    await sleep(50);
+  }
+}
+
+await main();

@@ -1,0 +1,164 @@
+// The servers the benchmark runs, all on 127.0.0.1: nginx as the shared upstream, edge-relay
+// and the plain JS worker on raw workerd (generated .capnp configs, no wrangler proxy), and
+// FastAPI on uvicorn.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs/promises';
+import net from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const OUT = path.join(ROOT, 'bench/out');
+const WORKERD = path.join(ROOT, 'node_modules/.bin/workerd');
+const COMPAT_DATE = '2026-11-01';
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+export async function freePort() {
+  const server = net.createServer();
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** Polls `url` until it answers 200; resolves to the milliseconds that took. */
+export async function waitReady(url, child, timeoutMs = 30_000) {
+  const started = performance.now();
+  while (performance.now() - started < timeoutMs) {
+    if (child.exitCode !== null) throw new Error(`${url}: server exited with ${child.exitCode}`);
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(1000) });
+      if (res.status === 200) return performance.now() - started;
+    } catch {
+      // not listening yet
+    }
+    await sleep(5);
+  }
+  throw new Error(`${url} not ready after ${timeoutMs} ms`);
+}
+
+function start(name, command, args, options = {}) {
+  const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'], ...options });
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr = (stderr + d).slice(-4000)));
+  child.on('exit', (code) => {
+    if (code && !child.stopping) console.error(`[bench] ${name} exited with ${code}: ${stderr}`);
+  });
+  child.stop = () => {
+    child.stopping = true;
+    child.kill('SIGTERM');
+    return new Promise((resolve) => (child.exitCode !== null ? resolve() : child.once('exit', resolve)));
+  };
+  return child;
+}
+
+/** Peak resident memory of a process so far, in KiB (VmHWM). */
+export async function peakRssKb(pid) {
+  const status = await fs.readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
+  return Number(status.match(/VmHWM:\s+(\d+)/)?.[1] ?? 0);
+}
+
+export async function currentRssKb(pid) {
+  const status = await fs.readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
+  return Number(status.match(/VmRSS:\s+(\d+)/)?.[1] ?? 0);
+}
+
+/** nginx serving a fixed JSON document at /json and fixed 100 ms latency at /delay/100. */
+export async function startNginx() {
+  const port = await freePort();
+  const dir = path.join(OUT, 'nginx');
+  await fs.mkdir(path.join(dir, 'logs'), { recursive: true });
+  const doc = JSON.stringify({ id: 1, title: 'edge-relay benchmark document', tags: ['async', 'edge'], nested: { ok: true, ratio: 0.5 } });
+  const conf = `
+load_module /usr/lib/nginx/modules/ngx_http_echo_module.so;
+worker_processes 1;
+error_log ${dir}/logs/error.log warn;
+pid ${dir}/nginx.pid;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  keepalive_requests 100000;
+  client_body_temp_path ${dir}/tmp;
+  server {
+    listen 127.0.0.1:${port};
+    default_type application/json;
+    location = /json { return 200 '${doc}'; }
+    location = /healthz { return 200 '{"status":"ok"}'; }
+    location /delay/100 { echo_sleep 0.1; echo '{"delayed_ms":100}'; }
+  }
+}`;
+  await fs.writeFile(path.join(dir, 'nginx.conf'), conf);
+  const child = start('nginx', 'nginx', ['-c', path.join(dir, 'nginx.conf'), '-p', dir, '-g', 'daemon off;']);
+  const url = `http://127.0.0.1:${port}`;
+  await waitReady(`${url}/healthz`, child);
+  return { url, child };
+}
+
+function capnpString(s) {
+  return JSON.stringify(s);
+}
+
+/** A workerd config for `modules` (name → { kind, file }) with text `bindings`. */
+async function writeCapnp(name, port, modules, bindings) {
+  const config = `using Workerd = import "/workerd/workerd.capnp";
+const config :Workerd.Config = (
+  services = [
+    (name = "main", worker = .worker),
+    (name = "internet", network = (allow = ["public", "private", "local"])),
+  ],
+  sockets = [(name = "http", address = "127.0.0.1:${port}", http = (), service = "main")],
+);
+const worker :Workerd.Worker = (
+  modules = [
+${modules.map((m) => `    (name = ${capnpString(m.name)}, ${m.kind} = embed ${capnpString(path.relative(OUT, m.file))}),`).join('\n')}
+  ],
+  compatibilityDate = "${COMPAT_DATE}",
+  bindings = [
+${Object.entries(bindings).map(([k, v]) => `    (name = ${capnpString(k)}, text = ${capnpString(v)}),`).join('\n')}
+  ],
+  globalOutbound = "internet",
+);
+`;
+  const file = path.join(OUT, `${name}.capnp`);
+  await fs.writeFile(file, config);
+  return file;
+}
+
+/** Writes the configs for both workers; returns { edge, js } each with a `start()` function. */
+export async function workerConfigs(upstream) {
+  const bindings = {
+    UPSTREAM_URL: `${upstream}/json`,
+    UPSTREAM_BASE: upstream,
+    UPSTREAMS: JSON.stringify({ bench: { base_url: upstream } }),
+  };
+  await fs.mkdir(OUT, { recursive: true });
+  const make = async (name, modules) => {
+    const port = await freePort();
+    const file = await writeCapnp(name, port, modules, bindings);
+    return {
+      url: `http://127.0.0.1:${port}`,
+      start: () => start(name, WORKERD, ['serve', file]),
+    };
+  };
+  return {
+    edge: await make('edge-relay', [
+      { name: 'index.js', kind: 'esModule', file: path.join(ROOT, 'build/index.js') },
+      { name: 'index_bg.wasm', kind: 'wasm', file: path.join(ROOT, 'build/index_bg.wasm') },
+    ]),
+    js: await make('js-worker', [{ name: 'worker.js', kind: 'esModule', file: path.join(ROOT, 'bench/js-worker.mjs') }]),
+  };
+}
+
+export async function startFastApi(upstream) {
+  const port = await freePort();
+  const child = start(
+    'fastapi',
+    path.join(ROOT, 'bench/.venv/bin/uvicorn'),
+    ['fastapi_app:app', '--host', '127.0.0.1', '--port', String(port), '--workers', '1', '--loop', 'uvloop', '--http', 'httptools', '--no-access-log', '--log-level', 'warning'],
+    { cwd: path.join(ROOT, 'bench'), env: { ...process.env, UPSTREAM_URL: `${upstream}/json`, UPSTREAM_BASE: upstream } },
+  );
+  const url = `http://127.0.0.1:${port}`;
+  await waitReady(`${url}/healthz`, child);
+  return { url, child };
+}

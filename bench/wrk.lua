@@ -1,0 +1,23 @@
+-- wrk script: optional POST body for /aggregate (a fresh nonce per request, so no server can
+-- answer from a cache or share calls between requests), and a JSON summary at the end.
+local body_kind = os.getenv("BENCH_BODY")
+local counter = 0
+
+request = function()
+  if body_kind == "aggregate" then
+    counter = counter + 1
+    local items = {}
+    for i = 1, 6 do
+      items[i] = string.format('{"id":"r%d","upstream":"bench","path":"/delay/100?n=%d-%d-%d"}', i, counter, i, math.random(1, 1e9))
+    end
+    return wrk.format("POST", nil, { ["content-type"] = "application/json" }, '{"requests":[' .. table.concat(items, ",") .. ']}')
+  end
+  return wrk.format(nil)
+end
+
+done = function(summary, latency, requests)
+  local errors = summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.status + summary.errors.timeout
+  io.write(string.format(
+    'BENCH_JSON {"requests":%d,"duration_us":%d,"errors":%d,"non2xx":%d,"p50_us":%d,"p99_us":%d,"mean_us":%.1f}\n',
+    summary.requests, summary.duration, errors, summary.errors.status, latency:percentile(50), latency:percentile(99), latency.mean))
+end
