@@ -5,6 +5,8 @@
 //   npm run bench                      full run (~8 min): 2 rounds, concurrency 1, 16, 64, 256
 //   npm run bench -- --quick           smoke run (~30 s): proves the harness works, not speed
 //   npm run bench -- --rounds 3 --duration 5 --concurrency 16,64
+//   npm run bench -- --build DIR --routes /async-example   another edge-relay build (before/after),
+//                                                           some routes only
 import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -23,13 +25,17 @@ const DURATION_S = Number(flag('duration', QUICK ? 1 : 4));
 const WARMUP_S = 1;
 const CONCURRENCY = flag('concurrency', QUICK ? '8' : '1,16,64,256').split(',').map(Number);
 const STARTUP_RUNS = QUICK ? 1 : 5;
-const RESULTS = path.join(ROOT, QUICK ? 'bench/out/quick' : 'bench/results');
+const BUILD = path.resolve(flag('build', path.join(ROOT, 'build')));
+// A custom build or route set is an experiment: its report stays out of bench/results.
+const EXPERIMENT = args.includes('--build') || args.includes('--routes');
+const RESULTS = path.join(ROOT, QUICK ? 'bench/out/quick' : EXPERIMENT ? 'bench/out/experiment' : 'bench/results');
 
-const ROUTES = [
+const ALL_ROUTES = [
   { name: '/async-example', path: '/async-example' },
   { name: '/external-api', path: '/external-api' },
   { name: '/aggregate', path: '/aggregate', body: 'aggregate' },
 ];
+const ROUTES = ALL_ROUTES.filter((r) => flag('routes', r.name).split(',').includes(r.name));
 
 function run(command, argv, env = {}) {
   return new Promise((resolve, reject) => {
@@ -104,11 +110,11 @@ async function startupTimes(configs) {
 async function main() {
   await fs.mkdir(OUT, { recursive: true });
   console.log(`[bench] ${QUICK ? 'quick' : 'full'} run: ${ROUNDS} round(s) × ${DURATION_S}s, concurrency ${CONCURRENCY.join(', ')}`);
-  const wasm = await fs.readFile(path.join(ROOT, 'build/index_bg.wasm'));
+  const wasm = await fs.readFile(path.join(BUILD, 'index_bg.wasm'));
   const size = { wasm_raw: wasm.length, wasm_gzip: zlib.gzipSync(wasm, { level: 9 }).length };
 
   const nginx = await startNginx();
-  const configs = await workerConfigs(nginx.url);
+  const configs = await workerConfigs(nginx.url, BUILD);
   const startup = await startupTimes(configs);
   const servers = {};
   const stopAll = async () => Promise.all(Object.values(servers).map((s) => s.child.stop()).concat(nginx.child.stop()));

@@ -3,6 +3,7 @@
 // FastAPI on uvicorn.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
+import { openSync, closeSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -38,12 +39,14 @@ export async function waitReady(url, child, timeoutMs = 30_000) {
   throw new Error(`${url} not ready after ${timeoutMs} ms`);
 }
 
+/** Starts a server; its output goes to bench/out/NAME.log, written by the kernel, so a
+ * server that logs every request (edge-relay's access log) costs the harness no CPU. */
 function start(name, command, args, options = {}) {
-  const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'], ...options });
-  let stderr = '';
-  child.stderr.on('data', (d) => (stderr = (stderr + d).slice(-4000)));
+  const log = openSync(path.join(OUT, `${name}.log`), 'w');
+  const child = spawn(command, args, { stdio: ['ignore', log, log], ...options });
+  closeSync(log);
   child.on('exit', (code) => {
-    if (code && !child.stopping) console.error(`[bench] ${name} exited with ${code}: ${stderr}`);
+    if (code && !child.stopping) console.error(`[bench] ${name} exited with ${code}: see bench/out/${name}.log`);
   });
   child.stop = () => {
     child.stopping = true;
@@ -125,8 +128,9 @@ ${Object.entries(bindings).map(([k, v]) => `    (name = ${capnpString(k)}, text 
   return file;
 }
 
-/** Writes the configs for both workers; returns { edge, js } each with a `start()` function. */
-export async function workerConfigs(upstream) {
+/** Writes the configs for both workers; returns { edge, js } each with a `start()` function.
+ * `buildDir` holds edge-relay's index.js and index_bg.wasm. */
+export async function workerConfigs(upstream, buildDir) {
   const bindings = {
     UPSTREAM_URL: `${upstream}/json`,
     UPSTREAM_BASE: upstream,
@@ -143,8 +147,8 @@ export async function workerConfigs(upstream) {
   };
   return {
     edge: await make('edge-relay', [
-      { name: 'index.js', kind: 'esModule', file: path.join(ROOT, 'build/index.js') },
-      { name: 'index_bg.wasm', kind: 'wasm', file: path.join(ROOT, 'build/index_bg.wasm') },
+      { name: 'index.js', kind: 'esModule', file: path.join(buildDir, 'index.js') },
+      { name: 'index_bg.wasm', kind: 'wasm', file: path.join(buildDir, 'index_bg.wasm') },
     ]),
     js: await make('js-worker', [{ name: 'worker.js', kind: 'esModule', file: path.join(ROOT, 'bench/js-worker.mjs') }]),
   };

@@ -27,6 +27,8 @@ pub struct Config {
     pub max_in_flight: u32,
     /// Requests per period per client, enforced by the `RATE_LIMITER` binding when bound.
     pub rate_limit_period_s: u32,
+    /// Whether the `RATE_LIMITER` binding exists, looked up once rather than per request.
+    pub rate_limiter_bound: bool,
     /// Diagnostic routes under `/_test/` (`ENABLE_TEST_ROUTES`); off unless set to `true`.
     pub test_routes: bool,
 }
@@ -78,6 +80,7 @@ impl Config {
             max_body_bytes: parse_u32("MAX_BODY_BYTES", var("MAX_BODY_BYTES"), DEFAULT_MAX_BODY_BYTES, 1..=100 * 1024 * 1024)?,
             max_in_flight: parse_u32("MAX_IN_FLIGHT", var("MAX_IN_FLIGHT"), 0, 0..=100_000)?,
             rate_limit_period_s: parse_u32("RATE_LIMIT_PERIOD_S", var("RATE_LIMIT_PERIOD_S"), 60, 1..=3600)?,
+            rate_limiter_bound: false,
             test_routes: parse_bool("ENABLE_TEST_ROUTES", var("ENABLE_TEST_ROUTES"))?,
         })
     }
@@ -102,7 +105,7 @@ impl Config {
                 if let Some(e) = problem {
                     console_error!("{}", serde_json::json!({"level": "error", "event": "config_invalid", "error": e.to_string()}));
                 }
-                parsed.map(Rc::new)
+                parsed.map(|config| Rc::new(Config { rate_limiter_bound: env.rate_limiter("RATE_LIMITER").is_ok(), ..config }))
             })
             .clone()
         })

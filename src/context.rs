@@ -5,7 +5,7 @@ use std::future::Future;
 
 use serde::Serialize;
 use worker::wasm_bindgen::JsCast;
-use worker::Context;
+use worker::{Context, Url};
 
 /// Longest client-supplied `X-Request-Id` we accept.
 const MAX_REQUEST_ID_LEN: usize = 128;
@@ -13,6 +13,8 @@ const MAX_REQUEST_ID_LEN: usize = 128;
 pub struct RequestContext {
     pub request_id: String,
     pub method: String,
+    /// The request URL, parsed once.
+    pub url: Url,
     pub path: String,
     started_ms: f64,
     upstream_calls: RefCell<Vec<UpstreamCall>>,
@@ -37,9 +39,10 @@ pub struct UpstreamCall {
 }
 
 impl RequestContext {
-    pub fn new(client_request_id: Option<String>, method: String, path: String, runtime: Context) -> Self {
+    pub fn new(client_request_id: Option<String>, method: String, url: Url, runtime: Context) -> Self {
         let request_id = client_request_id.filter(|id| is_valid_request_id(id)).unwrap_or_else(new_request_id);
-        Self { request_id, method, path, started_ms: now_ms(), upstream_calls: RefCell::default(), runtime }
+        let path = url.path().to_owned();
+        Self { request_id, method, url, path, started_ms: now_ms(), upstream_calls: RefCell::default(), runtime }
     }
 
     /// Keeps the isolate alive for `work` after the response is sent (background tasks).

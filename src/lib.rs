@@ -13,7 +13,7 @@ pub mod upstream;
 use std::rc::Rc;
 
 use worker::wasm_bindgen::{self, prelude::wasm_bindgen};
-use worker::{event, js_sys, web_sys, worker_sys, Context, Env, Request};
+use worker::{event, js_sys, web_sys, worker_sys, Context, Env, Request, Url};
 
 use context::RequestContext;
 
@@ -28,6 +28,8 @@ fn start() {
 pub fn fetch(req: web_sys::Request, env: Env, runtime: worker_sys::Context) -> js_sys::Promise {
     let req = Request::from(req);
     let client_id = req.headers().get("X-Request-Id").ok().flatten();
-    let ctx = Rc::new(RequestContext::new(client_id, req.method().to_string(), req.path(), Context::new(runtime)));
+    // The runtime only hands over absolute URLs; the fallback is never used.
+    let url = req.url().unwrap_or_else(|_| Url::parse("http://invalid/").expect("a literal URL parses"));
+    let ctx = Rc::new(RequestContext::new(client_id, req.method().to_string(), url, Context::new(runtime)));
     inflight::serve(ctx.clone(), middleware::handle(req, env, ctx))
 }

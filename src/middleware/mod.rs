@@ -66,14 +66,14 @@ async fn run(req: Request, env: &Env, config: &Config, ctx: &RequestContext, ori
     if config.max_in_flight > 0 && in_flight > config.max_in_flight {
         return Err(ApiError::Overloaded { in_flight: in_flight - 1 });
     }
-    if ctx.path != "/healthz" {
+    if config.rate_limiter_bound && ctx.path != "/healthz" {
         rate_limit(&req, env, config).await?;
     }
     routes::dispatch(req, config, ctx).await
 }
 
-/// Per-client limits from the `RATE_LIMITER` binding, when one is bound. Keyed by the
-/// client address Cloudflare reports; fails open if the limiter itself errors.
+/// Per-client limits from the `RATE_LIMITER` binding. Keyed by the client address
+/// Cloudflare reports; fails open if the limiter itself errors.
 async fn rate_limit(req: &Request, env: &Env, config: &Config) -> Result<(), ApiError> {
     let Ok(limiter) = env.rate_limiter("RATE_LIMITER") else {
         return Ok(());

@@ -124,8 +124,8 @@ pub fn resolve(method: &str, path: &str, test_routes: bool) -> Result<(Endpoint,
 
 /// Runs the request through its route.
 pub async fn dispatch(mut req: Request, config: &Config, ctx: &RequestContext) -> Result<Response, ApiError> {
-    let url = req.url()?;
-    let (endpoint, params) = resolve(&ctx.method, url.path(), config.test_routes)?;
+    let url = &ctx.url;
+    let (endpoint, params) = resolve(&ctx.method, &ctx.path, config.test_routes)?;
     let response = match endpoint {
         Endpoint::Index => meta::index(config).into_response(),
         Endpoint::Healthz => meta::healthz().into_response(),
