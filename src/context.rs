@@ -25,7 +25,7 @@ pub struct RequestContext {
 #[derive(Debug, Clone, Serialize)]
 pub struct UpstreamCall {
     pub name: String,
-    pub duration_ms: f64,
+    pub duration_ms: u64,
     /// `ok`, or the problem slug it failed with.
     pub outcome: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -58,8 +58,8 @@ impl RequestContext {
         self.upstream_calls.borrow().clone()
     }
 
-    pub fn elapsed_ms(&self) -> f64 {
-        now_ms() - self.started_ms
+    pub fn elapsed_ms(&self) -> u64 {
+        ms_since(self.started_ms)
     }
 }
 
@@ -67,6 +67,12 @@ impl RequestContext {
 /// measure time spent waiting, which is what a client sees.
 pub fn now_ms() -> f64 {
     js_sys::Date::now()
+}
+
+/// Whole milliseconds since `started_ms`. Durations are integers everywhere: formatting
+/// floats would pull core's float printing into the wasm for nothing.
+pub fn ms_since(started_ms: f64) -> u64 {
+    (now_ms() - started_ms).max(0.0).round() as u64
 }
 
 /// Client ids are echoed into headers and logs: keep them short and to a safe alphabet.
@@ -81,11 +87,11 @@ fn new_request_id() -> String {
 }
 
 /// The `Server-Timing` value: total time, plus time spent waiting on upstreams when any.
-pub fn server_timing(total_ms: f64, calls: &[UpstreamCall]) -> String {
-    let mut value = format!("total;dur={total_ms:.0}");
+pub fn server_timing(total_ms: u64, calls: &[UpstreamCall]) -> String {
+    let mut value = format!("total;dur={total_ms}");
     if !calls.is_empty() {
-        let upstream: f64 = calls.iter().map(|c| c.duration_ms).sum();
-        value = format!("upstream;dur={upstream:.0};desc=\"{} call(s)\", {value}", calls.len());
+        let upstream: u64 = calls.iter().map(|c| c.duration_ms).sum();
+        value = format!("upstream;dur={upstream};desc=\"{} call(s)\", {value}", calls.len());
     }
     value
 }
@@ -106,7 +112,7 @@ mod tests {
 
     #[test]
     fn server_timing_lists_upstream_when_called() {
-        assert_eq!(server_timing(12.4, &[]), "total;dur=12");
+        assert_eq!(server_timing(12, &[]), "total;dur=12");
         let call = |ms| UpstreamCall {
             name: "default".into(),
             duration_ms: ms,
@@ -116,7 +122,7 @@ mod tests {
             coalesced: false,
         };
         assert_eq!(
-            server_timing(30.0, &[call(10.0), call(5.6)]),
+            server_timing(30, &[call(10), call(6)]),
             "upstream;dur=16;desc=\"2 call(s)\", total;dur=30"
         );
     }

@@ -14,7 +14,7 @@ pub struct AccessLog<'a> {
     pub method: &'a str,
     pub path: &'a str,
     pub status: u16,
-    pub duration_ms: f64,
+    pub duration_ms: u64,
     pub upstream: Vec<UpstreamCall>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<&'static str>,
@@ -42,7 +42,7 @@ impl<'a> AccessLog<'a> {
             method: &ctx.method,
             path: &ctx.path,
             status,
-            duration_ms: ctx.elapsed_ms().round(),
+            duration_ms: ctx.elapsed_ms(),
             upstream: ctx.upstream_calls(),
             error: error.map(ApiError::slug),
             panic,

@@ -57,7 +57,7 @@ pub async fn store(url: &Url, response: &UpstreamResponse, lifetime_s: u32, now_
     if let Some(content_type) = &response.content_type {
         headers.set("content-type", content_type)?;
     }
-    headers.set(STORED_AT, &now_ms.to_string())?;
+    headers.set(STORED_AT, &(now_ms as u64).to_string())?;
     headers.set("cache-control", &format!("max-age={}", lifetime_s.max(1)))?;
     let copy = Response::from_bytes(response.body.to_vec())?.with_status(response.status).with_headers(headers);
     Cache::default().put(url.as_str(), copy).await

@@ -17,7 +17,7 @@ use std::time::Duration;
 use serde::de::IgnoredAny;
 use worker::{web_sys, AbortSignal, Delay, Fetch, Headers, Method, Request, RequestInit, Url};
 
-use crate::context::{now_ms, RequestContext, UpstreamCall};
+use crate::context::{ms_since, now_ms, RequestContext, UpstreamCall};
 use crate::error::ApiError;
 use breaker::Admission;
 use cache::Freshness;
@@ -50,7 +50,7 @@ impl fmt::Display for UpstreamError {
             UpstreamError::CircuitOpen { retry_after_ms } => write!(
                 f,
                 "upstream failed repeatedly and is not being called for {} s",
-                (retry_after_ms / 1000.0).ceil()
+                (retry_after_ms / 1000.0).ceil() as u64
             ),
         }
     }
@@ -99,7 +99,7 @@ pub async fn get(
     let (outcome, coalesced) = get_uncounted(ctx, upstream, url, forwarded).await;
     ctx.record_upstream(UpstreamCall {
         name: upstream.name.clone(),
-        duration_ms: (now_ms() - started).round(),
+        duration_ms: ms_since(started),
         outcome: outcome.as_ref().map_or_else(|e| ApiError::from(e.clone()).slug(), |_| "ok"),
         status: outcome.as_ref().ok().map(|a| a.response.status),
         cache: outcome.as_ref().ok().and_then(|a| a.cache_status.clone()),

@@ -49,7 +49,7 @@ impl Validate for AggregateRequest {
 #[cfg_attr(test, derive(utoipa::ToSchema))]
 pub struct AggregateResponse {
     /// Wall time of the whole fan-out.
-    pub duration_ms: f64,
+    pub duration_ms: u64,
     /// One result per request, in request order.
     pub results: Vec<ItemResult>,
 }
@@ -68,7 +68,7 @@ pub struct ItemResult {
     pub cache: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<Problem>,
-    pub duration_ms: f64,
+    pub duration_ms: u64,
 }
 
 #[cfg(test)]

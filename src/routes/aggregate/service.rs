@@ -8,7 +8,7 @@ use serde_json::Value;
 use worker::Url;
 
 use super::model::{AggregateRequest, AggregateResponse, ItemResult};
-use crate::context::{now_ms, RequestContext};
+use crate::context::{ms_since, now_ms, RequestContext};
 use crate::error::{ApiError, FieldError};
 use crate::upstream::registry::{Registry, Upstream};
 use crate::upstream::{self, path, UpstreamError};
@@ -52,13 +52,13 @@ pub async fn run(ctx: &RequestContext, planned: Vec<Planned>, concurrency: u32) 
         .buffered(concurrency as usize)
         .collect()
         .await;
-    AggregateResponse { duration_ms: (now_ms() - started).round(), results }
+    AggregateResponse { duration_ms: ms_since(started), results }
 }
 
 async fn call(ctx: &RequestContext, item: Planned) -> ItemResult {
     let started = now_ms();
     let outcome = upstream::get(ctx, &item.upstream, item.url, Vec::new()).await;
-    let duration_ms = (now_ms() - started).round();
+    let duration_ms = ms_since(started);
     let failed = |e: UpstreamError| ItemResult {
         id: item.id.clone(),
         status: None,

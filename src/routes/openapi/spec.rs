@@ -177,10 +177,10 @@ fn operation(route: &Route) -> Option<utoipa::openapi::path::Operation> {
                 json_response(
                     "Every request's result, in order",
                     "AggregateResponse",
-                    json!({"duration_ms": 312.0, "results": [
-                        {"id": "user", "status": 200, "body": {"id": 1, "name": "Ada"}, "duration_ms": 305.0},
+                    json!({"duration_ms": 312, "results": [
+                        {"id": "user", "status": 200, "body": {"id": 1, "name": "Ada"}, "duration_ms": 305},
                         {"id": "orders", "error": example(ApiError::Upstream(UpstreamError::Timeout { timeout_ms: 300 })
-                            .to_problem("3f1c8f0e-8a52-4c1e-9d36-2b7f0f4a9c11")), "duration_ms": 300.0}
+                            .to_problem("3f1c8f0e-8a52-4c1e-9d36-2b7f0f4a9c11")), "duration_ms": 300}
                     ]}),
                 ),
             )
