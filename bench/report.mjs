@@ -15,19 +15,26 @@ function summarise(samples) {
     const key = `${s.server}|${s.route}|${s.concurrency}`;
     groups.set(key, [...(groups.get(key) ?? []), s]);
   }
-  return [...groups.values()].map((g) => ({
-    server: g[0].server,
-    route: g[0].route,
-    concurrency: g[0].concurrency,
-    rps: mean(g.map((s) => s.rps)),
-    p50_ms: median(g.map((s) => s.p50_ms)),
-    p99_ms: median(g.map((s) => s.p99_ms)),
-    errors: g.reduce((n, s) => n + s.errors, 0),
-    rss_mb: Math.max(...g.map((s) => s.rss_mb)),
-  }));
+  return [...groups.values()].map((g) => {
+    // Latency exists only where requests finished; a cell where none did has none.
+    const finished = g.filter((s) => s.requests > 0);
+    return {
+      server: g[0].server,
+      route: g[0].route,
+      concurrency: g[0].concurrency,
+      rps: mean(g.map((s) => s.rps)),
+      p50_ms: finished.length ? median(finished.map((s) => s.p50_ms)) : NaN,
+      p99_ms: finished.length ? median(finished.map((s) => s.p99_ms)) : NaN,
+      errors: g.reduce((n, s) => n + s.errors, 0),
+      rss_mb: Math.max(...g.map((s) => s.rss_mb)),
+      unfinished_cells: g.length - finished.length,
+    };
+  });
 }
 
 const fmt = (n, digits = 0) => (Number.isFinite(n) ? n.toFixed(digits) : '–');
+/** Requests/s, flagging cells in which no request finished at all. */
+const rate = (r) => (r.unfinished_cells ? `${fmt(r.rps)} (${r.unfinished_cells} cell(s) with none finished)` : fmt(r.rps));
 
 function markdown(run, rows) {
   const find = (server, route, c) => rows.find((r) => r.server === server && r.route === route && r.concurrency === c);
@@ -43,7 +50,7 @@ function markdown(run, rows) {
       const [e, j, f] = SERVERS.map((s) => find(s, route, c));
       if (!e || !j || !f) continue;
       lines.push(
-        `| ${route} | ${c} | ${fmt(e.rps)} | ${fmt(j.rps)} | ${fmt(f.rps)} | ${fmt(e.rps / j.rps, 2)} | ${fmt(e.rps / f.rps, 2)} | ` +
+        `| ${route} | ${c} | ${rate(e)} | ${rate(j)} | ${rate(f)} | ${fmt(e.rps / j.rps, 2)} | ${fmt(e.rps / f.rps, 2)} | ` +
           `${fmt(e.p50_ms, 1)} / ${fmt(j.p50_ms, 1)} / ${fmt(f.p50_ms, 1)} | ${fmt(e.p99_ms, 1)} / ${fmt(j.p99_ms, 1)} / ${fmt(f.p99_ms, 1)} | ` +
           `${e.errors}/${j.errors}/${f.errors} | ${fmt(e.rss_mb)}/${fmt(j.rss_mb)}/${fmt(f.rss_mb)} |`,
       );
@@ -54,6 +61,9 @@ function markdown(run, rows) {
     `- wasm: ${run.size.wasm_raw} bytes raw, ${run.size.wasm_gzip} bytes gzip`,
     `- startup (workerd start → first 200, median of runs): edge-relay ${fmt(run.startup.edge_ms)} ms, js-worker ${fmt(run.startup.js_ms)} ms`,
     `- peak RSS over the whole run: ${SERVERS.map((s) => `${s} ${fmt(run.peak_rss_mb[s])} MB`).join(', ')}`,
+    `- servers restarted because they were still busy with abandoned requests 10 s after a cell: ${
+      Object.entries(run.restarts).map(([s, n]) => `${s} ${n}×`).join(', ') || 'none'
+    }`,
   );
   const agg = run.concurrency.map((c) => find('edge-relay', '/aggregate', c)).filter(Boolean);
   if (agg.length) lines.push(`- /aggregate (6 × 100 ms upstream calls) p50 on edge-relay: ${agg.map((r) => `${fmt(r.p50_ms, 1)} ms at ${r.concurrency}`).join(', ')}`);
@@ -74,7 +84,7 @@ function svg(run, rows) {
       const ox = mi * W;
       const oy = ri * H;
       const data = rows.filter((r) => r.route === route);
-      const max = Math.max(...data.map((r) => r[metric]), 1) * 1.1;
+      const max = Math.max(...data.map((r) => r[metric]).filter(Number.isFinite), 1) * 1.1;
       const y = (v) => oy + H - pad.b - (v / max) * (H - pad.t - pad.b);
       parts.push(`<text x="${ox + pad.l}" y="${oy + 18}" font-size="13" font-weight="bold">${route} — ${label}</text>`);
       parts.push(`<line x1="${ox + pad.l}" y1="${oy + H - pad.b}" x2="${ox + W - pad.r}" y2="${oy + H - pad.b}" stroke="#999"/>`);
@@ -85,7 +95,9 @@ function svg(run, rows) {
       for (const c of xs) parts.push(`<text x="${ox + x(c)}" y="${oy + H - pad.b + 14}" font-size="10" text-anchor="middle">${c}</text>`);
       parts.push(`<text x="${ox + (W + pad.l) / 2}" y="${oy + H - 6}" font-size="10" text-anchor="middle">connections</text>`);
       for (const server of SERVERS) {
-        const pts = xs.map((c) => data.find((r) => r.server === server && r.concurrency === c)).filter(Boolean);
+        const pts = xs
+          .map((c) => data.find((r) => r.server === server && r.concurrency === c))
+          .filter((r) => r && Number.isFinite(r[metric]));
         const d = pts.map((r) => `${ox + x(r.concurrency)},${y(r[metric])}`).join(' ');
         parts.push(`<polyline fill="none" stroke="${COLORS[server]}" stroke-width="2" points="${d}"/>`);
         for (const r of pts) parts.push(`<circle cx="${ox + x(r.concurrency)}" cy="${y(r[metric])}" r="3" fill="${COLORS[server]}"/>`);
@@ -109,4 +121,11 @@ export async function writeReports(dir, run) {
   await fs.writeFile(path.join(dir, 'results.md'), md + '\n');
   await fs.writeFile(path.join(dir, 'chart.svg'), svg(run, rows));
   return md;
+}
+
+// `node bench/report.mjs bench/results/results.json` redraws the reports from saved samples.
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const file = path.resolve(process.argv[2]);
+  const { summary, ...run } = JSON.parse(await fs.readFile(file, 'utf8'));
+  console.log(await writeReports(path.dirname(file), run));
 }

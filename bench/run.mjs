@@ -129,6 +129,31 @@ async function main() {
     const names = { edge: 'edge-relay', js: 'js-worker', fastapi: 'fastapi' };
     for (const [key, s] of Object.entries(servers)) await verify(names[key], s.url);
 
+    // A server still working through requests wrk abandoned (FastAPI after an overload keeps
+    // processing them for minutes) would spoil the next cell: wait for it to answer health
+    // checks promptly, and restart it if it does not within 10 s.
+    const restart = {
+      edge: async () => ({ child: configs.edge.start() }),
+      js: async () => ({ child: configs.js.start() }),
+      fastapi: () => startFastApi(nginx.url),
+    };
+    const settle = async (key) => {
+      const s = servers[key];
+      const deadline = performance.now() + 10_000;
+      while (performance.now() < deadline) {
+        const t = performance.now();
+        const ok = await fetch(`${s.url}/healthz`, { signal: AbortSignal.timeout(1000) }).then((r) => r.ok, () => false);
+        if (ok && performance.now() - t < 50) return;
+        await sleep(200);
+      }
+      console.log(`[bench] ${names[key]} still busy after 10 s: restarting it`);
+      await s.child.stop();
+      Object.assign(s, await restart[key]());
+      await waitReady(`${s.url}/healthz`, s.child);
+      restarts[names[key]] = (restarts[names[key]] ?? 0) + 1;
+    };
+
+    const restarts = {};
     const samples = [];
     const order = Object.keys(servers);
     for (let round = 0; round < ROUNDS; round++) {
@@ -138,6 +163,7 @@ async function main() {
           const shift = (round + CONCURRENCY.indexOf(c)) % order.length;
           for (const key of [...order.slice(shift), ...order.slice(0, shift)]) {
             const s = servers[key];
+            await settle(key);
             await load(s.url, route, c, WARMUP_S, s.child.pid);
             const result = await load(s.url, route, c, DURATION_S, s.child.pid);
             samples.push({ round, server: names[key], route: route.name, concurrency: c, ...result });
@@ -149,11 +175,12 @@ async function main() {
     const peak = {};
     for (const [key, s] of Object.entries(servers)) peak[names[key]] = (await peakRssKb(s.child.pid)) / 1024;
     const machine = { cpus: (await fs.readFile('/proc/cpuinfo', 'utf8')).match(/model name\s*:\s*(.+)/)?.[1], cores: (await run('nproc', [])).trim(), node: process.version };
-    const report = await writeReports(RESULTS, { quick: QUICK, rounds: ROUNDS, duration_s: DURATION_S, concurrency: CONCURRENCY, size, startup, peak_rss_mb: peak, machine, samples });
+    const report = await writeReports(RESULTS, { quick: QUICK, rounds: ROUNDS, duration_s: DURATION_S, concurrency: CONCURRENCY, size, startup, peak_rss_mb: peak, restarts, machine, samples });
     console.log(report);
     // The smoke run asserts the harness works: every cell served requests without errors.
-    // A full run reports errors in the table instead (FastAPI may time out at 256).
-    const failed = samples.filter((s) => s.requests === 0 || (QUICK && s.errors > 0));
+    // A full run reports what happened in the table instead (an overloaded FastAPI may not
+    // finish a single request in a cell).
+    const failed = QUICK ? samples.filter((s) => s.requests === 0 || s.errors > 0) : [];
     if (failed.length) {
       console.error(`[bench] ${failed.length} run(s) failed: ${JSON.stringify(failed)}`);
       process.exitCode = 1;

@@ -19,18 +19,26 @@ use access_log::AccessLog;
 /// Serves one request end to end; never fails (a failure becomes a problem response).
 pub async fn handle(req: Request, env: Env, ctx: Rc<RequestContext>) -> web_sys::Response {
     let origin = req.headers().get("Origin").ok().flatten();
+    // A CORS preflight: OPTIONS from a browser origin asking about a method.
+    let preflight = match (&origin, req.method()) {
+        (Some(origin), Method::Options) => {
+            req.headers().get("Access-Control-Request-Method").ok().flatten().map(|method| (origin.clone(), method))
+        }
+        _ => None,
+    };
     let config = Config::load(&env).map_err(ApiError::from);
-    let outcome = match &config {
-        Ok(config) => run(req, &env, config, &ctx, origin.as_deref()).await,
-        Err(e) => Err(e.clone()),
+    let outcome = match (&config, &preflight) {
+        (Ok(config), Some((origin, method))) => answer_preflight(&req, config, origin, method),
+        (Ok(config), None) => run(req, &env, config, &ctx).await,
+        (Err(e), _) => Err(e.clone()),
     };
     let (response, error) = match outcome {
         Ok(response) => (Ok(response), None),
         Err(e) => (problem_response(&e, &ctx.request_id), Some(e)),
     };
-    let cors = match (&config, &error) {
+    let cors = match &config {
         // A preflight answer carries its own CORS headers.
-        (Ok(config), _) if !is_preflight(&ctx.method, origin.as_deref()) => cors::response_headers(&config.cors, origin.as_deref()),
+        Ok(config) if preflight.is_none() => cors::response_headers(&config.cors, origin.as_deref()),
         _ => Vec::new(),
     };
     let response = response.and_then(|r| decorate(r, &ctx, &cors));
@@ -46,22 +54,17 @@ pub async fn handle(req: Request, env: Env, ctx: Rc<RequestContext>) -> web_sys:
     response.into()
 }
 
-fn is_preflight(method: &str, origin: Option<&str>) -> bool {
-    method == "OPTIONS" && origin.is_some()
+/// 204 with whatever `Access-Control-Allow-*` headers the config grants.
+fn answer_preflight(req: &Request, config: &Config, origin: &str, method: &str) -> Result<Response, ApiError> {
+    let requested = req.headers().get("Access-Control-Request-Headers")?;
+    let response = Response::empty()?.with_status(204);
+    for (name, value) in cors::preflight_headers(&config.cors, origin, method, requested.as_deref()) {
+        response.headers().set(name, &value)?;
+    }
+    Ok(response)
 }
 
-async fn run(req: Request, env: &Env, config: &Config, ctx: &RequestContext, origin: Option<&str>) -> Result<Response, ApiError> {
-    if let (Method::Options, Some(origin), Some(method)) =
-        (req.method(), origin, req.headers().get("Access-Control-Request-Method")?)
-    {
-        let requested = req.headers().get("Access-Control-Request-Headers")?;
-        let headers = cors::preflight_headers(&config.cors, origin, &method, requested.as_deref());
-        let response = Response::empty()?.with_status(204);
-        for (name, value) in headers {
-            response.headers().set(name, &value)?;
-        }
-        return Ok(response);
-    }
+async fn run(req: Request, env: &Env, config: &Config, ctx: &RequestContext) -> Result<Response, ApiError> {
     let in_flight = inflight::count();
     if config.max_in_flight > 0 && in_flight > config.max_in_flight {
         return Err(ApiError::Overloaded { in_flight: in_flight - 1 });
