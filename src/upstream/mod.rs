@@ -96,7 +96,7 @@ pub async fn get(
     forwarded: Vec<(String, String)>,
 ) -> Result<Answer, UpstreamError> {
     let started = now_ms();
-    let (outcome, coalesced) = get_uncounted(ctx, upstream, url, forwarded).await;
+    let (outcome, coalesced) = from_cache_or_upstream(ctx, upstream, url, forwarded).await;
     ctx.record_upstream(UpstreamCall {
         name: upstream.name.clone(),
         duration_ms: ms_since(started),
@@ -108,7 +108,7 @@ pub async fn get(
     outcome
 }
 
-async fn get_uncounted(
+async fn from_cache_or_upstream(
     ctx: &RequestContext,
     upstream: &Rc<Upstream>,
     url: Url,
