@@ -18,6 +18,8 @@ const DEFAULT_CORS_MAX_AGE_S: u32 = 600;
 pub struct Config {
     /// The named upstreams (`UPSTREAMS`, plus `default` from `UPSTREAM_URL`).
     pub upstreams: Result<Registry, ConfigError>,
+    /// The upstream `POST /events` delivers to (`EVENTS_WEBHOOK`, a name in `UPSTREAMS`).
+    pub events_webhook: Option<String>,
     /// Upstream calls one `/aggregate` request makes at once (`AGGREGATE_CONCURRENCY`).
     pub aggregate_concurrency: u32,
     pub cors: CorsConfig,
@@ -74,6 +76,7 @@ impl Config {
         let var = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
         Ok(Config {
             upstreams: registry::parse(&var),
+            events_webhook: var("EVENTS_WEBHOOK").map(|v| v.trim().to_owned()),
             // Six: the Workers limit on simultaneous open connections per request.
             aggregate_concurrency: parse_u32("AGGREGATE_CONCURRENCY", var("AGGREGATE_CONCURRENCY"), 6, 1..=50)?,
             cors: parse_cors(&var)?,

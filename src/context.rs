@@ -82,6 +82,11 @@ pub fn is_valid_request_id(id: &str) -> bool {
 }
 
 fn new_request_id() -> String {
+    new_id()
+}
+
+/// A random UUID from the runtime's CSPRNG.
+pub fn new_id() -> String {
     let scope: web_sys::WorkerGlobalScope = js_sys::global().unchecked_into();
     scope.crypto().map(|c| c.random_uuid()).unwrap_or_else(|_| format!("{:x}", js_sys::Math::random().to_bits()))
 }

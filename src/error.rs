@@ -18,6 +18,8 @@ pub enum ApiError {
     Validation(Vec<FieldError>),
     TooManyRequests { retry_after_s: u32 },
     Overloaded { in_flight: u32 },
+    /// A feature whose configuration is absent, so it is switched off.
+    NotConfigured { feature: &'static str, var: &'static str },
     Upstream(UpstreamError),
     Config(ConfigError),
     /// A runtime call failed or a handler panicked; `detail` is safe to show.
@@ -92,7 +94,7 @@ impl ApiError {
             ApiError::UnsupportedMediaType { .. } => 415,
             ApiError::Validation(_) => 422,
             ApiError::TooManyRequests { .. } => 429,
-            ApiError::Overloaded { .. } => 503,
+            ApiError::Overloaded { .. } | ApiError::NotConfigured { .. } => 503,
             ApiError::Internal { .. } => 500,
             ApiError::Upstream(UpstreamError::Timeout { .. }) => 504,
             ApiError::Upstream(UpstreamError::CircuitOpen { .. }) => 503,
@@ -112,6 +114,7 @@ impl ApiError {
             ApiError::Validation(_) => "validation-failed",
             ApiError::TooManyRequests { .. } => "rate-limited",
             ApiError::Overloaded { .. } => "overloaded",
+            ApiError::NotConfigured { .. } => "not-configured",
             ApiError::Internal { .. } => "internal",
             ApiError::Upstream(UpstreamError::BadStatus { .. }) => "upstream-bad-status",
             ApiError::Upstream(UpstreamError::InvalidJson { .. }) => "upstream-invalid-json",
@@ -132,6 +135,7 @@ impl ApiError {
             ApiError::Validation(_) => "Request validation failed",
             ApiError::TooManyRequests { .. } => "Too many requests",
             ApiError::Overloaded { .. } => "Service overloaded",
+            ApiError::NotConfigured { .. } => "Feature not configured",
             ApiError::Internal { .. } => "Internal error",
             ApiError::Upstream(UpstreamError::BadStatus { .. }) => "Upstream returned an error status",
             ApiError::Upstream(UpstreamError::InvalidJson { .. }) => "Upstream returned invalid JSON",
@@ -162,6 +166,7 @@ impl ApiError {
             ApiError::Overloaded { in_flight } => {
                 format!("this instance is already serving {in_flight} requests; retry shortly")
             }
+            ApiError::NotConfigured { feature, var } => format!("{feature} is off: set {var} to enable it"),
             ApiError::Internal { detail } => detail.clone(),
             ApiError::Validation(errors) => match errors.len() {
                 1 => "1 input is invalid".to_owned(),
@@ -291,10 +296,11 @@ mod tests {
             ApiError::Validation(vec![]),
             ApiError::TooManyRequests { retry_after_s: 60 },
             ApiError::Overloaded { in_flight: 4 },
+            ApiError::NotConfigured { feature: "x", var: "X" },
             ApiError::Internal { detail: "x".into() },
         ];
         let statuses: Vec<u16> = errors.iter().map(ApiError::status).collect();
-        assert_eq!(statuses, [404, 404, 405, 413, 415, 422, 429, 503, 500]);
+        assert_eq!(statuses, [404, 404, 405, 413, 415, 422, 429, 503, 503, 500]);
         let mut slugs: Vec<&str> = errors.iter().map(ApiError::slug).collect();
         slugs.dedup();
         assert_eq!(slugs.len(), errors.len());

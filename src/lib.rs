@@ -1,5 +1,6 @@
 //! edge-relay: an async JSON API on Cloudflare workerd. Entry points only.
 
+pub mod background;
 pub mod config;
 pub mod context;
 pub mod error;

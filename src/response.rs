@@ -8,6 +8,9 @@ use crate::error::ApiError;
 /// A typed JSON body, serialised with status 200.
 pub struct Json<T>(pub T);
 
+/// A typed JSON body with 202 Accepted: the work goes on after the response.
+pub struct Accepted<T>(pub T);
+
 /// A static HTML page.
 pub struct Html(pub &'static str);
 
@@ -36,6 +39,12 @@ pub fn with_body(status: u16, content_type: &str, body: Vec<u8>) -> worker::Resu
 impl<T: Serialize> IntoResponse for Json<T> {
     fn into_response(self) -> worker::Result<Response> {
         with_body(200, "application/json", serde_json::to_vec(&self.0)?)
+    }
+}
+
+impl<T: Serialize> IntoResponse for Accepted<T> {
+    fn into_response(self) -> worker::Result<Response> {
+        with_body(202, "application/json", serde_json::to_vec(&self.0)?)
     }
 }
 

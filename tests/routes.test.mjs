@@ -33,6 +33,7 @@ test('GET / lists name, version and every route', async () => {
     'GET /external-api',
     'GET /upstreams/{name}/{*path}',
     'POST /aggregate',
+    'POST /events',
   ]);
   for (const r of res.body.routes) assert.ok(r.summary.length > 0);
 });

@@ -3,6 +3,7 @@
 
 pub(crate) mod aggregate;
 pub(crate) mod async_example;
+pub(crate) mod events;
 mod diagnostics;
 mod external_api;
 pub(crate) mod meta;
@@ -28,6 +29,7 @@ pub enum Endpoint {
     ExternalApi,
     UpstreamProxy,
     Aggregate,
+    Events,
     TestPanic,
     TestEcho,
 }
@@ -70,6 +72,7 @@ pub const ROUTES: &[Route] = &[
         Endpoint::UpstreamProxy,
     ),
     route("POST", "/aggregate", "Calls up to 50 upstream paths concurrently, one result each", Endpoint::Aggregate),
+    route("POST", "/events", "Accepts an event (202) and delivers it to EVENTS_WEBHOOK in the background", Endpoint::Events),
     test_route("GET", "/_test/panic", "Panics, to prove panic safety", Endpoint::TestPanic),
     test_route("POST", "/_test/echo", "Validates a JSON body and echoes it", Endpoint::TestEcho),
 ];
@@ -137,6 +140,7 @@ pub async fn dispatch(mut req: Request, config: &Config, ctx: &RequestContext) -
             upstreams::proxy(req.headers(), config, ctx, &params[0], &params[1], url.query()).await?.into_response()
         }
         Endpoint::Aggregate => aggregate::handle(&mut req, config, ctx).await?.into_response(),
+        Endpoint::Events => events::accept(&mut req, config, ctx).await?.into_response(),
         Endpoint::TestPanic => diagnostics::panic(),
         Endpoint::TestEcho => diagnostics::echo(&mut req, config).await?.into_response(),
     };

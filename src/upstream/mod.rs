@@ -1,7 +1,7 @@
-//! The outbound client. Every call goes to a named upstream through the runtime's own `fetch`,
-//! and passes, in order: the cache (fresh or stale-while-revalidate), the circuit breaker,
+//! The outbound client. Every call goes to a named upstream through the runtime's own `fetch`.
+//! A GET passes, in order: the cache (fresh or stale-while-revalidate), the circuit breaker,
 //! request coalescing, then attempts with retries and backoff, all inside one deadline
-//! enforced by an abort signal.
+//! enforced by an abort signal. A POST (webhook delivery) skips cache and coalescing.
 
 pub mod breaker;
 pub mod cache;
@@ -146,7 +146,29 @@ async fn shared_call(
     forwarded: Vec<(String, String)>,
 ) -> (Result<UpstreamResponse, UpstreamError>, bool) {
     let key = format!("{} {url} {forwarded:?}", upstream.name);
-    coalesce::run(key, || async { guarded(&request_id, &upstream, &url, &forwarded).await }).await
+    let call = Call { request_id: &request_id, upstream: &upstream, url: &url, headers: &forwarded, body: None };
+    coalesce::run(key, || guarded(&call)).await
+}
+
+/// POSTs a JSON `body` to `upstream`'s `base_url`, under its deadline, breaker and retry
+/// policy. `idempotency_key` goes out as `Idempotency-Key` on every attempt, which is what
+/// makes retrying a POST safe for a receiver that honours it.
+pub async fn post_json(request_id: &str, upstream: &Upstream, body: &[u8], idempotency_key: &str) -> Result<UpstreamResponse, UpstreamError> {
+    let headers = [
+        ("Content-Type".to_owned(), "application/json".to_owned()),
+        ("Idempotency-Key".to_owned(), idempotency_key.to_owned()),
+    ];
+    guarded(&Call { request_id, upstream, url: &upstream.base_url, headers: &headers, body: Some(body) }).await
+}
+
+/// One outbound request: GET without a body, POST with one.
+struct Call<'a> {
+    request_id: &'a str,
+    upstream: &'a Upstream,
+    url: &'a Url,
+    /// Forwarded client headers, or the POST's own.
+    headers: &'a [(String, String)],
+    body: Option<&'a [u8]>,
 }
 
 /// Re-fetches a stale entry after the response has gone out.
@@ -165,26 +187,28 @@ async fn store_quietly(url: Url, response: UpstreamResponse, lifetime_s: u32) {
 
 /// The circuit breaker around the attempts: refused at once while open; a 5xx, timeout or
 /// connection failure counts against the upstream, anything else for it.
-async fn guarded(request_id: &str, upstream: &Upstream, url: &Url, forwarded: &[(String, String)]) -> Result<UpstreamResponse, UpstreamError> {
+async fn guarded(call: &Call<'_>) -> Result<UpstreamResponse, UpstreamError> {
+    let upstream = call.upstream;
     if let Admission::Rejected { retry_after_ms } =
         breaker::admit(&upstream.name, upstream.breaker_failures, upstream.breaker_cooldown_ms, now_ms())
     {
         return Err(UpstreamError::CircuitOpen { retry_after_ms });
     }
-    let outcome = with_retries(request_id, upstream, url, forwarded).await;
+    let outcome = with_retries(call).await;
     let healthy = matches!(&outcome, Ok(r) if r.status < 500);
     breaker::record(&upstream.name, healthy, now_ms());
     outcome
 }
 
 /// Attempts until one succeeds, the retries are spent, or the deadline is near.
-async fn with_retries(request_id: &str, upstream: &Upstream, url: &Url, forwarded: &[(String, String)]) -> Result<UpstreamResponse, UpstreamError> {
+async fn with_retries(call: &Call<'_>) -> Result<UpstreamResponse, UpstreamError> {
+    let upstream = call.upstream;
     let deadline = now_ms() + f64::from(upstream.timeout_ms);
     let mut attempts = 0;
     loop {
         attempts += 1;
         let budget_ms = (deadline - now_ms()).max(1.0) as u32;
-        let outcome = attempt(request_id, upstream, url, forwarded, budget_ms).await;
+        let outcome = attempt(call, budget_ms).await;
         let retry_after_ms = match &outcome {
             Ok(r) if retry::is_retryable_status(r.status) => r.retry_after.as_deref().and_then(|v| retry::parse_retry_after(v, now_ms())),
             Err(UpstreamError::Unreachable { .. }) => None,
@@ -197,19 +221,13 @@ async fn with_retries(request_id: &str, upstream: &Upstream, url: &Url, forwarde
     }
 }
 
-/// One GET, bounded by `budget_ms`.
-async fn attempt(
-    request_id: &str,
-    upstream: &Upstream,
-    url: &Url,
-    forwarded: &[(String, String)],
-    budget_ms: u32,
-) -> Result<UpstreamResponse, UpstreamError> {
+/// One request, bounded by `budget_ms`.
+async fn attempt(call: &Call<'_>, budget_ms: u32) -> Result<UpstreamResponse, UpstreamError> {
     // `AbortSignal.timeout` aborts the fetch *and* any body read still pending, so a slow
     // body is cut off as surely as slow headers.
     let signal = AbortSignal::from(web_sys::AbortSignal::timeout_with_u32(budget_ms));
     let unreachable = |e: worker::Error| UpstreamError::Unreachable { reason: e.to_string() };
-    let request = build_request(request_id, upstream, url, forwarded).map_err(unreachable)?;
+    let request = build_request(call).map_err(unreachable)?;
     let exchange = async {
         let mut response = Fetch::Request(request).send_with_signal(&signal).await?;
         let headers = response.headers();
@@ -219,25 +237,29 @@ async fn attempt(
     };
     match exchange.await {
         Ok(response) => Ok(response),
-        Err(_) if signal.aborted() => Err(UpstreamError::Timeout { timeout_ms: upstream.timeout_ms }),
+        Err(_) if signal.aborted() => Err(UpstreamError::Timeout { timeout_ms: call.upstream.timeout_ms }),
         Err(e) => Err(unreachable(e)),
     }
 }
 
-fn build_request(request_id: &str, upstream: &Upstream, url: &Url, forwarded: &[(String, String)]) -> worker::Result<Request> {
+fn build_request(call: &Call<'_>) -> worker::Result<Request> {
     let headers = Headers::new();
     headers.set("Accept", "application/json")?;
-    for (name, value) in forwarded {
+    for (name, value) in call.headers {
         headers.set(name, value)?;
     }
     headers.set("User-Agent", concat!("edge-relay/", env!("CARGO_PKG_VERSION")))?;
-    headers.set("X-Request-Id", request_id)?;
-    for (name, value) in &upstream.headers {
+    headers.set("X-Request-Id", call.request_id)?;
+    for (name, value) in &call.upstream.headers {
         headers.set(name, value)?;
     }
     let mut init = RequestInit::new();
-    init.with_method(Method::Get).with_headers(headers);
-    Request::new_with_init(url.as_str(), &init)
+    init.with_headers(headers);
+    match call.body {
+        Some(body) => init.with_method(Method::Post).with_body(Some(js_sys::Uint8Array::from(body).into())),
+        None => init.with_method(Method::Get),
+    };
+    Request::new_with_init(call.url.as_str(), &init)
 }
 
 #[cfg(test)]

@@ -18,11 +18,13 @@ function sendJson(res, status, body) {
 }
 
 /**
- * Starts the upstream; resolves to { url, requests, hits, close }. `requests` records each
- * request seen; `hits(path)` counts those to a path (query ignored).
+ * Starts the upstream; resolves to { url, requests, hits, deliveries, close }. `requests`
+ * records each request seen; `hits(path)` counts those to a path (query ignored);
+ * `deliveries` holds the webhook POSTs received.
  */
 export async function startUpstream({ port = 0, host = '127.0.0.1' } = {}) {
   const requests = [];
+  const deliveries = [];
   const counters = new Map();
   const next = (key) => {
     counters.set(key, (counters.get(key) ?? 0) + 1);
@@ -67,6 +69,17 @@ export async function startUpstream({ port = 0, host = '127.0.0.1' } = {}) {
       }
       return sendJson(res, 200, { attempt: n, ok: true });
     }
+    if (url.pathname === '/webhook' && req.method === 'POST') {
+      // Records each delivery; answers after `ms`, with `status` for the first `fail` of them.
+      let body = '';
+      for await (const chunk of req) body += chunk;
+      const delivery = { body: JSON.parse(body), headers: req.headers, receivedAt: Date.now(), answeredAt: null };
+      deliveries.push(delivery);
+      await sleep(ms);
+      delivery.answeredAt = Date.now();
+      const failing = deliveries.length <= Number(url.searchParams.get('fail') ?? 0);
+      return sendJson(res, failing ? Number(url.searchParams.get('status') ?? 503) : 200, { received: true });
+    }
     if (url.pathname === '/echo-headers') return sendJson(res, 200, { headers: req.headers, search: url.search });
     if (url.pathname === '/text') {
       res.writeHead(200, { 'content-type': 'text/plain' });
@@ -87,6 +100,7 @@ export async function startUpstream({ port = 0, host = '127.0.0.1' } = {}) {
     url: `http://${host}:${bound}`,
     requests,
     hits: (path) => requests.filter((r) => r.path === path).length,
+    deliveries,
     close: () =>
       new Promise((resolve) => {
         for (const s of sockets) s.destroy();

@@ -15,6 +15,7 @@ use utoipa::openapi::{ComponentsBuilder, InfoBuilder, OpenApi, OpenApiBuilder, P
 use crate::error::{ApiError, FieldError, Problem};
 use crate::routes::aggregate::model::{AggregateRequest, AggregateResponse, Item, ItemResult, MAX_ITEMS};
 use crate::routes::async_example::{Message, MAX_DELAY_MS};
+use crate::routes::events::{EventAccepted, EventIn};
 use crate::routes::meta::{self, Health, Index, RouteInfo};
 use crate::routes::{served, Endpoint, Route};
 use crate::upstream::UpstreamError;
@@ -49,6 +50,8 @@ pub fn build() -> OpenApi {
                 .schema_from::<Item>()
                 .schema_from::<AggregateResponse>()
                 .schema_from::<ItemResult>()
+                .schema_from::<EventIn>()
+                .schema_from::<EventAccepted>()
                 .build(),
         ))
         .build()
@@ -191,6 +194,43 @@ fn operation(route: &Route) -> Option<utoipa::openapi::path::Operation> {
                     &ApiError::Validation(vec![FieldError::body(&["requests", "0", "upstream"], "unknown_upstream", "no upstream named 'nope'; configured: users")]),
                 ),
             ),
+        Endpoint::Events => op
+            .description(Some(
+                "Answers 202 at once; the event is then POSTed as {id, type, payload, request_id} to the EVENTS_WEBHOOK \
+                 upstream after the response, with an Idempotency-Key of the event id, retried on that upstream's policy. \
+                 A delivery failure is logged with the request id and never changes the response.",
+            ))
+            .request_body(Some(
+                RequestBodyBuilder::new()
+                    .required(Some(Required::True))
+                    .content(
+                        "application/json",
+                        ContentBuilder::new()
+                            .schema(Some(Ref::from_schema_name("EventIn")))
+                            .example(Some(json!({"type": "user.signed_up", "payload": {"user_id": 42}})))
+                            .build(),
+                    )
+                    .build(),
+            ))
+            .response(
+                "202",
+                json_response(
+                    "Accepted; delivery continues in the background",
+                    "EventAccepted",
+                    json!({"id": "0b7d8a4e-5d0c-4b7e-9a55-3c1f7e2d9f10", "status": "accepted"}),
+                ),
+            )
+            .response(
+                "422",
+                problem_response(
+                    "`type` not 1..=64 characters, or `payload` not an object of at most 64 KiB",
+                    &ApiError::Validation(vec![FieldError::body(&["type"], "string_length", "must be 1 to 64 characters long, got 0")]),
+                ),
+            )
+            .response(
+                "503",
+                problem_response("No EVENTS_WEBHOOK is configured", &ApiError::NotConfigured { feature: "event delivery", var: "EVENTS_WEBHOOK" }),
+            ),
         Endpoint::TestPanic | Endpoint::TestEcho => return None,
     };
     Some(op.response("default", problem_response("Any other error, as an RFC 9457 problem", &ApiError::Overloaded { in_flight: 100 })).build())
@@ -275,7 +315,7 @@ mod tests {
         for (path, item) in doc()["paths"].as_object().unwrap() {
             let operation = item.as_object().unwrap().values().next().unwrap();
             let responses = &operation["responses"];
-            assert!(responses.get("200").is_some(), "{path}");
+            assert!(responses.get("200").or(responses.get("202")).is_some(), "{path}");
             assert_eq!(responses["default"]["content"]["application/problem+json"]["schema"]["$ref"], "#/components/schemas/Problem");
         }
     }

@@ -1,0 +1,110 @@
+//! `POST /events`: accepts an event at once (202) and delivers it to the `EVENTS_WEBHOOK`
+//! upstream in the background, retried on that upstream's policy.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use worker::Request;
+
+use crate::background;
+use crate::config::{Config, ConfigError};
+use crate::context::{new_id, RequestContext};
+use crate::error::{ApiError, FieldError};
+use crate::extract::{check_chars, json_body, Validate};
+use crate::response::Accepted;
+use crate::upstream;
+
+/// The largest `payload`, serialised.
+const MAX_PAYLOAD_BYTES: usize = 64 * 1024;
+
+#[derive(Debug, Deserialize)]
+#[cfg_attr(test, derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct EventIn {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub payload: Map<String, Value>,
+}
+
+impl Validate for EventIn {
+    fn validate(&self, errors: &mut Vec<FieldError>) {
+        check_chars(errors, &["type"], &self.kind, 1..=64);
+        let size = serde_json::to_vec(&self.payload).map_or(0, |v| v.len());
+        if size > MAX_PAYLOAD_BYTES {
+            let msg = format!("must be at most {MAX_PAYLOAD_BYTES} bytes as JSON, got {size}");
+            errors.push(FieldError::body(&["payload"], "too_large", msg));
+        }
+    }
+}
+
+/// What the webhook receives.
+#[derive(Serialize)]
+struct Delivery<'a> {
+    id: &'a str,
+    #[serde(rename = "type")]
+    kind: &'a str,
+    payload: &'a Map<String, Value>,
+    request_id: &'a str,
+}
+
+#[derive(Serialize)]
+#[cfg_attr(test, derive(utoipa::ToSchema))]
+pub struct EventAccepted {
+    pub id: String,
+    pub status: &'static str,
+}
+
+pub async fn accept(req: &mut Request, config: &Config, ctx: &RequestContext) -> Result<Accepted<EventAccepted>, ApiError> {
+    let event: EventIn = json_body(req, config.max_body_bytes).await?;
+    let webhook = config.events_webhook.as_ref().ok_or(ApiError::NotConfigured {
+        feature: "event delivery",
+        var: "EVENTS_WEBHOOK",
+    })?;
+    let registry = config.upstreams.as_ref().map_err(|e| ApiError::Config(e.clone()))?;
+    let upstream = registry
+        .get(webhook)
+        .ok_or_else(|| {
+            ApiError::Config(ConfigError::Invalid { var: "EVENTS_WEBHOOK", reason: format!("no upstream named '{webhook}' in UPSTREAMS") })
+        })?
+        .clone();
+    let id = new_id();
+    let body = serde_json::to_vec(&Delivery { id: &id, kind: &event.kind, payload: &event.payload, request_id: &ctx.request_id })
+        .map_err(|e| ApiError::Internal { detail: format!("could not encode the event: {e}") })?;
+    let (request_id, event_id) = (ctx.request_id.clone(), id.clone());
+    background::spawn(ctx, "deliver_event", async move {
+        match upstream::post_json(&request_id, &upstream, &body, &event_id).await {
+            Ok(r) if (200..300).contains(&r.status) => Ok(()),
+            Ok(r) => Err(format!("event {event_id}: webhook '{}' answered {}", upstream.name, r.status)),
+            Err(e) => Err(format!("event {event_id}: webhook '{}': {e}", upstream.name)),
+        }
+    });
+    Ok(Accepted(EventAccepted { id, status: "accepted" }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::extract::parse_json;
+
+    fn errors(json: &str) -> Vec<(String, &'static str)> {
+        match parse_json::<EventIn>(json.as_bytes()) {
+            Err(ApiError::Validation(errors)) => errors.into_iter().map(|e| (e.loc.join("."), e.kind)).collect(),
+            other => panic!("{json}: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn accepts_an_event() {
+        let e = parse_json::<EventIn>(br#"{"type":"user.signed_up","payload":{"id":1}}"#).unwrap();
+        assert_eq!(e.kind, "user.signed_up");
+    }
+
+    #[test]
+    fn rejects_bad_events() {
+        assert_eq!(errors(r#"{"type":"","payload":{}}"#), vec![("body.type".into(), "string_length")]);
+        assert_eq!(errors(&format!(r#"{{"type":"{}","payload":{{}}}}"#, "x".repeat(65))), vec![("body.type".into(), "string_length")]);
+        assert_eq!(errors(r#"{"type":"a","payload":[1]}"#), vec![("body.payload".into(), "json_type")]);
+        assert_eq!(errors(r#"{"type":"a"}"#), vec![("body.payload".into(), "missing")]);
+        let big = format!(r#"{{"type":"a","payload":{{"x":"{}"}}}}"#, "y".repeat(MAX_PAYLOAD_BYTES));
+        assert_eq!(errors(&big), vec![("body.payload".into(), "too_large")]);
+    }
+}
