@@ -20,6 +20,9 @@ use crate::routes::meta::{self, Health, Index, RouteInfo};
 use crate::routes::{served, Endpoint, Route};
 use crate::upstream::UpstreamError;
 
+/// The request id the examples' problems carry.
+const EXAMPLE_REQUEST_ID: &str = "3f1c8f0e-8a52-4c1e-9d36-2b7f0f4a9c11";
+
 /// The OpenAPI 3.1 document of every route a default deployment serves.
 pub fn build() -> OpenApi {
     let mut paths = Paths::new();
@@ -160,21 +163,13 @@ fn operation(route: &Route) -> Option<utoipa::openapi::path::Operation> {
                 "1 to {MAX_ITEMS} GETs with unique ids, run concurrently (AGGREGATE_CONCURRENCY at once, 6 by default), \
                  each with its upstream's timeout, retries, breaker and cache. One failure never fails the batch."
             )))
-            .request_body(Some(
-                RequestBodyBuilder::new()
-                    .required(Some(Required::True))
-                    .content(
-                        "application/json",
-                        ContentBuilder::new()
-                            .schema(Some(Ref::from_schema_name("AggregateRequest")))
-                            .example(Some(json!({"requests": [
-                                {"id": "user", "upstream": "users", "path": "/users/1"},
-                                {"id": "orders", "upstream": "orders", "path": "/orders?user=1"}
-                            ]})))
-                            .build(),
-                    )
-                    .build(),
-            ))
+            .request_body(Some(json_request_body(
+                "AggregateRequest",
+                json!({"requests": [
+                    {"id": "user", "upstream": "users", "path": "/users/1"},
+                    {"id": "orders", "upstream": "orders", "path": "/orders?user=1"}
+                ]}),
+            )))
             .response(
                 "200",
                 json_response(
@@ -183,7 +178,7 @@ fn operation(route: &Route) -> Option<utoipa::openapi::path::Operation> {
                     json!({"duration_ms": 312, "results": [
                         {"id": "user", "status": 200, "body": {"id": 1, "name": "Ada"}, "duration_ms": 305},
                         {"id": "orders", "error": example(ApiError::Upstream(UpstreamError::Timeout { timeout_ms: 300 })
-                            .to_problem("3f1c8f0e-8a52-4c1e-9d36-2b7f0f4a9c11")), "duration_ms": 300}
+                            .to_problem(EXAMPLE_REQUEST_ID)), "duration_ms": 300}
                     ]}),
                 ),
             )
@@ -200,18 +195,7 @@ fn operation(route: &Route) -> Option<utoipa::openapi::path::Operation> {
                  upstream after the response, with an Idempotency-Key of the event id, retried on that upstream's policy. \
                  A delivery failure is logged with the request id and never changes the response.",
             ))
-            .request_body(Some(
-                RequestBodyBuilder::new()
-                    .required(Some(Required::True))
-                    .content(
-                        "application/json",
-                        ContentBuilder::new()
-                            .schema(Some(Ref::from_schema_name("EventIn")))
-                            .example(Some(json!({"type": "user.signed_up", "payload": {"user_id": 42}})))
-                            .build(),
-                    )
-                    .build(),
-            ))
+            .request_body(Some(json_request_body("EventIn", json!({"type": "user.signed_up", "payload": {"user_id": 42}}))))
             .response(
                 "202",
                 json_response(
@@ -258,6 +242,13 @@ fn example(value: impl serde::Serialize) -> Value {
     serde_json::to_value(value).unwrap_or(Value::Null)
 }
 
+fn json_request_body(schema: &str, example: Value) -> utoipa::openapi::request_body::RequestBody {
+    RequestBodyBuilder::new()
+        .required(Some(Required::True))
+        .content("application/json", ContentBuilder::new().schema(Some(Ref::from_schema_name(schema))).example(Some(example)).build())
+        .build()
+}
+
 fn json_response(description: &str, schema: &str, example: Value) -> utoipa::openapi::Response {
     ResponseBuilder::new()
         .description(description)
@@ -269,7 +260,7 @@ fn json_response(description: &str, schema: &str, example: Value) -> utoipa::ope
 }
 
 fn problem_response(description: &str, error: &ApiError) -> utoipa::openapi::Response {
-    let example = example(error.to_problem("3f1c8f0e-8a52-4c1e-9d36-2b7f0f4a9c11"));
+    let example = example(error.to_problem(EXAMPLE_REQUEST_ID));
     ResponseBuilder::new()
         .description(description)
         .content(
