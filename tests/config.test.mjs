@@ -41,3 +41,19 @@ test('invalid values are named in the 500', async () => {
     assert.match(problem.detail, detail);
   }
 });
+
+test('UPSTREAMS may be a TOML table (a JSON object binding) as well as a JSON string', async () => {
+  const { startUpstream, DEMO_DOCUMENT } = await import('./support/upstream.mjs');
+  const upstream = await startUpstream();
+  try {
+    const w = await worker({ UPSTREAMS: { demo: { base_url: upstream.url, retries: 1 } } });
+    const res = await call(`${w.url}/upstreams/demo/json`);
+    assert.equal(res.status, 200, res.text);
+    assert.deepEqual(res.body, DEMO_DOCUMENT);
+    const bad = await worker({ UPSTREAMS: { demo: { base_url: 'ftp://x.test' } } });
+    const problem = assertProblem(await call(`${bad.url}/upstreams/demo/json`), 500, 'invalid-configuration');
+    assert.match(problem.detail, /UPSTREAMS is invalid: upstream 'demo': scheme 'ftp'/);
+  } finally {
+    await upstream.close();
+  }
+});
