@@ -72,7 +72,7 @@ pub async fn accept(req: &mut Request, config: &Config, ctx: &RequestContext) ->
     let (request_id, event_id) = (ctx.request_id.clone(), id.clone());
     background::spawn(ctx, "deliver_event", async move {
         match upstream::post_json(&request_id, &upstream, &body, &event_id).await {
-            Ok(r) if (200..300).contains(&r.status) => Ok(()),
+            Ok(r) if r.is_success() => Ok(()),
             Ok(r) => Err(format!("event {event_id}: webhook '{}' answered {}", upstream.name, r.status)),
             Err(e) => Err(format!("event {event_id}: webhook '{}': {e}", upstream.name)),
         }
@@ -83,13 +83,10 @@ pub async fn accept(req: &mut Request, config: &Config, ctx: &RequestContext) ->
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::extract::parse_json;
+    use crate::extract::{body_error_locs, parse_json};
 
     fn errors(json: &str) -> Vec<(String, &'static str)> {
-        match parse_json::<EventIn>(json.as_bytes()) {
-            Err(ApiError::Validation(errors)) => errors.into_iter().map(|e| (e.loc.join("."), e.kind)).collect(),
-            other => panic!("{json}: {other:?}"),
-        }
+        body_error_locs::<EventIn>(json)
     }
 
     #[test]

@@ -66,6 +66,10 @@ pub struct UpstreamResponse {
 }
 
 impl UpstreamResponse {
+    pub fn is_success(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+
     pub fn is_json(&self) -> bool {
         crate::extract::is_json_content_type(self.content_type.as_deref())
     }
@@ -79,7 +83,7 @@ pub struct Answer {
 
 /// Accepts a 2xx answer whose body is JSON; the body bytes are passed on untouched.
 pub fn check_json(response: &UpstreamResponse) -> Result<(), UpstreamError> {
-    if !(200..300).contains(&response.status) {
+    if !response.is_success() {
         return Err(UpstreamError::BadStatus { status: response.status });
     }
     serde_json::from_slice::<IgnoredAny>(&response.body)
@@ -129,9 +133,9 @@ async fn from_cache_or_upstream(
 
     let (outcome, coalesced) = shared_call(ctx.request_id.clone(), upstream.clone(), url.clone(), forwarded).await;
     let answer = outcome.map(|response| {
-        let store = cached && (200..300).contains(&response.status);
+        let store = cached && response.is_success();
         if store {
-            ctx.wait_until(store_quietly(url, response.clone(), upstream.cache_ttl_s + upstream.stale_while_revalidate_s));
+            ctx.wait_until(store_quietly(url, response.clone(), upstream.cache_lifetime_s()));
         }
         Answer { response, cache_status: cached.then(|| cache::cache_status(None, store)) }
     });
@@ -174,8 +178,8 @@ struct Call<'a> {
 /// Re-fetches a stale entry after the response has gone out.
 async fn refresh(request_id: String, upstream: Rc<Upstream>, url: Url, forwarded: Vec<(String, String)>) {
     let (outcome, _) = shared_call(request_id, upstream.clone(), url.clone(), forwarded).await;
-    if let Some(response) = outcome.ok().filter(|r| (200..300).contains(&r.status)) {
-        store_quietly(url, response, upstream.cache_ttl_s + upstream.stale_while_revalidate_s).await;
+    if let Some(response) = outcome.ok().filter(UpstreamResponse::is_success) {
+        store_quietly(url, response, upstream.cache_lifetime_s()).await;
     }
 }
 

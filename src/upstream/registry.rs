@@ -39,6 +39,13 @@ pub struct Upstream {
     pub breaker_cooldown_ms: u32,
 }
 
+impl Upstream {
+    /// How long a cached copy is kept: fresh time plus stale-while-revalidate time.
+    pub fn cache_lifetime_s(&self) -> u32 {
+        self.cache_ttl_s + self.stale_while_revalidate_s
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Registry(BTreeMap<String, Rc<Upstream>>);
 

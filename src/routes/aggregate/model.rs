@@ -74,14 +74,10 @@ pub struct ItemResult {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::error::ApiError;
-    use crate::extract::parse_json;
+    use crate::extract::{body_error_locs, parse_json};
 
     fn errors(json: &str) -> Vec<(String, &'static str)> {
-        match parse_json::<AggregateRequest>(json.as_bytes()) {
-            Err(ApiError::Validation(errors)) => errors.into_iter().map(|e| (e.loc.join("."), e.kind)).collect(),
-            other => panic!("{json}: {other:?}"),
-        }
+        body_error_locs::<AggregateRequest>(json)
     }
 
     #[test]
