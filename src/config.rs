@@ -7,6 +7,7 @@ use std::rc::Rc;
 
 use worker::{console_error, Env, Url};
 
+use crate::auth::ApiKeys;
 use crate::upstream::registry::{self, Registry};
 
 const DEFAULT_MAX_BODY_BYTES: u32 = 1024 * 1024;
@@ -33,6 +34,24 @@ pub struct Config {
     pub rate_limiter_bound: bool,
     /// Diagnostic routes under `/_test/` (`ENABLE_TEST_ROUTES`); off unless set to `true`.
     pub test_routes: bool,
+    /// Bearer keys for `/jobs` (`API_KEYS`, a secret); none → the jobs API answers 503.
+    pub api_keys: ApiKeys,
+    pub jobs: JobsConfig,
+}
+
+/// How queued jobs are cut up and processed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JobsConfig {
+    /// Items per queue message (`JOBS_CHUNK_SIZE`).
+    pub chunk_size: u32,
+    /// Upstream calls one message makes at once (`JOBS_CONCURRENCY`).
+    pub concurrency: u32,
+    /// First delay before a failed message is retried, doubled per attempt (`JOBS_RETRY_DELAY_S`).
+    pub retry_delay_s: u32,
+    /// A queued or running job with no progress for this long is re-enqueued (`JOBS_LEASE_S`).
+    pub lease_s: u32,
+    /// The queue whose messages mark their job failed (`JOBS_DEAD_LETTER_QUEUE`).
+    pub dead_letter_queue: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -85,6 +104,15 @@ impl Config {
             rate_limit_period_s: parse_u32("RATE_LIMIT_PERIOD_S", var("RATE_LIMIT_PERIOD_S"), 60, 1..=3600)?,
             rate_limiter_bound: false,
             test_routes: parse_bool("ENABLE_TEST_ROUTES", var("ENABLE_TEST_ROUTES"))?,
+            api_keys: ApiKeys::parse(var("API_KEYS").as_deref()),
+            jobs: JobsConfig {
+                chunk_size: parse_u32("JOBS_CHUNK_SIZE", var("JOBS_CHUNK_SIZE"), 50, 1..=1000)?,
+                // Six: the simultaneous connections one queue invocation may open.
+                concurrency: parse_u32("JOBS_CONCURRENCY", var("JOBS_CONCURRENCY"), 6, 1..=50)?,
+                retry_delay_s: parse_u32("JOBS_RETRY_DELAY_S", var("JOBS_RETRY_DELAY_S"), 10, 0..=3600)?,
+                lease_s: parse_u32("JOBS_LEASE_S", var("JOBS_LEASE_S"), 300, 1..=86_400)?,
+                dead_letter_queue: var("JOBS_DEAD_LETTER_QUEUE").map_or_else(|| "edge-relay-jobs-dlq".to_owned(), |v| v.trim().to_owned()),
+            },
         })
     }
 
@@ -153,7 +181,7 @@ fn parse_cors(var: &impl Fn(&str) -> Option<String>) -> Result<CorsConfig, Confi
     }
     let allow_headers = var("CORS_ALLOW_HEADERS")
         .map(list)
-        .unwrap_or_else(|| vec!["Content-Type".into(), "X-Request-Id".into()]);
+        .unwrap_or_else(|| ["Content-Type", "X-Request-Id", "Authorization", "Idempotency-Key"].map(String::from).to_vec());
     if let Some(bad) = allow_headers.iter().find(|h| !h.bytes().all(is_token_byte)) {
         return Err(ConfigError::Invalid { var: "CORS_ALLOW_HEADERS", reason: format!("'{bad}' is not a header name") });
     }
@@ -223,6 +251,17 @@ mod tests {
         assert_eq!(c.max_in_flight, 0);
         assert_eq!(c.aggregate_concurrency, 6);
         assert!(!c.test_routes);
+        assert!(c.api_keys.is_empty());
+        assert_eq!((c.jobs.chunk_size, c.jobs.concurrency, c.jobs.retry_delay_s, c.jobs.lease_s), (50, 6, 10, 300));
+        assert_eq!(c.jobs.dead_letter_queue, "edge-relay-jobs-dlq");
+    }
+
+    #[test]
+    fn reads_jobs_settings() {
+        let c = parse(&[("API_KEYS", "k1,k2"), ("JOBS_CHUNK_SIZE", "2"), ("JOBS_RETRY_DELAY_S", "0"), ("JOBS_LEASE_S", "1")]).unwrap();
+        assert!(!c.api_keys.is_empty());
+        assert_eq!((c.jobs.chunk_size, c.jobs.retry_delay_s, c.jobs.lease_s), (2, 0, 1));
+        assert!(matches!(parse(&[("JOBS_CHUNK_SIZE", "0")]), Err(ConfigError::Invalid { var: "JOBS_CHUNK_SIZE", .. })));
     }
 
     #[test]

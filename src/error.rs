@@ -11,6 +11,12 @@ use crate::upstream::UpstreamError;
 #[derive(Debug, Clone, PartialEq)]
 pub enum ApiError {
     NotFound { path: String },
+    /// A job id that names no job.
+    JobNotFound { id: String },
+    /// No or a wrong bearer key.
+    Unauthorized { reason: &'static str },
+    /// An `Idempotency-Key` reused with a different request.
+    IdempotencyConflict { key: String },
     UnknownUpstream { name: String },
     MethodNotAllowed { method: String, allow: Vec<&'static str> },
     PayloadTooLarge { limit_bytes: u32 },
@@ -20,6 +26,8 @@ pub enum ApiError {
     Overloaded { in_flight: u32 },
     /// A feature whose configuration is absent, so it is switched off.
     NotConfigured { feature: &'static str, var: &'static str },
+    /// The job store or queue failed; the request may be retried as is.
+    StorageUnavailable { detail: String },
     Upstream(UpstreamError),
     Config(ConfigError),
     /// A runtime call failed or a handler panicked; `detail` is safe to show.
@@ -56,6 +64,11 @@ impl FieldError {
         Self { loc: vec!["path".to_owned(), name.to_owned()], msg: msg.into(), kind, input: Some(input.to_owned()) }
     }
 
+    /// An error in a request header.
+    pub fn header(name: &str, kind: &'static str, msg: impl Into<String>, input: Option<&str>) -> Self {
+        Self { loc: vec!["header".to_owned(), name.to_owned()], msg: msg.into(), kind, input: input.map(str::to_owned) }
+    }
+
     /// An error in a JSON body; `path` is the field path below the body, e.g. `["tags", "2"]`.
     pub fn body(path: &[&str], kind: &'static str, msg: impl Into<String>) -> Self {
         let mut loc = vec!["body".to_owned()];
@@ -88,13 +101,15 @@ const TYPE_PREFIX: &str = "urn:edge-relay:problem:";
 impl ApiError {
     pub fn status(&self) -> u16 {
         match self {
-            ApiError::NotFound { .. } | ApiError::UnknownUpstream { .. } => 404,
+            ApiError::NotFound { .. } | ApiError::UnknownUpstream { .. } | ApiError::JobNotFound { .. } => 404,
+            ApiError::Unauthorized { .. } => 401,
+            ApiError::IdempotencyConflict { .. } => 409,
             ApiError::MethodNotAllowed { .. } => 405,
             ApiError::PayloadTooLarge { .. } => 413,
             ApiError::UnsupportedMediaType { .. } => 415,
             ApiError::Validation(_) => 422,
             ApiError::TooManyRequests { .. } => 429,
-            ApiError::Overloaded { .. } | ApiError::NotConfigured { .. } => 503,
+            ApiError::Overloaded { .. } | ApiError::NotConfigured { .. } | ApiError::StorageUnavailable { .. } => 503,
             ApiError::Internal { .. } => 500,
             ApiError::Upstream(UpstreamError::Timeout { .. }) => 504,
             ApiError::Upstream(UpstreamError::CircuitOpen { .. }) => 503,
@@ -107,6 +122,10 @@ impl ApiError {
     pub fn slug(&self) -> &'static str {
         match self {
             ApiError::NotFound { .. } => "not-found",
+            ApiError::JobNotFound { .. } => "job-not-found",
+            ApiError::Unauthorized { .. } => "unauthorized",
+            ApiError::IdempotencyConflict { .. } => "idempotency-conflict",
+            ApiError::StorageUnavailable { .. } => "storage-unavailable",
             ApiError::UnknownUpstream { .. } => "unknown-upstream",
             ApiError::MethodNotAllowed { .. } => "method-not-allowed",
             ApiError::PayloadTooLarge { .. } => "payload-too-large",
@@ -128,6 +147,10 @@ impl ApiError {
     fn title(&self) -> &'static str {
         match self {
             ApiError::NotFound { .. } => "Not Found",
+            ApiError::JobNotFound { .. } => "Job not found",
+            ApiError::Unauthorized { .. } => "Unauthorized",
+            ApiError::IdempotencyConflict { .. } => "Idempotency key reused",
+            ApiError::StorageUnavailable { .. } => "Job storage unavailable",
             ApiError::UnknownUpstream { .. } => "Unknown upstream",
             ApiError::MethodNotAllowed { .. } => "Method Not Allowed",
             ApiError::PayloadTooLarge { .. } => "Request body too large",
@@ -149,6 +172,12 @@ impl ApiError {
     fn detail(&self) -> String {
         match self {
             ApiError::NotFound { path } => format!("no route matches path '{path}'"),
+            ApiError::JobNotFound { id } => format!("no job has id '{id}'"),
+            ApiError::Unauthorized { reason } => (*reason).to_owned(),
+            ApiError::IdempotencyConflict { key } => {
+                format!("Idempotency-Key '{key}' was already used with a different request body; use a new key")
+            }
+            ApiError::StorageUnavailable { detail } => format!("{detail}; retry with the same Idempotency-Key"),
             ApiError::UnknownUpstream { name } => format!("no upstream named '{name}' is configured"),
             ApiError::MethodNotAllowed { method, allow } => {
                 format!("method {method} is not allowed here; allowed: {}", allow.join(", "))
@@ -182,7 +211,8 @@ impl ApiError {
         match self {
             ApiError::MethodNotAllowed { allow, .. } => vec![("Allow", allow.join(", "))],
             ApiError::TooManyRequests { retry_after_s } => vec![("Retry-After", retry_after_s.to_string())],
-            ApiError::Overloaded { .. } => vec![("Retry-After", "1".to_owned())],
+            ApiError::Overloaded { .. } | ApiError::StorageUnavailable { .. } => vec![("Retry-After", "1".to_owned())],
+            ApiError::Unauthorized { .. } => vec![("WWW-Authenticate", "Bearer realm=\"edge-relay\"".to_owned())],
             ApiError::Upstream(UpstreamError::CircuitOpen { retry_after_ms }) => {
                 vec![("Retry-After", ((retry_after_ms / 1000.0).ceil() as u64).max(1).to_string())]
             }
@@ -298,9 +328,13 @@ mod tests {
             ApiError::Overloaded { in_flight: 4 },
             ApiError::NotConfigured { feature: "x", var: "X" },
             ApiError::Internal { detail: "x".into() },
+            ApiError::JobNotFound { id: "x".into() },
+            ApiError::Unauthorized { reason: "x" },
+            ApiError::IdempotencyConflict { key: "k".into() },
+            ApiError::StorageUnavailable { detail: "x".into() },
         ];
         let statuses: Vec<u16> = errors.iter().map(ApiError::status).collect();
-        assert_eq!(statuses, [404, 404, 405, 413, 415, 422, 429, 503, 503, 500]);
+        assert_eq!(statuses, [404, 404, 405, 413, 415, 422, 429, 503, 503, 500, 404, 401, 409, 503]);
         let mut slugs: Vec<&str> = errors.iter().map(ApiError::slug).collect();
         slugs.dedup();
         assert_eq!(slugs.len(), errors.len());

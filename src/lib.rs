@@ -1,11 +1,13 @@
 //! edge-relay: an async JSON API on Cloudflare workerd. Entry points only.
 
+pub mod auth;
 pub mod background;
 pub mod config;
 pub mod context;
 pub mod error;
 pub mod extract;
 mod inflight;
+pub mod jobs;
 pub mod middleware;
 pub mod response;
 pub mod routes;
@@ -14,7 +16,7 @@ pub mod upstream;
 use std::rc::Rc;
 
 use worker::wasm_bindgen::{self, prelude::wasm_bindgen};
-use worker::{event, js_sys, web_sys, worker_sys, Context, Env, Request, Url};
+use worker::{event, js_sys, web_sys, worker_sys, Context, Env, Request, ScheduleContext, ScheduledEvent, Url};
 
 use context::RequestContext;
 
@@ -33,4 +35,19 @@ pub fn fetch(req: web_sys::Request, env: Env, runtime: worker_sys::Context) -> j
     let url = req.url().unwrap_or_else(|_| Url::parse("http://invalid/").expect("a literal URL parses"));
     let ctx = Rc::new(RequestContext::new(client_id, req.method().to_string(), url, Context::new(runtime)));
     inflight::serve(ctx.clone(), middleware::handle(req, env, ctx))
+}
+
+/// The queue consumer of the jobs queue and its dead-letter queue.
+#[wasm_bindgen]
+pub fn queue(batch: worker_sys::MessageBatch, env: Env, runtime: worker_sys::Context) -> js_sys::Promise {
+    wasm_bindgen_futures::future_to_promise(async move {
+        jobs::consumer::consume(batch, env, runtime).await;
+        Ok(wasm_bindgen::JsValue::UNDEFINED)
+    })
+}
+
+/// The cron trigger: re-enqueues jobs whose queue message was lost.
+#[event(scheduled)]
+async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
+    jobs::consumer::sweep(&env).await;
 }

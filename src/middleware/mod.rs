@@ -72,7 +72,7 @@ async fn run(req: Request, env: &Env, config: &Config, ctx: &RequestContext) -> 
     if config.rate_limiter_bound && ctx.path != "/healthz" {
         rate_limit(&req, env, config).await?;
     }
-    routes::dispatch(req, config, ctx).await
+    routes::dispatch(req, env, config, ctx).await
 }
 
 /// Per-client limits from the `RATE_LIMITER` binding. Keyed by the client address

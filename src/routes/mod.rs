@@ -6,11 +6,12 @@ pub(crate) mod async_example;
 pub(crate) mod events;
 mod diagnostics;
 mod external_api;
+mod jobs;
 pub(crate) mod meta;
 mod openapi;
 mod upstreams;
 
-use worker::{Request, Response};
+use worker::{Env, Request, Response};
 
 use crate::config::Config;
 use crate::context::RequestContext;
@@ -30,6 +31,8 @@ pub enum Endpoint {
     UpstreamProxy,
     Aggregate,
     Events,
+    SubmitJob,
+    JobStatus,
     TestPanic,
     TestEcho,
 }
@@ -73,6 +76,8 @@ pub const ROUTES: &[Route] = &[
     ),
     route("POST", "/aggregate", "Calls up to 50 upstream paths concurrently, one result each", Endpoint::Aggregate),
     route("POST", "/events", "Accepts an event (202) and delivers it to EVENTS_WEBHOOK in the background", Endpoint::Events),
+    route("POST", "/jobs", "Queues a durable job of up to 1000 upstream GETs (202; bearer key, Idempotency-Key)", Endpoint::SubmitJob),
+    route("GET", "/jobs/{id}", "A job's status, progress and, once it has ended, its results (bearer key)", Endpoint::JobStatus),
     test_route("GET", "/_test/panic", "Panics, to prove panic safety", Endpoint::TestPanic),
     test_route("POST", "/_test/echo", "Validates a JSON body and echoes it", Endpoint::TestEcho),
 ];
@@ -126,7 +131,7 @@ pub fn resolve(method: &str, path: &str, test_routes: bool) -> Result<(Endpoint,
 }
 
 /// Runs the request through its route.
-pub async fn dispatch(mut req: Request, config: &Config, ctx: &RequestContext) -> Result<Response, ApiError> {
+pub async fn dispatch(mut req: Request, env: &Env, config: &Config, ctx: &RequestContext) -> Result<Response, ApiError> {
     let url = &ctx.url;
     let (endpoint, params) = resolve(&ctx.method, &ctx.path, config.test_routes)?;
     let response = match endpoint {
@@ -141,6 +146,8 @@ pub async fn dispatch(mut req: Request, config: &Config, ctx: &RequestContext) -
         }
         Endpoint::Aggregate => aggregate::handle(&mut req, config, ctx).await?.into_response(),
         Endpoint::Events => events::accept(&mut req, config, ctx).await?.into_response(),
+        Endpoint::SubmitJob => jobs::submit(&mut req, env, config).await?.into_response(),
+        Endpoint::JobStatus => jobs::status(req.headers(), env, config, ctx, &params[0]).await?.into_response(),
         Endpoint::TestPanic => diagnostics::panic(),
         Endpoint::TestEcho => diagnostics::echo(&mut req, config).await?.into_response(),
     };

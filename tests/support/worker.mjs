@@ -8,7 +8,7 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 
 /**
  * Starts the worker with the given vars (and any further Miniflare v4 options, e.g. bindings);
- * resolves to { url, logs, dispose }. `logs` collects what the worker writes to the console.
+ * resolves to { url, logs, mf, dispose }. `logs` collects what the worker writes to the console.
  */
 export async function startWorker(vars = {}, extra = {}) {
   const logs = [];
@@ -34,5 +34,5 @@ export async function startWorker(vars = {}, extra = {}) {
   });
   const mf = new Miniflare(options);
   const url = await mf.ready;
-  return { url: url.origin, logs, dispose: () => mf.dispose() };
+  return { url: url.origin, logs, mf, dispose: () => mf.dispose() };
 }

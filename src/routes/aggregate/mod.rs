@@ -1,7 +1,7 @@
 //! `POST /aggregate`: a batch of upstream GETs fanned out concurrently, one result each.
 
 pub(crate) mod model;
-mod service;
+pub(crate) mod service;
 
 use model::{AggregateRequest, AggregateResponse};
 
@@ -16,6 +16,6 @@ use crate::response::Json;
 pub async fn handle(req: &mut Request, config: &Config, ctx: &RequestContext) -> Result<Json<AggregateResponse>, ApiError> {
     let request: AggregateRequest = json_body(req, config.max_body_bytes).await?;
     let registry = config.upstreams.as_ref().map_err(|e| ApiError::Config(e.clone()))?;
-    let planned = service::plan(request, registry)?;
+    let planned = service::plan(request.requests, registry)?;
     Ok(Json(service::run(ctx, planned, config.aggregate_concurrency).await))
 }

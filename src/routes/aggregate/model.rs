@@ -18,7 +18,7 @@ pub struct AggregateRequest {
 }
 
 /// One upstream GET: `path` (with any query) is joined onto the upstream's `base_url`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[cfg_attr(test, derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Item {
@@ -29,19 +29,23 @@ pub struct Item {
 
 impl Validate for AggregateRequest {
     fn validate(&self, errors: &mut Vec<FieldError>) {
-        if !(1..=MAX_ITEMS).contains(&self.requests.len()) {
-            let msg = format!("must hold 1 to {MAX_ITEMS} requests, got {}", self.requests.len());
-            errors.push(FieldError::body(&["requests"], "length", msg));
+        validate_items(&self.requests, MAX_ITEMS, errors);
+    }
+}
+
+/// A `requests` list (here and in `/jobs`): 1..=`max` items, unique ids, sane lengths.
+pub fn validate_items(items: &[Item], max: usize, errors: &mut Vec<FieldError>) {
+    if !(1..=max).contains(&items.len()) {
+        errors.push(FieldError::body(&["requests"], "length", format!("must hold 1 to {max} requests, got {}", items.len())));
+    }
+    let mut seen = HashSet::new();
+    for (i, item) in items.iter().enumerate() {
+        let i = i.to_string();
+        check_chars(errors, &["requests", &i, "id"], &item.id, 1..=64);
+        if !seen.insert(item.id.as_str()) {
+            errors.push(FieldError::body(&["requests", &i, "id"], "duplicate", format!("id '{}' is used twice", item.id)));
         }
-        let mut seen = HashSet::new();
-        for (i, item) in self.requests.iter().enumerate() {
-            let i = i.to_string();
-            check_chars(errors, &["requests", &i, "id"], &item.id, 1..=64);
-            if !seen.insert(item.id.as_str()) {
-                errors.push(FieldError::body(&["requests", &i, "id"], "duplicate", format!("id '{}' is used twice", item.id)));
-            }
-            check_chars(errors, &["requests", &i, "path"], &item.path, 1..=2048);
-        }
+        check_chars(errors, &["requests", &i, "path"], &item.path, 1..=2048);
     }
 }
 

@@ -7,7 +7,7 @@ use futures_util::stream::{self, StreamExt};
 use serde_json::Value;
 use worker::Url;
 
-use super::model::{AggregateRequest, AggregateResponse, ItemResult};
+use super::model::{AggregateResponse, Item, ItemResult};
 use crate::context::{ms_since, now_ms, RequestContext};
 use crate::error::{ApiError, FieldError};
 use crate::upstream::registry::{Registry, Upstream};
@@ -22,26 +22,33 @@ pub struct Planned {
 
 /// Resolves every item's upstream and URL; any unknown upstream or unsafe path is a 422
 /// listing them all, before a single call is made.
-pub fn plan(request: AggregateRequest, registry: &Registry) -> Result<Vec<Planned>, ApiError> {
+pub fn plan(items: Vec<Item>, registry: &Registry) -> Result<Vec<Planned>, ApiError> {
     let mut errors = Vec::new();
     let mut planned = Vec::new();
-    for (i, item) in request.requests.into_iter().enumerate() {
-        let i = i.to_string();
-        let Some(upstream) = registry.get(&item.upstream) else {
-            let known: Vec<&str> = registry.names().collect();
-            let msg = format!("no upstream named '{}'; configured: {}", item.upstream, known.join(", "));
-            errors.push(FieldError::body(&["requests", &i, "upstream"], "unknown_upstream", msg));
-            continue;
-        };
-        match path::split_relative(&item.path).and_then(|(rest, query)| path::join(&upstream.base_url, rest, query)) {
-            Ok(url) => planned.push(Planned { id: item.id, upstream: upstream.clone(), url }),
-            Err(reason) => errors.push(FieldError::body(&["requests", &i, "path"], "unsafe_path", reason)),
+    for (i, item) in items.into_iter().enumerate() {
+        match plan_item(i, item, registry) {
+            Ok(item) => planned.push(item),
+            Err(e) => errors.push(e),
         }
     }
     if errors.is_empty() {
         Ok(planned)
     } else {
         Err(ApiError::Validation(errors))
+    }
+}
+
+/// One item's upstream and URL; the error names the item by its index `i`.
+pub fn plan_item(i: usize, item: Item, registry: &Registry) -> Result<Planned, FieldError> {
+    let i = i.to_string();
+    let Some(upstream) = registry.get(&item.upstream) else {
+        let known: Vec<&str> = registry.names().collect();
+        let msg = format!("no upstream named '{}'; configured: {}", item.upstream, known.join(", "));
+        return Err(FieldError::body(&["requests", &i, "upstream"], "unknown_upstream", msg));
+    };
+    match path::split_relative(&item.path).and_then(|(rest, query)| path::join(&upstream.base_url, rest, query)) {
+        Ok(url) => Ok(Planned { id: item.id, upstream: upstream.clone(), url }),
+        Err(reason) => Err(FieldError::body(&["requests", &i, "path"], "unsafe_path", reason)),
     }
 }
 
@@ -55,7 +62,8 @@ pub async fn run(ctx: &RequestContext, planned: Vec<Planned>, concurrency: u32) 
     AggregateResponse { duration_ms: ms_since(started), results }
 }
 
-async fn call(ctx: &RequestContext, item: Planned) -> ItemResult {
+/// One item's call; never fails: a failure is the result's `error`.
+pub async fn call(ctx: &RequestContext, item: Planned) -> ItemResult {
     let started = now_ms();
     let outcome = upstream::get(ctx, &item.upstream, item.url, Vec::new()).await;
     let duration_ms = ms_since(started);
@@ -103,8 +111,8 @@ mod tests {
         registry::parse(&|k: &str| vars.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string())).unwrap()
     }
 
-    fn request(items: &str) -> AggregateRequest {
-        parse_json(format!(r#"{{"requests":[{items}]}}"#).as_bytes()).unwrap()
+    fn request(items: &str) -> Vec<Item> {
+        parse_json::<crate::routes::aggregate::model::AggregateRequest>(format!(r#"{{"requests":[{items}]}}"#).as_bytes()).unwrap().requests
     }
 
     #[test]

@@ -10,15 +10,20 @@ use utoipa::openapi::path::{HttpMethod, OperationBuilder, ParameterBuilder, Para
 use utoipa::openapi::request_body::RequestBodyBuilder;
 use utoipa::openapi::response::ResponseBuilder;
 use utoipa::openapi::schema::{ObjectBuilder, SchemaType, Type};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
 use utoipa::openapi::{ComponentsBuilder, InfoBuilder, OpenApi, OpenApiBuilder, Paths, Ref, Required};
 
 use crate::error::{ApiError, FieldError, Problem};
 use crate::routes::aggregate::model::{AggregateRequest, AggregateResponse, Item, ItemResult, MAX_ITEMS};
+use crate::jobs::model::{JobAccepted, JobRequest, JobStatus, JobView, Progress, MAX_ITEMS as JOBS_MAX_ITEMS, MAX_PAGE};
 use crate::routes::async_example::{Message, MAX_DELAY_MS};
 use crate::routes::events::{EventAccepted, EventIn};
 use crate::routes::meta::{self, Health, Index, RouteInfo};
 use crate::routes::{served, Endpoint, Route};
 use crate::upstream::UpstreamError;
+
+/// The name of the bearer-key security scheme.
+const BEARER_SCHEME: &str = "bearerKey";
 
 /// The request id the examples' problems carry.
 const EXAMPLE_REQUEST_ID: &str = "3f1c8f0e-8a52-4c1e-9d36-2b7f0f4a9c11";
@@ -55,6 +60,12 @@ pub fn build() -> OpenApi {
                 .schema_from::<ItemResult>()
                 .schema_from::<EventIn>()
                 .schema_from::<EventAccepted>()
+                .schema_from::<JobRequest>()
+                .schema_from::<JobAccepted>()
+                .schema_from::<JobStatus>()
+                .schema_from::<JobView>()
+                .schema_from::<Progress>()
+                .security_scheme(BEARER_SCHEME, SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()))
                 .build(),
         ))
         .build()
@@ -215,9 +226,96 @@ fn operation(route: &Route) -> Option<utoipa::openapi::path::Operation> {
                 "503",
                 problem_response("No EVENTS_WEBHOOK is configured", &ApiError::NotConfigured { feature: "event delivery", var: "EVENTS_WEBHOOK" }),
             ),
+        Endpoint::SubmitJob => jobs_security(op)
+            .description(Some(format!(
+                "Stores the job in D1 and queues it in chunks of JOBS_CHUNK_SIZE items; the queue consumer runs them \
+                 (JOBS_CONCURRENCY at once), recording every result. Upstream timeouts, unreachable upstreams, 429 and \
+                 5xx answers are retried with the message (exponential backoff from JOBS_RETRY_DELAY_S) until the \
+                 queue's max_retries, then the job fails via the dead-letter queue. Same Idempotency-Key and body → \
+                 the same job; same key, other body → 409. 1 to {JOBS_MAX_ITEMS} requests in /aggregate's format."
+            )))
+            .parameter(
+                ParameterBuilder::new()
+                    .name("Idempotency-Key")
+                    .parameter_in(ParameterIn::Header)
+                    .required(Required::True)
+                    .description(Some("1 to 255 visible ASCII characters, unique per job"))
+                    .schema(Some(ObjectBuilder::new().schema_type(Type::String).min_length(Some(1)).max_length(Some(255)))),
+            )
+            .request_body(Some(json_request_body(
+                "JobRequest",
+                json!({"requests": [
+                    {"id": "user-1", "upstream": "users", "path": "/users/1"},
+                    {"id": "user-2", "upstream": "users", "path": "/users/2"}
+                ]}),
+            )))
+            .response("202", json_response("Queued (or the job this key already named)", "JobAccepted", example(job_accepted())))
+            .response(
+                "409",
+                problem_response("The Idempotency-Key was used with a different body", &ApiError::IdempotencyConflict { key: "order-42".into() }),
+            )
+            .response(
+                "422",
+                problem_response(
+                    "Missing Idempotency-Key, or an invalid batch (as for /aggregate)",
+                    &ApiError::Validation(vec![FieldError::header("idempotency-key", "missing", "POST /jobs needs an Idempotency-Key header", None)]),
+                ),
+            )
+            .response(
+                "503",
+                problem_response(
+                    "No API_KEYS configured (the route is closed), or the store/queue failed",
+                    &ApiError::NotConfigured { feature: "the jobs API", var: "API_KEYS" },
+                ),
+            ),
+        Endpoint::JobStatus => jobs_security(op)
+            .parameter(path_parameter("id", "The job id POST /jobs returned"))
+            .parameter(page_parameter("offset", "Results to skip", 0, JOBS_MAX_ITEMS as u32))
+            .parameter(page_parameter("limit", "Results per page", 1, MAX_PAGE))
+            .response(
+                "200",
+                json_response(
+                    "The job; `results` once it has ended, `next` while more pages remain",
+                    "JobView",
+                    json!({
+                        "id": job_accepted().id, "status": "succeeded",
+                        "progress": {"total": 2, "pending": 0, "succeeded": 1, "failed": 1},
+                        "created_at": "2026-11-25T18:00:00.000Z", "started_at": "2026-11-25T18:00:00.120Z",
+                        "finished_at": "2026-11-25T18:00:00.480Z",
+                        "results": [
+                            {"id": "user-1", "status": 200, "body": {"id": 1, "name": "Ada"}, "duration_ms": 105},
+                            {"id": "user-2", "status": 404, "body": {"error": "no such user"}, "duration_ms": 98}
+                        ]
+                    }),
+                ),
+            )
+            .response("404", problem_response("No job has this id", &ApiError::JobNotFound { id: "nope".into() })),
         Endpoint::TestPanic | Endpoint::TestEcho => return None,
     };
     Some(op.response("default", problem_response("Any other error, as an RFC 9457 problem", &ApiError::Overloaded { in_flight: 100 })).build())
+}
+
+fn job_accepted() -> JobAccepted {
+    let id = "5c9e6f3a-0d41-4a8e-b1b7-6f2d3c4e5a60";
+    JobAccepted { id: id.into(), status: JobStatus::Queued, status_url: format!("/jobs/{id}") }
+}
+
+/// Bearer auth and its 401, shared by the jobs operations.
+fn jobs_security(op: OperationBuilder) -> OperationBuilder {
+    op.security(SecurityRequirement::new(BEARER_SCHEME, Vec::<String>::new())).response(
+        "401",
+        problem_response("No or a wrong `Authorization: Bearer <key>`", &ApiError::Unauthorized { reason: "the bearer key is not valid" }),
+    )
+}
+
+fn page_parameter(name: &str, description: &str, min: u32, max: u32) -> utoipa::openapi::path::Parameter {
+    ParameterBuilder::new()
+        .name(name)
+        .parameter_in(ParameterIn::Query)
+        .required(Required::False)
+        .description(Some(description))
+        .schema(Some(ObjectBuilder::new().schema_type(Type::Integer).minimum(Some(min)).maximum(Some(max))))
+        .build()
 }
 
 /// `/async-example` → `async_example`; `/` → `index`.

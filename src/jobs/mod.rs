@@ -1,0 +1,111 @@
+//! Durable jobs: `POST /jobs` stores a job and its items in D1 and hands chunks of items to a
+//! Cloudflare Queue; this worker's queue consumer runs them and records each result.
+//!
+//! Delivery is at least once, so every state change is conditional (see `store`). A job whose
+//! message is lost (a local runtime restart, a failed send) keeps a lease in D1; once it runs
+//! out, the cron sweep or the next `GET /jobs/{id}` re-enqueues the items still pending.
+
+pub mod consumer;
+pub mod model;
+pub mod store;
+
+use worker::{Env, Queue};
+
+use crate::config::{Config, JobsConfig};
+use crate::context::{new_id, now_ms};
+use crate::error::ApiError;
+use model::{chunk_ranges, JobMessage, JobRequest, JobStatus};
+use store::{JobRow, NewJob, Store};
+
+/// The binding names wrangler.toml declares.
+pub const DB_BINDING: &str = "JOBS_DB";
+pub const QUEUE_BINDING: &str = "JOBS_QUEUE";
+/// Jobs one sweep re-enqueues at most.
+const SWEEP_LIMIT: u32 = 100;
+/// Messages per `sendBatch` call (the Queues limit).
+const SEND_BATCH_LIMIT: usize = 100;
+
+/// The job store and queue, bound from the environment.
+pub struct Jobs {
+    pub store: Store,
+    queue: Queue,
+    pub settings: JobsConfig,
+}
+
+impl Jobs {
+    pub fn bind(env: &Env, config: &Config) -> Result<Self, ApiError> {
+        let missing = |var| ApiError::NotConfigured { feature: "the jobs API", var };
+        let db = env.d1(DB_BINDING).map_err(|_| missing("the JOBS_DB binding (D1)"))?;
+        let queue = env.queue(QUEUE_BINDING).map_err(|_| missing("the JOBS_QUEUE binding (a queue producer)"))?;
+        Ok(Jobs { store: Store::new(db), queue, settings: config.jobs.clone() })
+    }
+
+    /// When a lease taken now runs out, `extra_s` later than usual.
+    pub fn lease_from(&self, now: f64, extra_s: u32) -> f64 {
+        now + f64::from(self.settings.lease_s + extra_s) * 1000.0
+    }
+
+    /// Stores a job under its idempotency key and enqueues it. The same key with the same
+    /// request returns the stored job (enqueued again only if its first send failed); with
+    /// another request it is a conflict.
+    pub async fn submit(&self, key: &str, request: &JobRequest) -> Result<JobRow, ApiError> {
+        let normalised = serde_json::to_string(request).map_err(|e| ApiError::Internal { detail: format!("could not encode the job: {e}") })?;
+        let (id, now) = (new_id(), now_ms());
+        let new = NewJob {
+            id: &id,
+            idempotency_key: key,
+            request: &normalised,
+            total: request.requests.len() as u32,
+            now,
+            lease_until: self.lease_from(now, 0),
+        };
+        let job = self.store.create(&new).await?;
+        if job.request != normalised {
+            return Err(ApiError::IdempotencyConflict { key: key.to_owned() });
+        }
+        if job.enqueued_at.is_none() && job.status == JobStatus::Queued {
+            let all: Vec<u32> = (0..job.total).collect();
+            self.enqueue(&job.id, &all, job.total).await?;
+        }
+        Ok(job)
+    }
+
+    /// Sends one message per chunk that still has `pending` items.
+    async fn enqueue(&self, id: &str, pending: &[u32], total: u32) -> Result<(), ApiError> {
+        let messages: Vec<String> = chunk_ranges(pending, self.settings.chunk_size, total)
+            .into_iter()
+            .filter_map(|(start, end)| serde_json::to_string(&JobMessage { job: id.to_owned(), start, end }).ok())
+            .collect();
+        for batch in messages.chunks(SEND_BATCH_LIMIT) {
+            self.queue.send_batch(batch.to_vec()).await.map_err(|e| ApiError::StorageUnavailable {
+                detail: format!("the jobs queue did not take job {id}: {e}"),
+            })?;
+        }
+        self.store.mark_enqueued(id, now_ms()).await
+    }
+
+    /// Re-enqueues a live job whose lease ran out; false if another caller got there first.
+    pub async fn resume(&self, job: &JobRow) -> Result<bool, ApiError> {
+        let now = now_ms();
+        if !self.store.claim(&job.id, job.lease_until, now, self.lease_from(now, 0)).await? {
+            return Ok(false);
+        }
+        let pending = self.store.pending(&job.id, None).await?;
+        if pending.is_empty() {
+            // Every item finished but the job was never closed (a crash in between).
+            self.store.finish_if_done(&job.id, now).await?;
+        } else {
+            self.enqueue(&job.id, &pending, job.total).await?;
+        }
+        Ok(true)
+    }
+
+    /// Resumes every stale job (the cron trigger); how many were resumed.
+    pub async fn sweep(&self) -> Result<u32, ApiError> {
+        let mut resumed = 0;
+        for job in self.store.stale(now_ms(), SWEEP_LIMIT).await? {
+            resumed += u32::from(self.resume(&job).await?);
+        }
+        Ok(resumed)
+    }
+}

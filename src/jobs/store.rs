@@ -1,0 +1,234 @@
+//! Job state in D1 (schema: `migrations/`). Every write that moves a job or an item is
+//! conditional on its current state, so a message delivered twice, a retried request or a
+//! second sweeper can never count an item twice or resurrect a finished job.
+
+use serde::Deserialize;
+use worker::wasm_bindgen::JsValue;
+use worker::{D1Database, D1PreparedStatement, D1Result};
+
+use super::model::{JobStatus, Progress};
+use crate::error::ApiError;
+
+const COLUMNS: &str = "id, request, total, status, error, last_error, created_at, started_at, finished_at, enqueued_at, lease_until";
+const LIVE: &str = "status IN ('queued', 'running')";
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct JobRow {
+    pub id: String,
+    /// The normalised request body, JSON.
+    pub request: String,
+    pub total: u32,
+    pub status: JobStatus,
+    pub error: Option<String>,
+    pub last_error: Option<String>,
+    pub created_at: f64,
+    pub started_at: Option<f64>,
+    pub finished_at: Option<f64>,
+    pub enqueued_at: Option<f64>,
+    pub lease_until: f64,
+}
+
+/// What `create` inserts.
+pub struct NewJob<'a> {
+    pub id: &'a str,
+    pub idempotency_key: &'a str,
+    pub request: &'a str,
+    pub total: u32,
+    pub now: f64,
+    pub lease_until: f64,
+}
+
+pub struct Store(D1Database);
+
+type Result<T> = std::result::Result<T, ApiError>;
+
+fn unavailable(e: worker::Error) -> ApiError {
+    ApiError::StorageUnavailable { detail: format!("the job store (D1) failed: {e}") }
+}
+
+impl Store {
+    pub fn new(db: D1Database) -> Self {
+        Store(db)
+    }
+
+    fn statement(&self, sql: &str, args: &[JsValue]) -> Result<D1PreparedStatement> {
+        self.0.prepare(sql).bind(args).map_err(unavailable)
+    }
+
+    async fn run(&self, sql: &str, args: &[JsValue]) -> Result<D1Result> {
+        self.statement(sql, args)?.run().await.map_err(unavailable)
+    }
+
+    async fn rows<T: for<'de> Deserialize<'de>>(&self, sql: &str, args: &[JsValue]) -> Result<Vec<T>> {
+        self.statement(sql, args)?.all().await.and_then(|r| r.results()).map_err(unavailable)
+    }
+
+    async fn batch(&self, statements: Vec<D1PreparedStatement>) -> Result<Vec<D1Result>> {
+        self.0.batch(statements).await.map_err(unavailable)
+    }
+
+    /// Inserts the job and its pending items unless the key is taken (one transaction);
+    /// returns the key's job either way, so the caller can tell a replay from a new job.
+    pub async fn create(&self, job: &NewJob<'_>) -> Result<JobRow> {
+        let (id, request) = (JsValue::from(job.id), JsValue::from(job.request));
+        let insert_job = self.statement(
+            "INSERT INTO jobs (id, idempotency_key, request, total, status, created_at, updated_at, lease_until) \
+             VALUES (?1, ?2, ?3, ?4, 'queued', ?5, ?5, ?6) ON CONFLICT (idempotency_key) DO NOTHING",
+            &[id.clone(), job.idempotency_key.into(), request.clone(), job.total.into(), job.now.into(), job.lease_until.into()],
+        )?;
+        let insert_items = self.statement(
+            "INSERT INTO job_items (job_id, idx) SELECT ?1, key FROM json_each(?2, '$.requests') \
+             WHERE EXISTS (SELECT 1 FROM jobs WHERE id = ?1)",
+            &[id, request],
+        )?;
+        let select = self.statement(&format!("SELECT {COLUMNS} FROM jobs WHERE idempotency_key = ?1"), &[job.idempotency_key.into()])?;
+        let results = self.batch(vec![insert_job, insert_items, select]).await?;
+        let rows: Vec<JobRow> = results.last().map_or(Ok(Vec::new()), D1Result::results).map_err(unavailable)?;
+        rows.into_iter().next().ok_or_else(|| ApiError::StorageUnavailable { detail: "the job store lost a job it had just written".into() })
+    }
+
+    pub async fn get(&self, id: &str) -> Result<Option<JobRow>> {
+        Ok(self.rows(&format!("SELECT {COLUMNS} FROM jobs WHERE id = ?1"), &[id.into()]).await?.into_iter().next())
+    }
+
+    pub async fn mark_enqueued(&self, id: &str, now: f64) -> Result<()> {
+        self.run("UPDATE jobs SET enqueued_at = ?2 WHERE id = ?1", &[id.into(), now.into()]).await.map(drop)
+    }
+
+    pub async fn progress(&self, id: &str, total: u32) -> Result<Progress> {
+        #[derive(Deserialize)]
+        struct Count {
+            outcome: String,
+            n: u32,
+        }
+        let counts: Vec<Count> =
+            self.rows("SELECT outcome, count(*) AS n FROM job_items WHERE job_id = ?1 GROUP BY outcome", &[id.into()]).await?;
+        let mut progress = Progress { total, ..Progress::default() };
+        for c in counts {
+            match c.outcome.as_str() {
+                "succeeded" => progress.succeeded = c.n,
+                "failed" => progress.failed = c.n,
+                _ => progress.pending = c.n,
+            }
+        }
+        Ok(progress)
+    }
+
+    /// Finished items' result documents in request order: `limit` of them after `offset`.
+    pub async fn results(&self, id: &str, offset: u32, limit: u32) -> Result<Vec<String>> {
+        #[derive(Deserialize)]
+        struct Row {
+            result: String,
+        }
+        let rows: Vec<Row> = self
+            .rows(
+                "SELECT result FROM job_items WHERE job_id = ?1 AND outcome != 'pending' ORDER BY idx LIMIT ?3 OFFSET ?2",
+                &[id.into(), offset.into(), limit.into()],
+            )
+            .await?;
+        Ok(rows.into_iter().map(|r| r.result).collect())
+    }
+
+    /// Marks a live job running and extends its lease; `None` if it is gone or has ended.
+    pub async fn start_chunk(&self, id: &str, now: f64, lease_until: f64) -> Result<Option<JobRow>> {
+        let update = self.statement(
+            &format!(
+                "UPDATE jobs SET status = 'running', started_at = coalesce(started_at, ?2), updated_at = ?2, lease_until = ?3 \
+                 WHERE id = ?1 AND {LIVE}"
+            ),
+            &[id.into(), now.into(), lease_until.into()],
+        )?;
+        let select = self.statement(&format!("SELECT {COLUMNS} FROM jobs WHERE id = ?1 AND status = 'running'"), &[id.into()])?;
+        let results = self.batch(vec![update, select]).await?;
+        let rows: Vec<JobRow> = results.last().map_or(Ok(Vec::new()), D1Result::results).map_err(unavailable)?;
+        Ok(rows.into_iter().next())
+    }
+
+    /// Indices still pending, all of them or those in `range`.
+    pub async fn pending(&self, id: &str, range: Option<(u32, u32)>) -> Result<Vec<u32>> {
+        #[derive(Deserialize)]
+        struct Row {
+            idx: u32,
+        }
+        let (start, end) = range.unwrap_or((0, u32::MAX));
+        let rows: Vec<Row> = self
+            .rows(
+                "SELECT idx FROM job_items WHERE job_id = ?1 AND outcome = 'pending' AND idx >= ?2 AND idx < ?3 ORDER BY idx",
+                &[id.into(), start.into(), end.into()],
+            )
+            .await?;
+        Ok(rows.into_iter().map(|r| r.idx).collect())
+    }
+
+    /// Records a finished item (only if it was still pending) and extends the job's lease.
+    pub async fn record_item(&self, id: &str, idx: u32, outcome: &str, result: &str, now: f64, lease_until: f64) -> Result<()> {
+        let item = self.statement(
+            "UPDATE job_items SET outcome = ?3, result = ?4, finished_at = ?5 WHERE job_id = ?1 AND idx = ?2 AND outcome = 'pending'",
+            &[id.into(), idx.into(), outcome.into(), result.into(), now.into()],
+        )?;
+        let lease = self.statement(
+            &format!("UPDATE jobs SET updated_at = ?2, lease_until = ?3 WHERE id = ?1 AND {LIVE}"),
+            &[id.into(), now.into(), lease_until.into()],
+        )?;
+        self.batch(vec![item, lease]).await.map(drop)
+    }
+
+    /// Ends a live job as succeeded once no item is pending; whether this call did it.
+    pub async fn finish_if_done(&self, id: &str, now: f64) -> Result<bool> {
+        let result = self
+            .run(
+                &format!(
+                    "UPDATE jobs SET status = 'succeeded', finished_at = ?2, updated_at = ?2, last_error = NULL WHERE id = ?1 AND {LIVE} \
+                     AND NOT EXISTS (SELECT 1 FROM job_items WHERE job_id = ?1 AND outcome = 'pending')"
+                ),
+                &[id.into(), now.into()],
+            )
+            .await?;
+        Ok(changes(&result) > 0)
+    }
+
+    /// Notes the failure a message will be retried for; the lease covers the wait.
+    pub async fn note_retry(&self, id: &str, error: &str, now: f64, lease_until: f64) -> Result<()> {
+        self.run(
+            &format!("UPDATE jobs SET last_error = ?2, updated_at = ?3, lease_until = ?4 WHERE id = ?1 AND {LIVE}"),
+            &[id.into(), error.into(), now.into(), lease_until.into()],
+        )
+        .await
+        .map(drop)
+    }
+
+    pub async fn fail(&self, id: &str, reason: &str, now: f64) -> Result<bool> {
+        let result = self
+            .run(
+                &format!("UPDATE jobs SET status = 'failed', error = ?2, finished_at = ?3, updated_at = ?3 WHERE id = ?1 AND {LIVE}"),
+                &[id.into(), reason.into(), now.into()],
+            )
+            .await?;
+        Ok(changes(&result) > 0)
+    }
+
+    /// Live jobs whose lease ran out, oldest first.
+    pub async fn stale(&self, now: f64, limit: u32) -> Result<Vec<JobRow>> {
+        self.rows(
+            &format!("SELECT {COLUMNS} FROM jobs WHERE {LIVE} AND lease_until < ?1 ORDER BY lease_until LIMIT ?2"),
+            &[now.into(), limit.into()],
+        )
+        .await
+    }
+
+    /// Takes over a stale job by moving its lease from `seen` to `lease_until`; only one of
+    /// several concurrent callers wins.
+    pub async fn claim(&self, id: &str, seen: f64, now: f64, lease_until: f64) -> Result<bool> {
+        let result = self
+            .run(
+                &format!("UPDATE jobs SET lease_until = ?4, updated_at = ?3 WHERE id = ?1 AND lease_until = ?2 AND {LIVE}"),
+                &[id.into(), seen.into(), now.into(), lease_until.into()],
+            )
+            .await?;
+        Ok(changes(&result) > 0)
+    }
+}
+
+fn changes(result: &D1Result) -> usize {
+    result.meta().ok().flatten().and_then(|m| m.changes).unwrap_or(0)
+}
