@@ -41,7 +41,7 @@ test('allowed origin: preflight and responses carry the CORS headers', async () 
   assert.equal(pre.text, '');
   assert.equal(pre.headers.get('access-control-allow-origin'), APP);
   assert.equal(pre.headers.get('access-control-allow-methods'), 'GET, HEAD, POST');
-  assert.equal(pre.headers.get('access-control-allow-headers'), 'Content-Type, X-Request-Id');
+  assert.equal(pre.headers.get('access-control-allow-headers'), 'Content-Type, X-Request-Id, Authorization, Idempotency-Key');
   assert.equal(pre.headers.get('access-control-max-age'), '120');
   assert.equal(pre.headers.get('access-control-allow-credentials'), null);
   assert.match(pre.headers.get('vary'), /Origin/);
@@ -59,7 +59,7 @@ test('refused preflights: other origin, method or header', async () => {
   for (const [origin, method, headers] of [
     ['https://evil.example', 'GET', undefined],
     [APP, 'DELETE', undefined],
-    [APP, 'GET', 'Authorization'],
+    [APP, 'GET', 'X-Secret-Header'],
   ]) {
     const pre = await preflight(w, origin, method, headers);
     assert.equal(pre.status, 204);

@@ -34,6 +34,8 @@ test('GET / lists name, version and every route', async () => {
     'GET /upstreams/{name}/{*path}',
     'POST /aggregate',
     'POST /events',
+    'POST /jobs',
+    'GET /jobs/{id}',
   ]);
   for (const r of res.body.routes) assert.ok(r.summary.length > 0);
 });

@@ -1,0 +1,235 @@
+// Durable jobs: POST /jobs → D1 + a local Cloudflare Queue → this worker's queue consumer →
+// GET /jobs/{id}. Real workerd (Miniflare) with local D1 and queues, a real upstream stub.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { startUpstream } from './support/upstream.mjs';
+import { startWorker } from './support/worker.mjs';
+import { assertProblem } from './support/http.mjs';
+import { API_KEY, auth, getJob, startJobsWorker, submitJob, waitForJob } from './support/jobs.mjs';
+
+let upstream;
+const workers = [];
+const tmpDirs = [];
+before(async () => {
+  upstream = await startUpstream();
+});
+after(async () => {
+  await Promise.all(workers.map((w) => w.dispose().catch(() => {})));
+  await upstream?.close();
+  await Promise.all(tmpDirs.map((d) => fs.rm(d, { recursive: true, force: true })));
+});
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const upstreams = () => JSON.stringify({ demo: { base_url: upstream.url, timeout_ms: 3000 } });
+
+async function worker(vars = {}, options = {}) {
+  const w = await startJobsWorker({ UPSTREAMS: upstreams(), ...vars }, options);
+  workers.push(w);
+  return w;
+}
+
+/** Upstream requests whose path and query are exactly `pathAndQuery`. */
+const hitsOf = (pathAndQuery) => upstream.requests.filter((r) => r.path + r.search === pathAndQuery).length;
+const item = (id, p) => ({ id, upstream: 'demo', path: p });
+const tag = () => Math.random().toString(36).slice(2, 10);
+
+test('a job runs to succeeded: 202 at once, progress, ordered results, pages', async () => {
+  const w = await worker({ JOBS_CHUNK_SIZE: '2' });
+  const t = tag();
+  const requests = [
+    item('doc', `/json?t=${t}`),
+    item('slow', `/delay?ms=150&t=${t}`),
+    item('missing', `/status/404?t=${t}`),
+    item('text', `/text?t=${t}`),
+    item('bad-json', `/invalid-json?t=${t}`),
+  ];
+  const res = await submitJob(w.url, { requests });
+  assert.equal(res.status, 202, res.text);
+  assert.match(res.body.id, /^[0-9a-f-]{36}$/);
+  assert.equal(res.body.status, 'queued');
+  assert.equal(res.body.status_url, `/jobs/${res.body.id}`);
+
+  const done = await waitForJob(w.url, res.body.id);
+  assert.equal(done.status, 200);
+  const job = done.body;
+  assert.equal(job.status, 'succeeded', JSON.stringify(job));
+  assert.deepEqual(job.progress, { total: 5, pending: 0, succeeded: 3, failed: 2 });
+  assert.ok(job.created_at <= job.started_at && job.started_at <= job.finished_at, JSON.stringify(job));
+  assert.match(job.finished_at, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+  assert.equal(job.error, undefined);
+  assert.deepEqual(job.results.map((r) => r.id), ['doc', 'slow', 'missing', 'text', 'bad-json'], 'request order');
+  const byId = Object.fromEntries(job.results.map((r) => [r.id, r]));
+  assert.equal(byId.doc.status, 200);
+  assert.equal(byId.doc.body.title, 'edge-relay demo upstream');
+  assert.deepEqual(byId.slow.body, { delayed_ms: 150 });
+  assert.equal(byId.missing.status, 404, 'a 4xx is a final, failed item');
+  assert.equal(byId.text.body, 'plain text body');
+  assert.equal(byId['bad-json'].error.type, 'urn:edge-relay:problem:upstream-invalid-json');
+  assert.equal(byId['bad-json'].error.instance, job.id, 'problems in results carry the job id');
+  for (const r of requests) assert.equal(hitsOf(r.path), 1, `${r.path} called once`);
+  assert.ok(w.logs.some((l) => l.includes('"event":"job_chunk"') && l.includes('"outcome":"done"')));
+
+  // Pages: 2 at a time, following `next`.
+  const seen = [];
+  let next = `/jobs/${job.id}?limit=2`;
+  while (next) {
+    const page = await getJob(w.url, next.replace(/^\/jobs\//, '').replace(/\?.*$/, ''), next.slice(next.indexOf('?')));
+    assert.equal(page.status, 200);
+    assert.ok(page.body.results.length <= 2);
+    seen.push(...page.body.results.map((r) => r.id));
+    next = page.body.next;
+  }
+  assert.deepEqual(seen, ['doc', 'slow', 'missing', 'text', 'bad-json']);
+});
+
+test('a transient failure is retried with the message and then succeeds; finished items are not re-run', async () => {
+  const w = await worker({ JOBS_CHUNK_SIZE: '10' });
+  const t = tag();
+  const res = await submitJob(w.url, { requests: [item('ok', `/json?t=${t}`), item('flaky', `/flaky?key=${t}&fail=1`)] });
+  assert.equal(res.status, 202);
+  const job = (await waitForJob(w.url, res.body.id)).body;
+  assert.equal(job.status, 'succeeded', JSON.stringify(job));
+  assert.deepEqual(job.progress, { total: 2, pending: 0, succeeded: 2, failed: 0 });
+  assert.equal(job.results[1].body.attempt, 2);
+  assert.equal(hitsOf(`/flaky?key=${t}&fail=1`), 2, 'the flaky item ran twice');
+  assert.equal(hitsOf(`/json?t=${t}`), 1, 'the finished item in the same message ran once');
+  const retried = w.logs.filter((l) => l.includes('"event":"job_chunk"') && l.includes('"outcome":"retry"'));
+  assert.equal(retried.length, 1);
+  assert.match(retried[0], /upstream answered 503/);
+});
+
+test('a message that keeps failing is retried up to max_retries, then dead-lettered: the job fails with the reason', async () => {
+  const w = await worker({ JOBS_CHUNK_SIZE: '10' }, { maxRetries: 2 });
+  const t = tag();
+  const res = await submitJob(w.url, { requests: [item('ok', `/json?t=${t}`), item('down', `/status/503?t=${t}`)] });
+  const job = (await waitForJob(w.url, res.body.id)).body;
+  assert.equal(job.status, 'failed', JSON.stringify(job));
+  assert.match(job.error, /items 0\.\.2 still failing after the queue's retries: item 'down': upstream answered 503/);
+  assert.deepEqual(job.progress, { total: 2, pending: 1, succeeded: 1, failed: 0 }, 'the finished item is counted once');
+  assert.deepEqual(job.results.map((r) => r.id), ['ok'], 'finished results stay readable');
+  assert.equal(hitsOf(`/status/503?t=${t}`), 3, '1 attempt + 2 retries');
+  assert.equal(hitsOf(`/json?t=${t}`), 1);
+  assert.ok(w.logs.some((l) => l.includes('"outcome":"dead_lettered"')));
+});
+
+test('idempotency: same key and body → same job, run once; same key, other body → 409', async () => {
+  const w = await worker();
+  const t = tag();
+  const key = `order-${t}`;
+  const body = { requests: [item('a', `/json?t=${t}`)] };
+  const first = await submitJob(w.url, body, { key });
+  assert.equal(first.status, 202);
+  // The same request with its keys in another order is the same request.
+  const again = await submitJob(w.url, `{"requests":[{"path":"/json?t=${t}","upstream":"demo","id":"a"}]}`, { key });
+  assert.equal(again.status, 202);
+  assert.equal(again.body.id, first.body.id);
+  assert.equal((await waitForJob(w.url, first.body.id)).body.status, 'succeeded');
+  const late = await submitJob(w.url, body, { key });
+  assert.deepEqual(late.body, { id: first.body.id, status: 'succeeded', status_url: `/jobs/${first.body.id}` });
+  assert.equal(hitsOf(`/json?t=${t}`), 1, 'the job ran once');
+
+  const conflict = await submitJob(w.url, { requests: [item('b', `/json?t=${t}`)] }, { key });
+  const problem = assertProblem(conflict, 409, 'idempotency-conflict');
+  assert.match(problem.detail, new RegExp(key));
+  const other = await submitJob(w.url, body, { key: `${key}-2` });
+  assert.notEqual(other.body.id, first.body.id, 'another key is another job');
+});
+
+test('auth: missing or wrong key → 401, any configured key works, no API_KEYS → 503', async () => {
+  const w = await worker();
+  const body = { requests: [item('a', '/json')] };
+  for (const headers of [{}, { authorization: 'Bearer nope' }, { authorization: `Basic ${API_KEY}` }, { authorization: `Bearer ${API_KEY}x` }]) {
+    const res = await submitJob(w.url, body, { headers });
+    assertProblem(res, 401, 'unauthorized');
+    assert.equal(res.headers.get('www-authenticate'), 'Bearer realm="edge-relay"');
+    assertProblem(await getJob(w.url, '5c9e6f3a-0d41-4a8e-b1b7-6f2d3c4e5a60', '', headers), 401, 'unauthorized');
+  }
+  const ok = await submitJob(w.url, body, { headers: auth('other-key') });
+  assert.equal(ok.status, 202);
+  assert.equal((await getJob(w.url, ok.body.id, '', auth('other-key'))).status, 200);
+
+  const closed = await startJobsWorker({ UPSTREAMS: upstreams(), API_KEYS: '' });
+  workers.push(closed);
+  const problem = assertProblem(await submitJob(closed.url, body), 503, 'not-configured');
+  assert.match(problem.detail, /API_KEYS/);
+  assertProblem(await getJob(closed.url, ok.body.id), 503, 'not-configured');
+});
+
+test('bad input: 422 for the key, the body and the page; 404 for unknown ids; 503 without bindings', async () => {
+  const w = await worker();
+  const noKey = assertProblem(await submitJob(w.url, { requests: [item('a', '/json')] }, { key: null }), 422, 'validation-failed');
+  assert.deepEqual(noKey.errors[0].loc, ['header', 'idempotency-key']);
+  const many = { requests: Array.from({ length: 1001 }, (_, i) => item(`i${i}`, '/json')) };
+  assert.deepEqual(assertProblem(await submitJob(w.url, many), 422, 'validation-failed').errors[0].loc, ['body', 'requests']);
+  const unknown = assertProblem(await submitJob(w.url, { requests: [item('a', '/json'), { id: 'b', upstream: 'nope', path: '/x' }] }), 422, 'validation-failed');
+  assert.deepEqual(unknown.errors.map((e) => e.type), ['unknown_upstream']);
+  const unsafe = assertProblem(await submitJob(w.url, { requests: [item('a', '//evil.example/x')] }), 422, 'validation-failed');
+  assert.deepEqual(unsafe.errors.map((e) => e.type), ['unsafe_path']);
+  assertProblem(await submitJob(w.url, '{"requests": ['), 422, 'validation-failed');
+
+  assertProblem(await getJob(w.url, '5c9e6f3a-0d41-4a8e-b1b7-6f2d3c4e5a60'), 404, 'job-not-found');
+  assertProblem(await getJob(w.url, 'not-a-job'), 404, 'job-not-found');
+  const job = await submitJob(w.url, { requests: [item('a', '/json')] });
+  const page = assertProblem(await getJob(w.url, job.body.id, '?limit=0&offset=x'), 422, 'validation-failed');
+  assert.deepEqual(page.errors.map((e) => e.loc.join('.')), ['query.offset', 'query.limit']);
+
+  const unbound = await startWorker({ UPSTREAMS: upstreams(), API_KEYS: API_KEY });
+  workers.push(unbound);
+  const problem = assertProblem(await submitJob(unbound.url, { requests: [item('a', '/json')] }), 503, 'not-configured');
+  assert.match(problem.detail, /JOBS_DB/);
+});
+
+test('a queued job survives a restart of the runtime (persisted D1) and completes', async () => {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'edge-relay-jobs-'));
+  tmpDirs.push(dir);
+  const vars = { JOBS_LEASE_S: '1' };
+  const t = tag();
+  // First runtime: no consumer, so the message waits in the queue and dies with the runtime.
+  const first = await worker(vars, { consumer: false, persist: dir });
+  const viaGet = await submitJob(first.url, { requests: [item('a', `/json?t=${t}-get`)] });
+  const viaCron = await submitJob(first.url, { requests: [item('a', `/json?t=${t}-cron`)] });
+  assert.equal(viaGet.status, 202);
+  assert.equal((await getJob(first.url, viaGet.body.id)).body.status, 'queued');
+  await first.dispose();
+
+  await sleep(1100); // past the 1 s lease
+  const second = await worker(vars, { persist: dir });
+  // The cron trigger re-enqueues every stale job ...
+  await (await second.mf.getWorker()).scheduled({ cron: '*/5 * * * *' });
+  assert.ok(second.logs.some((l) => l.includes('"event":"jobs_sweep"')));
+  const cronJob = await waitForJob(second.url, viaCron.body.id);
+  assert.equal(cronJob.body.status, 'succeeded', JSON.stringify(cronJob.body));
+  assert.equal(hitsOf(`/json?t=${t}-cron`), 1);
+  // ... and so does reading a stale job (the sweep already took this one too).
+  const getJobDone = await waitForJob(second.url, viaGet.body.id);
+  assert.equal(getJobDone.body.status, 'succeeded');
+  assert.equal(hitsOf(`/json?t=${t}-get`), 1);
+});
+
+test('a crash mid-job loses nothing and counts nothing twice', async () => {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'edge-relay-jobs-'));
+  tmpDirs.push(dir);
+  const vars = { JOBS_LEASE_S: '2', JOBS_CHUNK_SIZE: '1' };
+  const t = tag();
+  const requests = Array.from({ length: 6 }, (_, i) => item(`i${i}`, `/delay?ms=250&t=${t}-${i}`));
+  const first = await worker(vars, { persist: dir });
+  const res = await submitJob(first.url, { requests });
+  const partial = await waitForJob(first.url, res.body.id, (job) => job.progress.succeeded >= 2);
+  assert.equal(partial.body.status, 'running');
+  await first.dispose(); // the runtime dies with a message in flight
+  const finishedBeforeCrash = requests.filter((r) => hitsOf(r.path) > 0).length;
+  assert.ok(finishedBeforeCrash < 6, 'the crash came mid-job');
+
+  await sleep(2100); // past the lease
+  const second = await worker(vars, { persist: dir });
+  const job = (await waitForJob(second.url, res.body.id)).body;
+  assert.equal(job.status, 'succeeded', JSON.stringify(job));
+  assert.deepEqual(job.progress, { total: 6, pending: 0, succeeded: 6, failed: 0 });
+  assert.deepEqual(job.results.map((r) => r.id), requests.map((r) => r.id), 'each item once, in order');
+  // Items recorded before the crash were not called again; at most the one in flight was.
+  const calledTwice = requests.filter((r) => hitsOf(r.path) > 1).length;
+  assert.ok(calledTwice <= 1, `${calledTwice} items re-run`);
+});
