@@ -284,6 +284,14 @@ mod tests {
     }
 
     #[test]
+    fn hosts_must_be_ascii() {
+        // The IDNA back end is ASCII-only (see Cargo.toml): internationalised names go in as punycode.
+        assert!(parse_vars(&[("UPSTREAM_URL", "https://bücher.example/")]).is_err());
+        let r = parse_vars(&[("UPSTREAM_URL", "https://xn--bcher-kva.example/")]).unwrap();
+        assert_eq!(r.get(DEFAULT_UPSTREAM).unwrap().base_url.host_str(), Some("xn--bcher-kva.example"));
+    }
+
+    #[test]
     fn default_defined_twice_is_an_error() {
         let err = parse_vars(&[("UPSTREAMS", r#"{"default": {"base_url": "https://x.test"}}"#), ("UPSTREAM_URL", "https://y.test")]);
         assert!(matches!(err, Err(ConfigError::Invalid { var: "UPSTREAM_URL", .. })));
