@@ -28,6 +28,8 @@ pub enum ApiError {
     NotConfigured { feature: &'static str, var: &'static str },
     /// The job store or queue failed; the request may be retried as is.
     StorageUnavailable { detail: String },
+    /// An upstream answer too large to keep as a job result.
+    ResultTooLarge { bytes: usize, limit: usize },
     Upstream(UpstreamError),
     Config(ConfigError),
     /// A runtime call failed or a handler panicked; `detail` is safe to show.
@@ -113,7 +115,7 @@ impl ApiError {
             ApiError::Internal { .. } => 500,
             ApiError::Upstream(UpstreamError::Timeout { .. }) => 504,
             ApiError::Upstream(UpstreamError::CircuitOpen { .. }) => 503,
-            ApiError::Upstream(_) => 502,
+            ApiError::Upstream(_) | ApiError::ResultTooLarge { .. } => 502,
             ApiError::Config(_) => 500,
         }
     }
@@ -126,6 +128,7 @@ impl ApiError {
             ApiError::Unauthorized { .. } => "unauthorized",
             ApiError::IdempotencyConflict { .. } => "idempotency-conflict",
             ApiError::StorageUnavailable { .. } => "storage-unavailable",
+            ApiError::ResultTooLarge { .. } => "result-too-large",
             ApiError::UnknownUpstream { .. } => "unknown-upstream",
             ApiError::MethodNotAllowed { .. } => "method-not-allowed",
             ApiError::PayloadTooLarge { .. } => "payload-too-large",
@@ -151,6 +154,7 @@ impl ApiError {
             ApiError::Unauthorized { .. } => "Unauthorized",
             ApiError::IdempotencyConflict { .. } => "Idempotency key reused",
             ApiError::StorageUnavailable { .. } => "Job storage unavailable",
+            ApiError::ResultTooLarge { .. } => "Result too large to store",
             ApiError::UnknownUpstream { .. } => "Unknown upstream",
             ApiError::MethodNotAllowed { .. } => "Method Not Allowed",
             ApiError::PayloadTooLarge { .. } => "Request body too large",
@@ -178,6 +182,9 @@ impl ApiError {
                 format!("Idempotency-Key '{key}' was already used with a different request body; use a new key")
             }
             ApiError::StorageUnavailable { detail } => format!("{detail}; retry with the same Idempotency-Key"),
+            ApiError::ResultTooLarge { bytes, limit } => {
+                format!("the upstream's answer makes a {bytes}-byte result; job results are kept up to {limit} bytes")
+            }
             ApiError::UnknownUpstream { name } => format!("no upstream named '{name}' is configured"),
             ApiError::MethodNotAllowed { method, allow } => {
                 format!("method {method} is not allowed here; allowed: {}", allow.join(", "))
@@ -332,9 +339,10 @@ mod tests {
             ApiError::Unauthorized { reason: "x" },
             ApiError::IdempotencyConflict { key: "k".into() },
             ApiError::StorageUnavailable { detail: "x".into() },
+            ApiError::ResultTooLarge { bytes: 2, limit: 1 },
         ];
         let statuses: Vec<u16> = errors.iter().map(ApiError::status).collect();
-        assert_eq!(statuses, [404, 404, 405, 413, 415, 422, 429, 503, 503, 500, 404, 401, 409, 503]);
+        assert_eq!(statuses, [404, 404, 405, 413, 415, 422, 429, 503, 503, 500, 404, 401, 409, 503, 502]);
         let mut slugs: Vec<&str> = errors.iter().map(ApiError::slug).collect();
         slugs.dedup();
         assert_eq!(slugs.len(), errors.len());

@@ -45,6 +45,7 @@ test('a job runs to succeeded: 202 at once, progress, ordered results, pages', a
     item('missing', `/status/404?t=${t}`),
     item('text', `/text?t=${t}`),
     item('bad-json', `/invalid-json?t=${t}`),
+    item('huge', `/big?bytes=300000&t=${t}`),
   ];
   const res = await submitJob(w.url, { requests });
   assert.equal(res.status, 202, res.text);
@@ -56,11 +57,11 @@ test('a job runs to succeeded: 202 at once, progress, ordered results, pages', a
   assert.equal(done.status, 200);
   const job = done.body;
   assert.equal(job.status, 'succeeded', JSON.stringify(job));
-  assert.deepEqual(job.progress, { total: 5, pending: 0, succeeded: 3, failed: 2 });
+  assert.deepEqual(job.progress, { total: 6, pending: 0, succeeded: 3, failed: 3 });
   assert.ok(job.created_at <= job.started_at && job.started_at <= job.finished_at, JSON.stringify(job));
   assert.match(job.finished_at, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
   assert.equal(job.error, undefined);
-  assert.deepEqual(job.results.map((r) => r.id), ['doc', 'slow', 'missing', 'text', 'bad-json'], 'request order');
+  assert.deepEqual(job.results.map((r) => r.id), ['doc', 'slow', 'missing', 'text', 'bad-json', 'huge'], 'request order');
   const byId = Object.fromEntries(job.results.map((r) => [r.id, r]));
   assert.equal(byId.doc.status, 200);
   assert.equal(byId.doc.body.title, 'edge-relay demo upstream');
@@ -69,6 +70,9 @@ test('a job runs to succeeded: 202 at once, progress, ordered results, pages', a
   assert.equal(byId.text.body, 'plain text body');
   assert.equal(byId['bad-json'].error.type, 'urn:edge-relay:problem:upstream-invalid-json');
   assert.equal(byId['bad-json'].error.instance, job.id, 'problems in results carry the job id');
+  assert.equal(byId.huge.status, 200);
+  assert.equal(byId.huge.error.type, 'urn:edge-relay:problem:result-too-large', 'a 300 KB answer is not stored');
+  assert.equal(byId.huge.body, undefined);
   for (const r of requests) assert.equal(hitsOf(r.path), 1, `${r.path} called once`);
   assert.ok(w.logs.some((l) => l.includes('"event":"job_chunk"') && l.includes('"outcome":"done"')));
 
@@ -82,7 +86,7 @@ test('a job runs to succeeded: 202 at once, progress, ordered results, pages', a
     seen.push(...page.body.results.map((r) => r.id));
     next = page.body.next;
   }
-  assert.deepEqual(seen, ['doc', 'slow', 'missing', 'text', 'bad-json']);
+  assert.deepEqual(seen, ['doc', 'slow', 'missing', 'text', 'bad-json', 'huge']);
 });
 
 test('a transient failure is retried with the message and then succeeds; finished items are not re-run', async () => {

@@ -7,7 +7,7 @@ use serde::Serialize;
 use worker::wasm_bindgen::{JsCast, JsValue};
 use worker::{console_error, console_log, js_sys, worker_sys, Context, Env, Url};
 
-use super::model::{classify, describe_failure, retry_delay_s, ItemOutcome, JobMessage, JobRequest};
+use super::model::{classify, describe_failure, retry_delay_s, storable, ItemOutcome, JobMessage, JobRequest};
 use super::Jobs;
 use crate::config::Config;
 use crate::context::{ms_since, now_ms, RequestContext};
@@ -177,12 +177,11 @@ async fn run(jobs: &Jobs, config: &Config, msg: &JobMessage, runtime: &worker_sy
     let mut results = stream::iter(calls).buffer_unordered(jobs.settings.concurrency as usize);
     let mut transient = None;
     while let Some((idx, result)) = results.next().await {
-        let outcome = classify(&result);
-        if outcome == ItemOutcome::Transient {
+        if classify(&result) == ItemOutcome::Transient {
             transient.get_or_insert_with(|| describe_failure(&result));
             continue;
         }
-        let document = serde_json::to_string(&result).map_err(|e| ApiError::Internal { detail: e.to_string() })?;
+        let (outcome, document) = storable(result, &job.id);
         let now = now_ms();
         jobs.store.record_item(&job.id, idx, outcome.as_str(), &document, now, jobs.lease_from(now, 0)).await?;
     }

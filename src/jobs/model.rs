@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
-use crate::error::{FieldError, Problem};
+use crate::error::{ApiError, FieldError, Problem};
 use crate::extract::Validate;
 use crate::routes::aggregate::model::{validate_items, Item, ItemResult};
 use crate::upstream::retry::is_retryable_status;
@@ -13,9 +13,13 @@ use crate::upstream::retry::is_retryable_status;
 pub const MAX_ITEMS: usize = 1000;
 /// Longest wait before a failed message is retried.
 pub const MAX_RETRY_DELAY_S: u32 = 900;
-/// Results per page of `GET /jobs/{id}`, by default and at most.
-pub const DEFAULT_PAGE: u32 = 100;
-pub const MAX_PAGE: u32 = 1000;
+/// Results per page of `GET /jobs/{id}`, by default and at most: with results capped at
+/// `MAX_RESULT_BYTES`, a page stays within a few tens of MB of the isolate's 128 MB.
+pub const DEFAULT_PAGE: u32 = 50;
+pub const MAX_PAGE: u32 = 100;
+/// The largest item result stored (D1 rows hold up to 2 MB); a larger answer is recorded as
+/// a failed item saying so.
+pub const MAX_RESULT_BYTES: usize = 256 * 1024;
 
 /// `POST /jobs`: the same list of upstream GETs as `/aggregate`, up to 1,000 of them.
 #[derive(Debug, Deserialize, Serialize)]
@@ -147,6 +151,26 @@ pub fn describe_failure(result: &ItemResult) -> String {
     }
 }
 
+/// The result document to store for `result`: itself, or, when it is too large to store,
+/// a failed result that says so.
+pub fn storable(result: ItemResult, request_id: &str) -> (ItemOutcome, String) {
+    let outcome = classify(&result);
+    let document = serde_json::to_string(&result).unwrap_or_default();
+    if document.len() <= MAX_RESULT_BYTES {
+        return (outcome, document);
+    }
+    let error = ApiError::ResultTooLarge { bytes: document.len(), limit: MAX_RESULT_BYTES };
+    let replacement = ItemResult {
+        id: result.id,
+        status: result.status,
+        body: None,
+        cache: result.cache,
+        error: Some(error.to_problem(request_id)),
+        duration_ms: result.duration_ms,
+    };
+    (ItemOutcome::Failed, serde_json::to_string(&replacement).unwrap_or_default())
+}
+
 /// The messages that cover `pending` item indices: chunks of `chunk_size` aligned to
 /// multiples of it (so a re-enqueued chunk is the same chunk), only those with work left.
 pub fn chunk_ranges(pending: &[u32], chunk_size: u32, total: u32) -> Vec<(u32, u32)> {
@@ -202,7 +226,6 @@ pub fn rfc3339(ms: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::error::ApiError;
     use crate::extract::{body_error_locs, parse_json};
     use crate::upstream::UpstreamError;
 
@@ -241,6 +264,22 @@ mod tests {
         assert_eq!(describe_failure(&result(Some(503), None)), "item 'a': upstream answered 503");
         let timeout = result(None, Some(ApiError::Upstream(UpstreamError::Timeout { timeout_ms: 5 })));
         assert!(describe_failure(&timeout).starts_with("item 'a': "), "{}", describe_failure(&timeout));
+    }
+
+    #[test]
+    fn oversized_results_are_stored_as_failures() {
+        let small = ItemResult { body: Some(serde_json::json!({"ok": true})), ..result(Some(200), None) };
+        let (outcome, doc) = storable(small, "job");
+        assert_eq!(outcome, ItemOutcome::Succeeded);
+        assert!(doc.contains(r#""ok":true"#));
+        let big = ItemResult { body: Some(serde_json::json!("x".repeat(MAX_RESULT_BYTES))), ..result(Some(200), None) };
+        let (outcome, doc) = storable(big, "job");
+        assert_eq!(outcome, ItemOutcome::Failed);
+        assert!(doc.len() < 1024, "{}", doc.len());
+        let stored: serde_json::Value = serde_json::from_str(&doc).unwrap();
+        assert_eq!(stored["status"], 200);
+        assert_eq!(stored["error"]["type"], "urn:edge-relay:problem:result-too-large");
+        assert_eq!(stored["error"]["instance"], "job");
     }
 
     #[test]

@@ -80,6 +80,7 @@ export async function startUpstream({ port = 0, host = '127.0.0.1' } = {}) {
       const failing = deliveries.length <= Number(url.searchParams.get('fail') ?? 0);
       return sendJson(res, failing ? Number(url.searchParams.get('status') ?? 503) : 200, { received: true });
     }
+    if (url.pathname === '/big') return sendJson(res, 200, { data: 'x'.repeat(Math.min(Number(url.searchParams.get('bytes') ?? 0), 10_000_000)) });
     if (url.pathname === '/echo-headers') return sendJson(res, 200, { headers: req.headers, search: url.search });
     if (url.pathname === '/text') {
       res.writeHead(200, { 'content-type': 'text/plain' });
