@@ -128,29 +128,30 @@ ${Object.entries(bindings).map(([k, v]) => `    (name = ${capnpString(k)}, text 
   return file;
 }
 
-/** Writes the configs for both workers; returns { edge, js } each with a `start()` function.
- * `buildDir` holds edge-relay's index.js and index_bg.wasm. */
-export async function workerConfigs(upstream, buildDir) {
+/** A worker on raw workerd, calling `upstream`: { url, start() }. `name` names its config and log. */
+export async function workerConfig(name, upstream, modules) {
   const bindings = {
     UPSTREAM_URL: `${upstream}/json`,
     UPSTREAM_BASE: upstream,
     UPSTREAMS: JSON.stringify({ bench: { base_url: upstream } }),
   };
   await fs.mkdir(OUT, { recursive: true });
-  const make = async (name, modules) => {
-    const port = await freePort();
-    const file = await writeCapnp(name, port, modules, bindings);
-    return {
-      url: `http://127.0.0.1:${port}`,
-      start: () => start(name, WORKERD, ['serve', file]),
-    };
-  };
+  const port = await freePort();
+  const file = await writeCapnp(name, port, modules, bindings);
+  return { url: `http://127.0.0.1:${port}`, start: () => start(name, WORKERD, ['serve', file]) };
+}
+
+/** The modules of an edge-relay build in `buildDir` (index.js and index_bg.wasm). */
+export const edgeModules = (buildDir) => [
+  { name: 'index.js', kind: 'esModule', file: path.join(buildDir, 'index.js') },
+  { name: 'index_bg.wasm', kind: 'wasm', file: path.join(buildDir, 'index_bg.wasm') },
+];
+
+/** Writes the configs for both workers; returns { edge, js } each with a `start()` function. */
+export async function workerConfigs(upstream, buildDir) {
   return {
-    edge: await make('edge-relay', [
-      { name: 'index.js', kind: 'esModule', file: path.join(buildDir, 'index.js') },
-      { name: 'index_bg.wasm', kind: 'wasm', file: path.join(buildDir, 'index_bg.wasm') },
-    ]),
-    js: await make('js-worker', [{ name: 'worker.js', kind: 'esModule', file: path.join(ROOT, 'bench/js-worker.mjs') }]),
+    edge: await workerConfig('edge-relay', upstream, edgeModules(buildDir)),
+    js: await workerConfig('js-worker', upstream, [{ name: 'worker.js', kind: 'esModule', file: path.join(ROOT, 'bench/js-worker.mjs') }]),
   };
 }
 

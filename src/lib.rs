@@ -16,7 +16,7 @@ pub mod upstream;
 use std::rc::Rc;
 
 use worker::wasm_bindgen::{self, prelude::wasm_bindgen};
-use worker::{event, js_sys, web_sys, worker_sys, Context, Env, Request, ScheduleContext, ScheduledEvent, Url};
+use worker::{event, js_sys, web_sys, worker_sys, Context, Env, Headers, ScheduleContext, ScheduledEvent, Url};
 
 use context::RequestContext;
 
@@ -27,14 +27,16 @@ fn start() {
 
 /// The fetch handler. Exported by hand rather than with `#[event(fetch)]` so the response
 /// promise is settled through `inflight`, which lets a panic still answer with a 500 problem.
+/// The runtime's request stays as it is: `worker::Request` would read `request.cf` and more on
+/// every request, so only routes that read a body convert it.
 #[wasm_bindgen]
 pub fn fetch(req: web_sys::Request, env: Env, runtime: worker_sys::Context) -> js_sys::Promise {
-    let req = Request::from(req);
-    let client_id = req.headers().get("X-Request-Id").ok().flatten();
+    let headers = Headers(req.headers());
+    let client_id = headers.get("X-Request-Id").ok().flatten();
     // The runtime only hands over absolute URLs; the fallback is never used.
-    let url = req.url().unwrap_or_else(|_| Url::parse("http://invalid/").expect("a literal URL parses"));
-    let ctx = Rc::new(RequestContext::new(client_id, req.method().to_string(), url, Context::new(runtime)));
-    inflight::serve(ctx.clone(), middleware::handle(req, env, ctx))
+    let url = Url::parse(&req.url()).unwrap_or_else(|_| Url::parse("http://invalid/").expect("a literal URL parses"));
+    let ctx = Rc::new(RequestContext::new(client_id, req.method(), url, Context::new(runtime)));
+    inflight::serve(ctx.clone(), middleware::handle(req, headers, env, ctx))
 }
 
 /// The queue consumer of the jobs queue and its dead-letter queue.

@@ -6,7 +6,7 @@ pub mod cors;
 
 use std::rc::Rc;
 
-use worker::{console_warn, web_sys, Env, Method, Request, Response};
+use worker::{console_warn, web_sys, Env, Headers, Response};
 
 use crate::config::Config;
 use crate::context::{server_timing, RequestContext};
@@ -17,19 +17,19 @@ use crate::routes;
 use access_log::AccessLog;
 
 /// Serves one request end to end; never fails (a failure becomes a problem response).
-pub async fn handle(req: Request, env: Env, ctx: Rc<RequestContext>) -> web_sys::Response {
-    let origin = req.headers().get("Origin").ok().flatten();
+pub async fn handle(req: web_sys::Request, headers: Headers, env: Env, ctx: Rc<RequestContext>) -> web_sys::Response {
+    let origin = headers.get("Origin").ok().flatten();
     // A CORS preflight: OPTIONS from a browser origin asking about a method.
-    let preflight = match (&origin, req.method()) {
-        (Some(origin), Method::Options) => {
-            req.headers().get("Access-Control-Request-Method").ok().flatten().map(|method| (origin.clone(), method))
+    let preflight = match &origin {
+        Some(origin) if ctx.method == "OPTIONS" => {
+            headers.get("Access-Control-Request-Method").ok().flatten().map(|method| (origin.clone(), method))
         }
         _ => None,
     };
     let config = Config::load(&env).map_err(ApiError::from);
     let outcome = match (&config, &preflight) {
-        (Ok(config), Some((origin, method))) => answer_preflight(&req, config, origin, method),
-        (Ok(config), None) => run(req, &env, config, &ctx).await,
+        (Ok(config), Some((origin, method))) => answer_preflight(&headers, config, origin, method),
+        (Ok(config), None) => run(req, &headers, &env, config, &ctx).await,
         (Err(e), _) => Err(e.clone()),
     };
     let (response, error) = match outcome {
@@ -55,8 +55,8 @@ pub async fn handle(req: Request, env: Env, ctx: Rc<RequestContext>) -> web_sys:
 }
 
 /// 204 with whatever `Access-Control-Allow-*` headers the config grants.
-fn answer_preflight(req: &Request, config: &Config, origin: &str, method: &str) -> Result<Response, ApiError> {
-    let requested = req.headers().get("Access-Control-Request-Headers")?;
+fn answer_preflight(headers: &Headers, config: &Config, origin: &str, method: &str) -> Result<Response, ApiError> {
+    let requested = headers.get("Access-Control-Request-Headers")?;
     let response = Response::empty()?.with_status(204);
     for (name, value) in cors::preflight_headers(&config.cors, origin, method, requested.as_deref()) {
         response.headers().set(name, &value)?;
@@ -64,24 +64,24 @@ fn answer_preflight(req: &Request, config: &Config, origin: &str, method: &str) 
     Ok(response)
 }
 
-async fn run(req: Request, env: &Env, config: &Config, ctx: &RequestContext) -> Result<Response, ApiError> {
+async fn run(req: web_sys::Request, headers: &Headers, env: &Env, config: &Config, ctx: &RequestContext) -> Result<Response, ApiError> {
     let in_flight = inflight::count();
     if config.max_in_flight > 0 && in_flight > config.max_in_flight {
         return Err(ApiError::Overloaded { in_flight: in_flight - 1 });
     }
     if config.rate_limiter_bound && ctx.path != "/healthz" {
-        rate_limit(&req, env, config).await?;
+        rate_limit(headers, env, config).await?;
     }
-    routes::dispatch(req, env, config, ctx).await
+    routes::dispatch(req, headers, env, config, ctx).await
 }
 
 /// Per-client limits from the `RATE_LIMITER` binding. Keyed by the client address
 /// Cloudflare reports; fails open if the limiter itself errors.
-async fn rate_limit(req: &Request, env: &Env, config: &Config) -> Result<(), ApiError> {
+async fn rate_limit(headers: &Headers, env: &Env, config: &Config) -> Result<(), ApiError> {
     let Ok(limiter) = env.rate_limiter("RATE_LIMITER") else {
         return Ok(());
     };
-    let key = req.headers().get("CF-Connecting-IP")?.unwrap_or_else(|| "unknown".to_owned());
+    let key = headers.get("CF-Connecting-IP")?.unwrap_or_else(|| "unknown".to_owned());
     match limiter.limit(key).await {
         Ok(outcome) if !outcome.success => Err(ApiError::TooManyRequests { retry_after_s: config.rate_limit_period_s }),
         Ok(_) => Ok(()),

@@ -11,7 +11,7 @@ pub(crate) mod meta;
 mod openapi;
 mod upstreams;
 
-use worker::{Env, Request, Response};
+use worker::{web_sys, Env, Headers, Request, Response};
 
 use crate::config::Config;
 use crate::context::RequestContext;
@@ -131,7 +131,9 @@ pub fn resolve(method: &str, path: &str, test_routes: bool) -> Result<(Endpoint,
 }
 
 /// Runs the request through its route.
-pub async fn dispatch(mut req: Request, env: &Env, config: &Config, ctx: &RequestContext) -> Result<Response, ApiError> {
+pub async fn dispatch(req: web_sys::Request, headers: &Headers, env: &Env, config: &Config, ctx: &RequestContext) -> Result<Response, ApiError> {
+    // Only routes that read a body need the full `worker::Request`.
+    let body = || Request::from(Clone::clone(&req));
     let url = &ctx.url;
     let (endpoint, params) = resolve(&ctx.method, &ctx.path, config.test_routes)?;
     let response = match endpoint {
@@ -142,14 +144,14 @@ pub async fn dispatch(mut req: Request, env: &Env, config: &Config, ctx: &Reques
         Endpoint::AsyncExample => async_example::handle(&QueryParams::parse(url.query())).await?.into_response(),
         Endpoint::ExternalApi => external_api::handle(config, ctx).await?.into_response(),
         Endpoint::UpstreamProxy => {
-            upstreams::proxy(req.headers(), config, ctx, &params[0], &params[1], url.query()).await?.into_response()
+            upstreams::proxy(headers, config, ctx, &params[0], &params[1], url.query()).await?.into_response()
         }
-        Endpoint::Aggregate => aggregate::handle(&mut req, config, ctx).await?.into_response(),
-        Endpoint::Events => events::accept(&mut req, config, ctx).await?.into_response(),
-        Endpoint::SubmitJob => jobs::submit(&mut req, env, config).await?.into_response(),
-        Endpoint::JobStatus => jobs::status(req.headers(), env, config, ctx, &params[0]).await?.into_response(),
+        Endpoint::Aggregate => aggregate::handle(&mut body(), config, ctx).await?.into_response(),
+        Endpoint::Events => events::accept(&mut body(), config, ctx).await?.into_response(),
+        Endpoint::SubmitJob => jobs::submit(&mut body(), env, config).await?.into_response(),
+        Endpoint::JobStatus => jobs::status(headers, env, config, ctx, &params[0]).await?.into_response(),
         Endpoint::TestPanic => diagnostics::panic(),
-        Endpoint::TestEcho => diagnostics::echo(&mut req, config).await?.into_response(),
+        Endpoint::TestEcho => diagnostics::echo(&mut body(), config).await?.into_response(),
     };
     Ok(response?)
 }

@@ -1,0 +1,83 @@
+// A/B of two edge-relay builds on raw workerd: alternating rounds of wrk on one route, each
+// build fresh per round; prints requests/s and workerd CPU time per request for both, per
+// round and as medians of B/A. CPU per request (from /proc) is the steadier figure: throughput
+// on a 2-core machine shared with the load generator swings by ±10 % between rounds.
+//
+//   node bench/ab.mjs --a /tmp/base-build --b build [--route /async-example] [--connections 64] [--rounds 5] [--seconds 4]
+import { spawn } from 'node:child_process';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { ROOT, edgeModules, sleep, startNginx, waitReady, workerConfig } from './servers.mjs';
+
+const { values: opts } = parseArgs({
+  options: {
+    a: { type: 'string' },
+    b: { type: 'string', default: path.join(ROOT, 'build') },
+    route: { type: 'string', default: '/async-example' },
+    connections: { type: 'string', default: '64' },
+    rounds: { type: 'string', default: '5' },
+    seconds: { type: 'string', default: '4' },
+  },
+});
+if (!opts.a) throw new Error('--a DIR (the baseline build) is required');
+
+/** Runs wrk; resolves to { rps, requests }. */
+function wrk(url) {
+  return new Promise((resolve, reject) => {
+    const child = spawn('wrk', ['-t2', `-c${opts.connections}`, `-d${opts.seconds}s`, url], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.on('exit', (code) =>
+      code === 0
+        ? resolve({ rps: Number(out.match(/Requests\/sec:\s+([\d.]+)/)?.[1] ?? 0), requests: Number(out.match(/(\d+) requests in/)?.[1] ?? 0) })
+        : reject(new Error(`wrk ${code}`)),
+    );
+  });
+}
+
+/** User + system CPU seconds a process has used so far. */
+async function cpuSeconds(pid) {
+  const fields = (await fs.readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+}
+
+/** { rps, cpuUs }: throughput and workerd CPU microseconds per request, after a warm-up. */
+async function measure(config) {
+  const child = config.start();
+  try {
+    await waitReady(`${config.url}/healthz`, child);
+    await wrk(`${config.url}${opts.route}`); // warm-up at the same load
+    const before = await cpuSeconds(child.pid);
+    const { rps, requests } = await wrk(`${config.url}${opts.route}`);
+    const cpuUs = ((await cpuSeconds(child.pid)) - before) * 1e6 / requests;
+    return { rps, cpuUs };
+  } finally {
+    await child.stop();
+  }
+}
+
+const median = (xs) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
+const nginx = await startNginx();
+try {
+  const a = await workerConfig('ab-a', nginx.url, edgeModules(path.resolve(opts.a)));
+  const b = await workerConfig('ab-b', nginx.url, edgeModules(path.resolve(opts.b)));
+  const rps = [];
+  const cpu = [];
+  for (let round = 1; round <= Number(opts.rounds); round++) {
+    // Alternate which goes first, so drift hits both alike.
+    const [ra, rb] = round % 2 ? [await measure(a), await measure(b)] : [await measure(b), await measure(a)].reverse();
+    rps.push(rb.rps / ra.rps);
+    cpu.push(rb.cpuUs / ra.cpuUs);
+    console.log(
+      `round ${round}: A ${ra.rps.toFixed(0)} req/s ${ra.cpuUs.toFixed(0)} µs CPU/req, B ${rb.rps.toFixed(0)} req/s ${rb.cpuUs.toFixed(0)} µs CPU/req`,
+    );
+  }
+  console.log(
+    `${opts.route} at ${opts.connections} connections, ${rps.length} rounds: B/A requests/s median ${median(rps).toFixed(3)}, ` +
+      `B/A CPU per request median ${median(cpu).toFixed(3)}`,
+  );
+} finally {
+  nginx.child.kill('SIGTERM');
+  await sleep(100);
+}

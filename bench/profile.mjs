@@ -1,0 +1,116 @@
+// CPU profile of a worker under load: starts it on raw workerd with the V8 inspector on,
+// drives one route with wrk, records a sampling profile over the inspector protocol, and
+// prints where the time goes (self time by function, and by kind: wasm / JS glue / runtime).
+//
+//   node bench/profile.mjs [--build DIR] [--js] [--route /async-example] [--seconds 5] [--connections 64]
+//
+// For function names in the wasm, profile an unstripped build:
+//   CARGO_PROFILE_RELEASE_STRIP=false bash scripts/build.sh && cp -r build /tmp/prof-build
+import { spawn } from 'node:child_process';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { OUT, ROOT, freePort, sleep, startNginx, waitReady, workerConfigs } from './servers.mjs';
+
+const { values: opts } = parseArgs({
+  options: {
+    build: { type: 'string', default: path.join(ROOT, 'build') },
+    js: { type: 'boolean', default: false },
+    route: { type: 'string', default: '/async-example' },
+    seconds: { type: 'string', default: '5' },
+    connections: { type: 'string', default: '64' },
+    top: { type: 'string', default: '25' },
+  },
+});
+
+/** One request/response exchange over the inspector's WebSocket. */
+function inspector(wsUrl) {
+  const ws = new WebSocket(wsUrl);
+  let id = 0;
+  const pending = new Map();
+  ws.addEventListener('message', (event) => {
+    const msg = JSON.parse(event.data);
+    if (msg.id && pending.has(msg.id)) {
+      pending.get(msg.id)(msg);
+      pending.delete(msg.id);
+    }
+  });
+  const opened = new Promise((resolve, reject) => {
+    ws.addEventListener('open', resolve, { once: true });
+    ws.addEventListener('error', reject, { once: true });
+  });
+  return {
+    opened,
+    send: (method, params = {}) =>
+      new Promise((resolve) => {
+        pending.set(++id, resolve);
+        ws.send(JSON.stringify({ id, method, params }));
+      }),
+    close: () => ws.close(),
+  };
+}
+
+function wrk(url, seconds, connections) {
+  return new Promise((resolve, reject) => {
+    const child = spawn('wrk', ['-t2', `-c${connections}`, `-d${seconds}s`, '--latency', url], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`wrk exited ${code}`))));
+  });
+}
+
+function kindOf(frame) {
+  const { url, functionName } = frame.callFrame;
+  if (url.startsWith('wasm://') || functionName.startsWith('$') || /^wasm-function/.test(functionName)) return 'wasm';
+  if (url.endsWith('index.js') || url.endsWith('worker.js')) return 'JS glue / worker JS';
+  if (['(garbage collector)', '(idle)', '(program)', '(root)'].includes(functionName)) return functionName;
+  return 'runtime JS';
+}
+
+const nginx = await startNginx();
+const configs = await workerConfigs(nginx.url, opts.build);
+const server = opts.js ? configs.js : configs.edge;
+const inspectorPort = await freePort();
+await fs.mkdir(OUT, { recursive: true });
+const capnp = path.join(OUT, `${opts.js ? 'js-worker' : 'edge-relay'}.capnp`);
+const child = spawn(path.join(ROOT, 'node_modules/.bin/workerd'), ['serve', capnp, `--inspector-addr=127.0.0.1:${inspectorPort}`], {
+  stdio: ['ignore', 'ignore', 'inherit'],
+});
+try {
+  await waitReady(`${server.url}/healthz`, child);
+  const targets = await (await fetch(`http://127.0.0.1:${inspectorPort}/json/list`)).json();
+  const session = inspector(targets[0].webSocketDebuggerUrl);
+  await session.opened;
+  await wrk(`${server.url}${opts.route}`, 2, opts.connections); // warm-up
+  await session.send('Profiler.enable');
+  await session.send('Profiler.setSamplingInterval', { interval: 100 });
+  await session.send('Profiler.start');
+  const report = await wrk(`${server.url}${opts.route}`, opts.seconds, opts.connections);
+  const { result } = await session.send('Profiler.stop');
+  session.close();
+
+  const { nodes, samples, timeDeltas } = result.profile;
+  const byId = new Map(nodes.map((n) => [n.id, n]));
+  const self = new Map();
+  samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (timeDeltas[i] ?? 0)));
+  const total = [...self.values()].reduce((a, b) => a + b, 0);
+  const byFunction = new Map();
+  const byKind = new Map();
+  for (const [id, us] of self) {
+    const node = byId.get(id);
+    const name = `${node.callFrame.functionName || '(anonymous)'} ${node.callFrame.url ? path.basename(node.callFrame.url) : ''}`.trim();
+    byFunction.set(name, (byFunction.get(name) ?? 0) + us);
+    const kind = kindOf(node);
+    byKind.set(kind, (byKind.get(kind) ?? 0) + us);
+  }
+  const pct = (us) => `${((100 * us) / total).toFixed(1).padStart(5)} %`;
+  console.log(report.split('\n').filter((l) => /Requests\/sec|Latency  /.test(l)).join('\n'));
+  console.log(`\nself time by kind (${(total / 1e6).toFixed(2)} s sampled):`);
+  for (const [kind, us] of [...byKind].sort((a, b) => b[1] - a[1])) console.log(`${pct(us)}  ${kind}`);
+  console.log(`\ntop ${opts.top} functions by self time:`);
+  for (const [name, us] of [...byFunction].sort((a, b) => b[1] - a[1]).slice(0, Number(opts.top))) console.log(`${pct(us)}  ${name}`);
+} finally {
+  child.kill('SIGTERM');
+  nginx.child.kill('SIGTERM');
+  await sleep(100);
+}
