@@ -1,7 +1,7 @@
 // A/B of two edge-relay builds on raw workerd: alternating rounds of wrk on one route, each
 // build fresh per round; prints requests/s and workerd CPU time per request for both, per
-// round and as medians of B/A. CPU per request (from /proc) is the steadier figure: throughput
-// on a 2-core machine shared with the load generator swings by ±10 % between rounds.
+// round and as medians of B/A. workerd is pinned to core 0 and wrk to core 1, so the two do not
+// fight over a core: throughput is then one core's worth of the worker.
 //
 //   node bench/ab.mjs --a /tmp/base-build --b build [--route /async-example] [--connections 64] [--rounds 5] [--seconds 4]
 import { spawn } from 'node:child_process';
@@ -25,7 +25,8 @@ if (!opts.a) throw new Error('--a DIR (the baseline build) is required');
 /** Runs wrk; resolves to { rps, requests }. */
 function wrk(url) {
   return new Promise((resolve, reject) => {
-    const child = spawn('wrk', ['-t2', `-c${opts.connections}`, `-d${opts.seconds}s`, url], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const args = ['-c', '1', 'wrk', '-t1', `-c${opts.connections}`, `-d${opts.seconds}s`, url];
+    const child = spawn('taskset', args, { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.on('exit', (code) =>
@@ -60,8 +61,8 @@ async function measure(config) {
 const median = (xs) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
 const nginx = await startNginx();
 try {
-  const a = await workerConfig('ab-a', nginx.url, edgeModules(path.resolve(opts.a)));
-  const b = await workerConfig('ab-b', nginx.url, edgeModules(path.resolve(opts.b)));
+  const a = await workerConfig('ab-a', nginx.url, edgeModules(path.resolve(opts.a)), 0);
+  const b = await workerConfig('ab-b', nginx.url, edgeModules(path.resolve(opts.b)), 0);
   const rps = [];
   const cpu = [];
   for (let round = 1; round <= Number(opts.rounds); round++) {

@@ -1,29 +1,59 @@
 // The plain JavaScript worker: the same routes and behaviour as edge-relay's, written the way
-// a careful JS developer would, on the same workerd. The runtime's ceiling for the benchmark.
+// a careful JS developer would, on the same workerd. "Same behaviour" includes what every
+// edge-relay response carries: an `X-Request-Id` (the client's, if valid, else a random UUID),
+// `Server-Timing` (total, and upstream time when there were calls), problem bodies with the
+// request id as `instance`, and one JSON access-log line per request on the console.
+const REQUEST_ID = /^[A-Za-z0-9\-_.:]{1,128}$/;
+
 const json = (body, status = 200) =>
   new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
-const problem = (status, slug, detail) =>
-  new Response(JSON.stringify({ type: `urn:edge-relay:problem:${slug}`, status, detail }), {
+
+/** Per-request state: id, start time, upstream calls. */
+class Call {
+  constructor(request) {
+    const given = request.headers.get('x-request-id');
+    this.requestId = given && REQUEST_ID.test(given) ? given : crypto.randomUUID();
+    this.started = Date.now();
+    this.upstream = [];
+    this.error = undefined;
+  }
+
+  /** The request's own problem response (logged as its error). */
+  problem(status, slug, detail) {
+    this.error = slug;
+    return problemResponse(status, slug, detail, this.requestId);
+  }
+}
+
+const problemResponse = (status, slug, detail, instance) =>
+  new Response(JSON.stringify({ type: `urn:edge-relay:problem:${slug}`, status, detail, instance }), {
     status,
     headers: { 'content-type': 'application/problem+json' },
   });
 
-async function getJson(url, timeoutMs) {
+async function getJson(call, url, timeoutMs) {
   const signal = AbortSignal.timeout(timeoutMs);
+  const started = Date.now();
+  const record = (outcome, status) => call.upstream.push({ name: 'bench', duration_ms: Date.now() - started, outcome, status });
+  const failed = (status, slug, detail, upstreamStatus) => {
+    record(slug, upstreamStatus);
+    return { error: problemResponse(status, slug, detail, call.requestId), slug, status: upstreamStatus };
+  };
   try {
-    const res = await fetch(url, { headers: { accept: 'application/json' }, signal });
+    const res = await fetch(url, { headers: { accept: 'application/json', 'x-request-id': call.requestId }, signal });
     const text = await res.text();
-    if (!res.ok) return { error: problem(502, 'upstream-bad-status', `upstream answered with status ${res.status}`), status: res.status };
+    if (!res.ok) return failed(502, 'upstream-bad-status', `upstream answered with status ${res.status}`, res.status);
     try {
       JSON.parse(text);
     } catch (e) {
-      return { error: problem(502, 'upstream-invalid-json', String(e)) };
+      return failed(502, 'upstream-invalid-json', String(e), res.status);
     }
+    record('ok', res.status);
     return { status: res.status, text };
   } catch (e) {
     return signal.aborted
-      ? { error: problem(504, 'upstream-timeout', `no answer within ${timeoutMs} ms`) }
-      : { error: problem(502, 'upstream-unreachable', String(e)) };
+      ? failed(504, 'upstream-timeout', `no answer within ${timeoutMs} ms`)
+      : failed(502, 'upstream-unreachable', String(e));
   }
 }
 
@@ -43,43 +73,62 @@ async function withLimit(tasks, limit) {
 
 export default {
   async fetch(request, env) {
+    const call = new Call(request);
     const url = new URL(request.url);
-    const timeoutMs = Number(env.UPSTREAM_TIMEOUT_MS ?? 5000);
-    if (url.pathname === '/healthz') return json({ status: 'ok' });
-    if (url.pathname === '/async-example' && request.method === 'GET') {
-      const raw = url.searchParams.get('delay_ms') ?? '0';
-      const delay = Number(raw);
-      if (!/^\d+$/.test(raw) || delay > 10000) return problem(422, 'validation-failed', 'delay_ms must be 0..=10000');
-      await new Promise((resolve) => setTimeout(resolve, delay));
-      return json({ message: 'Async operation completed' });
+    const response = await route(request, env, call, url);
+    const total = Date.now() - call.started;
+    let timing = `total;dur=${total}`;
+    if (call.upstream.length) {
+      const upstream = call.upstream.reduce((sum, c) => sum + c.duration_ms, 0);
+      timing = `upstream;dur=${upstream};desc="${call.upstream.length} call(s)", ${timing}`;
     }
-    if (url.pathname === '/external-api' && request.method === 'GET') {
-      const out = await getJson(env.UPSTREAM_URL, timeoutMs);
-      return out.error ?? new Response(out.text, { headers: { 'content-type': 'application/json' } });
-    }
-    if (url.pathname === '/aggregate' && request.method === 'POST') {
-      let body;
-      try {
-        body = await request.json();
-      } catch {
-        return problem(422, 'validation-failed', 'malformed JSON');
-      }
-      const items = body?.requests;
-      if (!Array.isArray(items) || items.length < 1 || items.length > 50) return problem(422, 'validation-failed', '1..=50 requests');
-      const started = Date.now();
-      const results = await withLimit(
-        items.map((item) => async () => {
-          const t = Date.now();
-          const out = await getJson(env.UPSTREAM_BASE + item.path, timeoutMs);
-          const duration_ms = Date.now() - t;
-          return out.error
-            ? { id: item.id, error: await out.error.json(), duration_ms }
-            : { id: item.id, status: out.status, body: JSON.parse(out.text), duration_ms };
-        }),
-        6,
-      );
-      return json({ duration_ms: Date.now() - started, results });
-    }
-    return problem(404, 'not-found', `no route matches path '${url.pathname}'`);
+    response.headers.set('x-request-id', call.requestId);
+    response.headers.set('server-timing', timing);
+    const line = { event: 'request', request_id: call.requestId, method: request.method, path: url.pathname, status: response.status, duration_ms: total, upstream: call.upstream };
+    if (call.error) line.error = call.error;
+    console.log(JSON.stringify(line));
+    return response;
   },
 };
+
+async function route(request, env, call, url) {
+  const problem = (status, slug, detail) => call.problem(status, slug, detail);
+  const timeoutMs = Number(env.UPSTREAM_TIMEOUT_MS ?? 5000);
+  if (url.pathname === '/healthz') return json({ status: 'ok' });
+  if (url.pathname === '/async-example' && request.method === 'GET') {
+    const raw = url.searchParams.get('delay_ms') ?? '0';
+    const delay = Number(raw);
+    if (!/^\d+$/.test(raw) || delay > 10000) return problem(422, 'validation-failed', 'delay_ms must be 0..=10000');
+    await new Promise((resolve) => setTimeout(resolve, delay));
+    return json({ message: 'Async operation completed' });
+  }
+  if (url.pathname === '/external-api' && request.method === 'GET') {
+    const out = await getJson(call, env.UPSTREAM_URL, timeoutMs);
+    if (out.error) call.error = out.slug;
+    return out.error ?? new Response(out.text, { headers: { 'content-type': 'application/json' } });
+  }
+  if (url.pathname === '/aggregate' && request.method === 'POST') {
+    let body;
+    try {
+      body = await request.json();
+    } catch {
+      return problem(422, 'validation-failed', 'malformed JSON');
+    }
+    const items = body?.requests;
+    if (!Array.isArray(items) || items.length < 1 || items.length > 50) return problem(422, 'validation-failed', '1..=50 requests');
+    const started = Date.now();
+    const results = await withLimit(
+      items.map((item) => async () => {
+        const t = Date.now();
+        const out = await getJson(call, env.UPSTREAM_BASE + item.path, timeoutMs);
+        const duration_ms = Date.now() - t;
+        return out.error
+          ? { id: item.id, error: await out.error.json(), duration_ms }
+          : { id: item.id, status: out.status, body: JSON.parse(out.text), duration_ms };
+      }),
+      6,
+    );
+    return json({ duration_ms: Date.now() - started, results });
+  }
+  return problem(404, 'not-found', `no route matches path '${url.pathname}'`);
+}

@@ -128,8 +128,9 @@ ${Object.entries(bindings).map(([k, v]) => `    (name = ${capnpString(k)}, text 
   return file;
 }
 
-/** A worker on raw workerd, calling `upstream`: { url, start() }. `name` names its config and log. */
-export async function workerConfig(name, upstream, modules) {
+/** A worker on raw workerd, calling `upstream`: { url, start() }. `name` names its config and
+ * log; `cpu` pins workerd to that core (taskset). */
+export async function workerConfig(name, upstream, modules, cpu) {
   const bindings = {
     UPSTREAM_URL: `${upstream}/json`,
     UPSTREAM_BASE: upstream,
@@ -138,7 +139,8 @@ export async function workerConfig(name, upstream, modules) {
   await fs.mkdir(OUT, { recursive: true });
   const port = await freePort();
   const file = await writeCapnp(name, port, modules, bindings);
-  return { url: `http://127.0.0.1:${port}`, start: () => start(name, WORKERD, ['serve', file]) };
+  const command = cpu === undefined ? [WORKERD, 'serve', file] : ['taskset', '-c', String(cpu), WORKERD, 'serve', file];
+  return { url: `http://127.0.0.1:${port}`, start: () => start(name, command[0], command.slice(1)) };
 }
 
 /** The modules of an edge-relay build in `buildDir` (index.js and index_bg.wasm). */

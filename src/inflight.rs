@@ -15,7 +15,7 @@ use std::task::{Context, Poll};
 
 use js_sys::{Function, Promise};
 use worker::wasm_bindgen::JsValue;
-use worker::{console_error, web_sys};
+use worker::web_sys;
 
 use crate::context::RequestContext;
 use crate::error::ApiError;
@@ -85,17 +85,9 @@ impl Future for Tracked {
 fn answer_panicked(p: &Pending, message: &str) {
     let error = ApiError::Internal { detail: "the handler panicked; the instance has been restarted".to_owned() };
     access_log::emit_failure(&p.ctx, &error, message);
-    let response = problem_response(&error, &p.ctx.request_id).and_then(|response| {
-        response.headers().set("X-Request-Id", &p.ctx.request_id)?;
-        Ok(response)
-    });
-    match response {
-        Ok(response) => {
-            let response: web_sys::Response = response.into();
-            let _ = p.resolve.call1(&JsValue::NULL, &response);
-        }
-        Err(e) => console_error!("could not build the panic response: {e}"),
-    }
+    let mut reply = problem_response(&error, &p.ctx.request_id);
+    reply.header("X-Request-Id", p.ctx.request_id.as_str());
+    let _ = p.resolve.call1(&JsValue::NULL, &reply.into_web());
 }
 
 /// Installs the hook that answers in-flight requests when a handler panics.

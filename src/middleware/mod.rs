@@ -6,13 +6,13 @@ pub mod cors;
 
 use std::rc::Rc;
 
-use worker::{console_warn, web_sys, Env, Headers, Response};
+use worker::{console_warn, web_sys, Env, Headers};
 
 use crate::config::Config;
 use crate::context::{server_timing, RequestContext};
 use crate::error::ApiError;
 use crate::inflight;
-use crate::response::problem_response;
+use crate::response::{problem_response, Reply};
 use crate::routes;
 use access_log::AccessLog;
 
@@ -32,39 +32,29 @@ pub async fn handle(req: web_sys::Request, headers: Headers, env: Env, ctx: Rc<R
         (Ok(config), None) => run(req, &headers, &env, config, &ctx).await,
         (Err(e), _) => Err(e.clone()),
     };
-    let (response, error) = match outcome {
-        Ok(response) => (Ok(response), None),
+    let (mut reply, error) = match outcome {
+        Ok(reply) => (reply, None),
         Err(e) => (problem_response(&e, &ctx.request_id), Some(e)),
     };
-    let cors = match &config {
-        // A preflight answer carries its own CORS headers.
-        Ok(config) if preflight.is_none() => cors::response_headers(&config.cors, origin.as_deref()),
-        _ => Vec::new(),
-    };
-    let response = response.and_then(|r| decorate(r, &ctx, &cors));
-    let response = match response {
-        Ok(r) => r,
-        Err(e) => {
-            // Building the response itself failed: the runtime's own plain 500 is all that is left.
-            console_warn!("could not build a response: {e}");
-            Response::error("Internal Server Error", 500).expect("a plain-text response always builds")
-        }
-    };
-    access_log::emit(&AccessLog::new(&ctx, response.status_code(), error.as_ref(), None));
-    response.into()
+    // A preflight answer carries its own CORS headers.
+    if let (Ok(config), None) = (&config, &preflight) {
+        reply.headers.extend(cors::response_headers(&config.cors, origin.as_deref()));
+    }
+    reply.header("X-Request-Id", ctx.request_id.as_str());
+    reply.header("Server-Timing", server_timing(ctx.elapsed_ms(), &ctx.upstream_calls()));
+    access_log::emit(&AccessLog::new(&ctx, reply.status, error.as_ref(), None));
+    reply.into_web()
 }
 
 /// 204 with whatever `Access-Control-Allow-*` headers the config grants.
-fn answer_preflight(headers: &Headers, config: &Config, origin: &str, method: &str) -> Result<Response, ApiError> {
+fn answer_preflight(headers: &Headers, config: &Config, origin: &str, method: &str) -> Result<Reply, ApiError> {
     let requested = headers.get("Access-Control-Request-Headers")?;
-    let response = Response::empty()?.with_status(204);
-    for (name, value) in cors::preflight_headers(&config.cors, origin, method, requested.as_deref()) {
-        response.headers().set(name, &value)?;
-    }
-    Ok(response)
+    let mut reply = Reply::empty(204);
+    reply.headers.extend(cors::preflight_headers(&config.cors, origin, method, requested.as_deref()));
+    Ok(reply)
 }
 
-async fn run(req: web_sys::Request, headers: &Headers, env: &Env, config: &Config, ctx: &RequestContext) -> Result<Response, ApiError> {
+async fn run(req: web_sys::Request, headers: &Headers, env: &Env, config: &Config, ctx: &RequestContext) -> Result<Reply, ApiError> {
     let in_flight = inflight::count();
     if config.max_in_flight > 0 && in_flight > config.max_in_flight {
         return Err(ApiError::Overloaded { in_flight: in_flight - 1 });
@@ -90,15 +80,4 @@ async fn rate_limit(headers: &Headers, env: &Env, config: &Config) -> Result<(),
             Ok(())
         }
     }
-}
-
-/// Adds the headers every response carries.
-fn decorate(response: Response, ctx: &RequestContext, cors: &cors::HeaderList) -> worker::Result<Response> {
-    let headers = response.headers();
-    headers.set("X-Request-Id", &ctx.request_id)?;
-    headers.set("Server-Timing", &server_timing(ctx.elapsed_ms(), &ctx.upstream_calls()))?;
-    for (name, value) in cors {
-        headers.set(name, value)?;
-    }
-    Ok(response)
 }

@@ -2,14 +2,14 @@
 //! and a JSON echo that exercises the body layer (415, 413, 422) end to end.
 
 use serde::{Deserialize, Serialize};
-use worker::{Request, Response};
+use worker::Request;
 
 use crate::config::Config;
 use crate::error::{ApiError, FieldError};
 use crate::extract::{check_chars, json_body, Validate};
-use crate::response::Json;
+use crate::response::{Json, Reply};
 
-pub fn panic() -> worker::Result<Response> {
+pub fn panic() -> Result<Reply, ApiError> {
     panic!("deliberate panic from /_test/panic");
 }
 

@@ -11,13 +11,13 @@ pub(crate) mod meta;
 mod openapi;
 mod upstreams;
 
-use worker::{web_sys, Env, Headers, Request, Response};
+use worker::{web_sys, Env, Headers, Request};
 
 use crate::config::Config;
 use crate::context::RequestContext;
 use crate::error::ApiError;
 use crate::extract::QueryParams;
-use crate::response::IntoResponse;
+use crate::response::{IntoResponse, Reply};
 
 /// What a matched route runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -131,12 +131,12 @@ pub fn resolve(method: &str, path: &str, test_routes: bool) -> Result<(Endpoint,
 }
 
 /// Runs the request through its route.
-pub async fn dispatch(req: web_sys::Request, headers: &Headers, env: &Env, config: &Config, ctx: &RequestContext) -> Result<Response, ApiError> {
+pub async fn dispatch(req: web_sys::Request, headers: &Headers, env: &Env, config: &Config, ctx: &RequestContext) -> Result<Reply, ApiError> {
     // Only routes that read a body need the full `worker::Request`.
     let body = || Request::from(Clone::clone(&req));
     let url = &ctx.url;
     let (endpoint, params) = resolve(&ctx.method, &ctx.path, config.test_routes)?;
-    let response = match endpoint {
+    match endpoint {
         Endpoint::Index => meta::index(config).into_response(),
         Endpoint::Healthz => meta::healthz().into_response(),
         Endpoint::OpenApi => openapi::document().into_response(),
@@ -152,8 +152,7 @@ pub async fn dispatch(req: web_sys::Request, headers: &Headers, env: &Env, confi
         Endpoint::JobStatus => jobs::status(headers, env, config, ctx, &params[0]).await?.into_response(),
         Endpoint::TestPanic => diagnostics::panic(),
         Endpoint::TestEcho => diagnostics::echo(&mut body(), config).await?.into_response(),
-    };
-    Ok(response?)
+    }
 }
 
 #[cfg(test)]
