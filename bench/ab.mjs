@@ -1,9 +1,10 @@
-// A/B of two edge-relay builds on raw workerd: alternating rounds of wrk on one route, each
+// A/B of two workers on raw workerd (each an edge-relay build directory or a JS worker file): alternating rounds of wrk on one route, each
 // build fresh per round; prints requests/s and workerd CPU time per request for both, per
 // round and as medians of B/A. workerd is pinned to core 0 and wrk to core 1, so the two do not
 // fight over a core: throughput is then one core's worth of the worker.
 //
 //   node bench/ab.mjs --a /tmp/base-build --b build [--route /async-example] [--connections 64] [--rounds 5] [--seconds 4]
+//   node bench/ab.mjs --a bench/js-worker.mjs --b build     edge-relay against the JS worker
 import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -59,10 +60,15 @@ async function measure(config) {
 }
 
 const median = (xs) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
+/** A build directory's modules, or a single JS worker module. */
+const modules = (target) =>
+  target.endsWith('.js') || target.endsWith('.mjs')
+    ? [{ name: 'worker.js', kind: 'esModule', file: path.resolve(target) }]
+    : edgeModules(path.resolve(target));
 const nginx = await startNginx();
 try {
-  const a = await workerConfig('ab-a', nginx.url, edgeModules(path.resolve(opts.a)), 0);
-  const b = await workerConfig('ab-b', nginx.url, edgeModules(path.resolve(opts.b)), 0);
+  const a = await workerConfig('ab-a', nginx.url, modules(opts.a), 0);
+  const b = await workerConfig('ab-b', nginx.url, modules(opts.b), 0);
   const rps = [];
   const cpu = [];
   for (let round = 1; round <= Number(opts.rounds); round++) {
