@@ -63,6 +63,15 @@ impl Store {
         self.statement(sql, args)?.all().await.and_then(|r| r.results()).map_err(unavailable)
     }
 
+    /// The one column a query selects `AS value`, row by row.
+    async fn column<T: for<'de> Deserialize<'de>>(&self, sql: &str, args: &[JsValue]) -> Result<Vec<T>> {
+        #[derive(Deserialize)]
+        struct Row<T> {
+            value: T,
+        }
+        Ok(self.rows::<Row<T>>(sql, args).await?.into_iter().map(|r| r.value).collect())
+    }
+
     async fn batch(&self, statements: Vec<D1PreparedStatement>) -> Result<Vec<D1Result>> {
         self.0.batch(statements).await.map_err(unavailable)
     }
@@ -116,17 +125,11 @@ impl Store {
 
     /// Finished items' result documents in request order: `limit` of them after `offset`.
     pub async fn results(&self, id: &str, offset: u32, limit: u32) -> Result<Vec<String>> {
-        #[derive(Deserialize)]
-        struct Row {
-            result: String,
-        }
-        let rows: Vec<Row> = self
-            .rows(
-                "SELECT result FROM job_items WHERE job_id = ?1 AND outcome != 'pending' ORDER BY idx LIMIT ?3 OFFSET ?2",
-                &[id.into(), offset.into(), limit.into()],
-            )
-            .await?;
-        Ok(rows.into_iter().map(|r| r.result).collect())
+        self.column(
+            "SELECT result AS value FROM job_items WHERE job_id = ?1 AND outcome != 'pending' ORDER BY idx LIMIT ?3 OFFSET ?2",
+            &[id.into(), offset.into(), limit.into()],
+        )
+        .await
     }
 
     /// Marks a live job running and extends its lease; `None` if it is gone or has ended.
@@ -146,18 +149,12 @@ impl Store {
 
     /// Indices still pending, all of them or those in `range`.
     pub async fn pending(&self, id: &str, range: Option<(u32, u32)>) -> Result<Vec<u32>> {
-        #[derive(Deserialize)]
-        struct Row {
-            idx: u32,
-        }
         let (start, end) = range.unwrap_or((0, u32::MAX));
-        let rows: Vec<Row> = self
-            .rows(
-                "SELECT idx FROM job_items WHERE job_id = ?1 AND outcome = 'pending' AND idx >= ?2 AND idx < ?3 ORDER BY idx",
-                &[id.into(), start.into(), end.into()],
-            )
-            .await?;
-        Ok(rows.into_iter().map(|r| r.idx).collect())
+        self.column(
+            "SELECT idx AS value FROM job_items WHERE job_id = ?1 AND outcome = 'pending' AND idx >= ?2 AND idx < ?3 ORDER BY idx",
+            &[id.into(), start.into(), end.into()],
+        )
+        .await
     }
 
     /// Records a finished item (only if it was still pending) and extends the job's lease.

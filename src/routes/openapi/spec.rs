@@ -4,6 +4,8 @@
 //! utoipa nor the builder. `documented_snapshot_is_current` fails when the two drift;
 //! `UPDATE_OPENAPI=1 cargo test` rewrites the snapshot.
 
+use std::ops::RangeInclusive;
+
 use serde_json::{json, Value};
 use utoipa::openapi::content::ContentBuilder;
 use utoipa::openapi::path::{HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn};
@@ -15,7 +17,7 @@ use utoipa::openapi::{ComponentsBuilder, InfoBuilder, OpenApi, OpenApiBuilder, P
 
 use crate::error::{ApiError, FieldError, Problem};
 use crate::routes::aggregate::model::{AggregateRequest, AggregateResponse, Item, ItemResult, MAX_ITEMS};
-use crate::jobs::model::{JobAccepted, JobRequest, JobStatus, JobView, Progress, MAX_ITEMS as JOBS_MAX_ITEMS, MAX_PAGE};
+use crate::jobs::model::{JobAccepted, JobRequest, JobStatus, JobView, Progress, DEFAULT_PAGE, MAX_ITEMS as JOBS_MAX_ITEMS, MAX_PAGE};
 use crate::routes::async_example::{Message, MAX_DELAY_MS};
 use crate::routes::events::{EventAccepted, EventIn};
 use crate::routes::meta::{self, Health, Index, RouteInfo};
@@ -91,20 +93,7 @@ fn operation(route: &Route) -> Option<utoipa::openapi::path::Operation> {
                 .content("text/html", ContentBuilder::new().schema(Some(ObjectBuilder::new().schema_type(Type::String))).build()),
         ),
         Endpoint::AsyncExample => op
-            .parameter(
-                ParameterBuilder::new()
-                    .name("delay_ms")
-                    .parameter_in(ParameterIn::Query)
-                    .required(Required::False)
-                    .description(Some("Milliseconds the runtime timer waits"))
-                    .schema(Some(
-                        ObjectBuilder::new()
-                            .schema_type(Type::Integer)
-                            .minimum(Some(0))
-                            .maximum(Some(MAX_DELAY_MS))
-                            .default(Some(json!(0))),
-                    )),
-            )
+            .parameter(int_query_parameter("delay_ms", "Milliseconds the runtime timer waits", 0..=MAX_DELAY_MS, Some(0)))
             .response("200", json_response("The timer completed", "Message", example(Message::completed())))
             .response(
                 "422",
@@ -270,8 +259,8 @@ fn operation(route: &Route) -> Option<utoipa::openapi::path::Operation> {
             ),
         Endpoint::JobStatus => jobs_security(op)
             .parameter(path_parameter("id", "The job id POST /jobs returned"))
-            .parameter(page_parameter("offset", "Results to skip", 0, JOBS_MAX_ITEMS as u32))
-            .parameter(page_parameter("limit", "Results per page", 1, MAX_PAGE))
+            .parameter(int_query_parameter("offset", "Results to skip", 0..=JOBS_MAX_ITEMS as u32, Some(0)))
+            .parameter(int_query_parameter("limit", "Results per page", 1..=MAX_PAGE, Some(DEFAULT_PAGE)))
             .response(
                 "200",
                 json_response(
@@ -308,13 +297,19 @@ fn jobs_security(op: OperationBuilder) -> OperationBuilder {
     )
 }
 
-fn page_parameter(name: &str, description: &str, min: u32, max: u32) -> utoipa::openapi::path::Parameter {
+/// An optional integer query parameter in `range`.
+fn int_query_parameter(name: &str, description: &str, range: RangeInclusive<u32>, default: Option<u32>) -> utoipa::openapi::path::Parameter {
+    let schema = ObjectBuilder::new()
+        .schema_type(Type::Integer)
+        .minimum(Some(*range.start()))
+        .maximum(Some(*range.end()))
+        .default(default.map(|d| json!(d)));
     ParameterBuilder::new()
         .name(name)
         .parameter_in(ParameterIn::Query)
         .required(Required::False)
         .description(Some(description))
-        .schema(Some(ObjectBuilder::new().schema_type(Type::Integer).minimum(Some(min)).maximum(Some(max))))
+        .schema(Some(schema))
         .build()
 }
 
