@@ -5,11 +5,10 @@
 //
 //   node bench/ab.mjs --a /tmp/base-build --b build [--route /async-example] [--connections 64] [--rounds 5] [--seconds 4]
 //   node bench/ab.mjs --a bench/js-worker.mjs --b build     edge-relay against the JS worker
-import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { ROOT, edgeModules, sleep, startNginx, waitReady, workerConfig } from './servers.mjs';
+import { ROOT, ROUTES, edgeModules, sleep, startNginx, waitReady, workerConfig, wrk } from './servers.mjs';
 
 const { values: opts } = parseArgs({
   options: {
@@ -23,19 +22,12 @@ const { values: opts } = parseArgs({
 });
 if (!opts.a) throw new Error('--a DIR (the baseline build) is required');
 
-/** Runs wrk; resolves to { rps, requests }. */
-function wrk(url) {
-  return new Promise((resolve, reject) => {
-    const args = ['-c', '1', 'wrk', '-t1', `-c${opts.connections}`, `-d${opts.seconds}s`, url];
-    const child = spawn('taskset', args, { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.on('exit', (code) =>
-      code === 0
-        ? resolve({ rps: Number(out.match(/Requests\/sec:\s+([\d.]+)/)?.[1] ?? 0), requests: Number(out.match(/(\d+) requests in/)?.[1] ?? 0) })
-        : reject(new Error(`wrk ${code}`)),
-    );
-  });
+const route = ROUTES.find((r) => r.name === opts.route) ?? { path: opts.route };
+
+/** wrk on core 1, one thread; resolves to { rps, requests }. */
+async function load(url) {
+  const s = await wrk(url + route.path, { connections: Number(opts.connections), seconds: Number(opts.seconds), threads: 1, body: route.body, cpu: 1 });
+  return { rps: s.requests / (s.duration_us / 1e6), requests: s.requests };
 }
 
 /** User + system CPU seconds a process has used so far. */
@@ -49,9 +41,9 @@ async function measure(config) {
   const child = config.start();
   try {
     await waitReady(`${config.url}/healthz`, child);
-    await wrk(`${config.url}${opts.route}`); // warm-up at the same load
+    await load(config.url); // warm-up at the same load
     const before = await cpuSeconds(child.pid);
-    const { rps, requests } = await wrk(`${config.url}${opts.route}`);
+    const { rps, requests } = await load(config.url);
     const cpuUs = ((await cpuSeconds(child.pid)) - before) * 1e6 / requests;
     return { rps, cpuUs };
   } finally {

@@ -10,7 +10,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { OUT, ROOT, freePort, sleep, startNginx, waitReady, workerConfigs } from './servers.mjs';
+import { OUT, ROOT, ROUTES, freePort, sleep, startNginx, waitReady, workerConfigs, wrk } from './servers.mjs';
 
 const { values: opts } = parseArgs({
   options: {
@@ -50,15 +50,6 @@ function inspector(wsUrl) {
   };
 }
 
-function wrk(url, seconds, connections) {
-  return new Promise((resolve, reject) => {
-    const child = spawn('wrk', ['-t2', `-c${connections}`, `-d${seconds}s`, '--latency', url], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`wrk exited ${code}`))));
-  });
-}
-
 function kindOf(frame) {
   const { url, functionName } = frame.callFrame;
   if (url.startsWith('wasm://') || functionName.startsWith('$') || /^wasm-function/.test(functionName)) return 'wasm';
@@ -81,11 +72,13 @@ try {
   const targets = await (await fetch(`http://127.0.0.1:${inspectorPort}/json/list`)).json();
   const session = inspector(targets[0].webSocketDebuggerUrl);
   await session.opened;
-  await wrk(`${server.url}${opts.route}`, 2, opts.connections); // warm-up
+  const route = ROUTES.find((r) => r.name === opts.route) ?? { path: opts.route };
+  const load = (seconds) => wrk(`${server.url}${route.path}`, { connections: Number(opts.connections), seconds, body: route.body });
+  await load(2); // warm-up
   await session.send('Profiler.enable');
   await session.send('Profiler.setSamplingInterval', { interval: 100 });
   await session.send('Profiler.start');
-  const report = await wrk(`${server.url}${opts.route}`, opts.seconds, opts.connections);
+  const summary = await load(opts.seconds);
   const { result } = await session.send('Profiler.stop');
   session.close();
 
@@ -104,7 +97,8 @@ try {
     byKind.set(kind, (byKind.get(kind) ?? 0) + us);
   }
   const pct = (us) => `${((100 * us) / total).toFixed(1).padStart(5)} %`;
-  console.log(report.split('\n').filter((l) => /Requests\/sec|Latency  /.test(l)).join('\n'));
+  const rps = summary.requests / (summary.duration_us / 1e6);
+  console.log(`${opts.route}: ${rps.toFixed(0)} req/s, p50 ${(summary.p50_us / 1000).toFixed(1)} ms, ${summary.errors} errors (while profiled)`);
   console.log(`\nself time by kind (${(total / 1e6).toFixed(2)} s sampled):`);
   for (const [kind, us] of [...byKind].sort((a, b) => b[1] - a[1])) console.log(`${pct(us)}  ${kind}`);
   console.log(`\ntop ${opts.top} functions by self time:`);

@@ -11,7 +11,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { ROOT, OUT, sleep, waitReady, peakRssKb, currentRssKb, startNginx, workerConfigs, startFastApi } from './servers.mjs';
+import { ROOT, OUT, ROUTES as ALL_ROUTES, sleep, waitReady, peakRssKb, currentRssKb, startNginx, workerConfigs, startFastApi, wrk } from './servers.mjs';
 import { writeReports } from './report.mjs';
 
 const args = process.argv.slice(2);
@@ -30,11 +30,6 @@ const BUILD = path.resolve(flag('build', path.join(ROOT, 'build')));
 const EXPERIMENT = args.includes('--build') || args.includes('--routes');
 const RESULTS = path.join(ROOT, QUICK ? 'bench/out/quick' : EXPERIMENT ? 'bench/out/experiment' : 'bench/results');
 
-const ALL_ROUTES = [
-  { name: '/async-example', path: '/async-example' },
-  { name: '/external-api', path: '/external-api' },
-  { name: '/aggregate', path: '/aggregate', body: 'aggregate' },
-];
 const ROUTES = ALL_ROUTES.filter((r) => flag('routes', r.name).split(',').includes(r.name));
 
 function run(command, argv, env = {}) {
@@ -53,14 +48,7 @@ async function load(url, route, connections, seconds, pid) {
   let rssKb = 0;
   const sampler = setInterval(async () => (rssKb = Math.max(rssKb, await currentRssKb(pid))), 100);
   try {
-    const out = await run(
-      'wrk',
-      ['-t', String(Math.min(2, connections)), '-c', String(connections), '-d', `${seconds}s`, '--timeout', '10s', '-s', path.join(ROOT, 'bench/wrk.lua'), url + route.path],
-      { BENCH_BODY: route.body ?? '' },
-    );
-    const line = out.split('\n').find((l) => l.startsWith('BENCH_JSON '));
-    if (!line) throw new Error(`no summary from wrk: ${out}`);
-    const s = JSON.parse(line.slice('BENCH_JSON '.length));
+    const s = await wrk(url + route.path, { connections, seconds, body: route.body });
     rssKb = Math.max(rssKb, await currentRssKb(pid));
     return {
       rps: s.requests / (s.duration_us / 1e6),

@@ -56,6 +56,33 @@ function start(name, command, args, options = {}) {
   return child;
 }
 
+/** Where each route sends its load: `body` names the POST body bench/wrk.lua writes. */
+export const ROUTES = [
+  { name: '/async-example', path: '/async-example' },
+  { name: '/external-api', path: '/external-api' },
+  { name: '/aggregate', path: '/aggregate', body: 'aggregate' },
+];
+
+/** One wrk run with bench/wrk.lua (which writes /aggregate's POST bodies); resolves to its
+ * JSON summary { requests, duration_us, errors, non2xx, p50_us, p99_us, mean_us }. `cpu` pins
+ * wrk to that core. */
+export function wrk(url, { connections, seconds, threads = Math.min(2, connections), body = '', cpu } = {}) {
+  const args = ['-t', String(threads), '-c', String(connections), '-d', `${seconds}s`, '--timeout', '10s', '-s', path.join(ROOT, 'bench/wrk.lua'), url];
+  const [command, argv] = cpu === undefined ? ['wrk', args] : ['taskset', ['-c', String(cpu), 'wrk', ...args]];
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, argv, { env: { ...process.env, BENCH_BODY: body }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      const line = out.split('\n').find((l) => l.startsWith('BENCH_JSON '));
+      if (code !== 0 || !line) return reject(new Error(`wrk exited ${code}: ${out}`));
+      resolve(JSON.parse(line.slice('BENCH_JSON '.length)));
+    });
+  });
+}
+
 /** Peak resident memory of a process so far, in KiB (VmHWM). */
 export async function peakRssKb(pid) {
   const status = await fs.readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
