@@ -3,10 +3,11 @@
 use std::ops::RangeInclusive;
 
 use futures_util::StreamExt;
+use wasm_bindgen_futures::JsFuture;
 use serde::de::DeserializeOwned;
 use serde_json::error::Category;
 use worker::url::form_urlencoded;
-use worker::Request;
+use worker::{js_sys, web_sys, Headers, Request};
 
 use crate::error::{ApiError, FieldError};
 
@@ -81,21 +82,28 @@ pub fn is_json_content_type(content_type: Option<&str>) -> bool {
 }
 
 /// Reads and validates a JSON body. 415 unless it is declared JSON; 413 past `limit` bytes,
-/// judged on `Content-Length` and again while streaming, so an oversize body is never
-/// buffered whole; 422 when it is malformed, mis-shaped or fails `T::validate`.
-pub async fn json_body<T: DeserializeOwned + Validate>(req: &mut Request, limit: u32) -> Result<T, ApiError> {
-    let content_type = req.headers().get("Content-Type")?;
+/// judged on `Content-Length`, or while streaming a body sent without one, so an oversize body
+/// is never buffered whole; 422 when it is malformed, mis-shaped or fails `T::validate`.
+pub async fn json_body<T: DeserializeOwned + Validate>(req: &web_sys::Request, limit: u32) -> Result<T, ApiError> {
+    let headers = Headers(req.headers());
+    let content_type = headers.get("Content-Type")?;
     if !is_json_content_type(content_type.as_deref()) {
         return Err(ApiError::UnsupportedMediaType { content_type });
     }
     let too_large = ApiError::PayloadTooLarge { limit_bytes: limit };
-    let declared = req.headers().get("Content-Length")?.and_then(|v| v.parse::<u64>().ok());
+    let declared = headers.get("Content-Length")?.and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|len| len > u64::from(limit)) {
         return Err(too_large);
     }
     let mut body = Vec::new();
-    if req.inner().body().is_some() {
-        let mut stream = req.stream()?;
+    if let (Some(_), Some(_)) = (declared, req.body()) {
+        // The runtime holds a body to its declared length, so it can be read in one go: one
+        // promise instead of a reader's promise per chunk.
+        let read = async { JsFuture::from(req.array_buffer()?).await };
+        let buffer = read.await.map_err(worker::Error::from)?;
+        body = js_sys::Uint8Array::new(&buffer).to_vec();
+    } else if req.body().is_some() {
+        let mut stream = Request::from(Clone::clone(req)).stream()?;
         while let Some(chunk) = stream.next().await {
             let chunk = chunk?;
             if body.len() + chunk.len() > limit as usize {

@@ -2,7 +2,7 @@
 //! and a JSON echo that exercises the body layer (415, 413, 422) end to end.
 
 use serde::{Deserialize, Serialize};
-use worker::Request;
+use worker::web_sys;
 
 use crate::config::Config;
 use crate::error::{ApiError, FieldError};
@@ -37,6 +37,6 @@ impl Validate for Echo {
     }
 }
 
-pub async fn echo(req: &mut Request, config: &Config) -> Result<Json<Echo>, ApiError> {
+pub async fn echo(req: &web_sys::Request, config: &Config) -> Result<Json<Echo>, ApiError> {
     Ok(Json(json_body::<Echo>(req, config.max_body_bytes).await?))
 }

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
-use worker::Request;
+use worker::web_sys;
 
 use crate::background;
 use crate::config::{Config, ConfigError};
@@ -53,7 +53,7 @@ pub struct EventAccepted {
     pub status: &'static str,
 }
 
-pub async fn accept(req: &mut Request, config: &Config, ctx: &RequestContext) -> Result<Accepted<EventAccepted>, ApiError> {
+pub async fn accept(req: &web_sys::Request, config: &Config, ctx: &RequestContext) -> Result<Accepted<EventAccepted>, ApiError> {
     let event: EventIn = json_body(req, config.max_body_bytes).await?;
     let webhook = config.events_webhook.as_ref().ok_or(ApiError::NotConfigured {
         feature: "event delivery",

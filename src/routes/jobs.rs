@@ -1,7 +1,7 @@
 //! `POST /jobs` and `GET /jobs/{id}`: durable jobs behind a bearer key (see `crate::jobs`).
 
 use serde_json::value::RawValue;
-use worker::{Env, Headers, Request};
+use worker::{web_sys, Env, Headers};
 
 use crate::auth::authorize;
 use crate::background;
@@ -25,9 +25,9 @@ fn open(headers: &Headers, env: &Env, config: &Config) -> Result<Jobs, ApiError>
     Jobs::bind(env, config)
 }
 
-pub async fn submit(req: &mut Request, env: &Env, config: &Config) -> Result<Accepted<JobAccepted>, ApiError> {
-    let jobs = open(req.headers(), env, config)?;
-    let key = model::idempotency_key(header(req.headers(), "Idempotency-Key").as_deref()).map_err(|e| ApiError::Validation(vec![e]))?;
+pub async fn submit(req: &web_sys::Request, headers: &Headers, env: &Env, config: &Config) -> Result<Accepted<JobAccepted>, ApiError> {
+    let jobs = open(headers, env, config)?;
+    let key = model::idempotency_key(header(headers, "Idempotency-Key").as_deref()).map_err(|e| ApiError::Validation(vec![e]))?;
     let request: JobRequest = json_body(req, config.max_body_bytes).await?;
     // Unknown upstreams and unsafe paths are refused now, not discovered by the consumer.
     let registry = config.upstreams.as_ref().map_err(|e| ApiError::Config(e.clone()))?;

@@ -11,7 +11,7 @@ pub(crate) mod meta;
 mod openapi;
 mod upstreams;
 
-use worker::{web_sys, Env, Headers, Request};
+use worker::{web_sys, Env, Headers};
 
 use crate::config::Config;
 use crate::context::RequestContext;
@@ -132,8 +132,6 @@ pub fn resolve(method: &str, path: &str, test_routes: bool) -> Result<(Endpoint,
 
 /// Runs the request through its route.
 pub async fn dispatch(req: web_sys::Request, headers: &Headers, env: &Env, config: &Config, ctx: &RequestContext) -> Result<Reply, ApiError> {
-    // Only routes that read a body need the full `worker::Request`.
-    let body = || Request::from(Clone::clone(&req));
     let url = &ctx.url;
     let (endpoint, params) = resolve(&ctx.method, &ctx.path, config.test_routes)?;
     match endpoint {
@@ -146,12 +144,12 @@ pub async fn dispatch(req: web_sys::Request, headers: &Headers, env: &Env, confi
         Endpoint::UpstreamProxy => {
             upstreams::proxy(headers, config, ctx, &params[0], &params[1], url.query()).await?.into_response()
         }
-        Endpoint::Aggregate => aggregate::handle(&mut body(), config, ctx).await?.into_response(),
-        Endpoint::Events => events::accept(&mut body(), config, ctx).await?.into_response(),
-        Endpoint::SubmitJob => jobs::submit(&mut body(), env, config).await?.into_response(),
+        Endpoint::Aggregate => aggregate::handle(&req, config, ctx).await?.into_response(),
+        Endpoint::Events => events::accept(&req, config, ctx).await?.into_response(),
+        Endpoint::SubmitJob => jobs::submit(&req, headers, env, config).await?.into_response(),
         Endpoint::JobStatus => jobs::status(headers, env, config, ctx, &params[0]).await?.into_response(),
         Endpoint::TestPanic => diagnostics::panic(),
-        Endpoint::TestEcho => diagnostics::echo(&mut body(), config).await?.into_response(),
+        Endpoint::TestEcho => diagnostics::echo(&req, config).await?.into_response(),
     }
 }
 
