@@ -1,27 +1,18 @@
 // POST /events: 202 at once, delivery to the webhook upstream after the response, retried,
 // failures logged with the request id.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startWorker } from './support/worker.mjs';
-import { startUpstream } from './support/upstream.mjs';
+import { sleep } from './support/upstream.mjs';
+import { upstreamFixture } from './support/fixture.mjs';
 import { call, assertProblem } from './support/http.mjs';
 
-let upstream;
-const workers = [];
-before(async () => {
-  upstream = await startUpstream();
-});
-after(async () => {
-  await Promise.all(workers.map((w) => w.dispose()));
-  await upstream?.close();
-});
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const fixture = upstreamFixture();
 
 async function worker(webhookQuery, retries = 0) {
-  const UPSTREAMS = { hook: { base_url: `${upstream.url}/webhook?${webhookQuery}`, retries, timeout_ms: 5000 } };
+  const UPSTREAMS = { hook: { base_url: `${fixture.upstream.url}/webhook?${webhookQuery}`, retries, timeout_ms: 5000 } };
   const w = await startWorker({ UPSTREAMS: JSON.stringify(UPSTREAMS), EVENTS_WEBHOOK: 'hook' });
-  workers.push(w);
+  fixture.track(w);
   return w;
 }
 
@@ -35,7 +26,7 @@ async function until(predicate, ms = 5000) {
 }
 
 test('202 arrives before the webhook answers, and the event is delivered exactly once', async () => {
-  upstream.deliveries.length = 0;
+  fixture.upstream.deliveries.length = 0;
   const w = await worker('ms=500');
   const res = await post(w, { type: 'user.signed_up', payload: { user_id: 42, tags: ['a'] } }, { 'X-Request-Id': 'evt-req-1' });
   const answeredAt = Date.now();
@@ -43,12 +34,12 @@ test('202 arrives before the webhook answers, and the event is delivered exactly
   assert.equal(res.body.status, 'accepted');
   assert.match(res.body.id, /^[0-9a-f-]{36}$/);
   assert.ok(res.ms < 400, `202 took ${res.ms} ms`);
-  assert.ok(upstream.deliveries.every((d) => d.answeredAt === null), 'the webhook had not answered yet');
+  assert.ok(fixture.upstream.deliveries.every((d) => d.answeredAt === null), 'the webhook had not answered yet');
 
-  assert.ok(await until(() => upstream.deliveries.some((d) => d.answeredAt !== null)));
+  assert.ok(await until(() => fixture.upstream.deliveries.some((d) => d.answeredAt !== null)));
   await sleep(300);
-  assert.equal(upstream.deliveries.length, 1, 'delivered exactly once');
-  const [delivery] = upstream.deliveries;
+  assert.equal(fixture.upstream.deliveries.length, 1, 'delivered exactly once');
+  const [delivery] = fixture.upstream.deliveries;
   assert.ok(delivery.answeredAt > answeredAt);
   assert.deepEqual(delivery.body, { id: res.body.id, type: 'user.signed_up', payload: { user_id: 42, tags: ['a'] }, request_id: 'evt-req-1' });
   assert.equal(delivery.headers['idempotency-key'], res.body.id);
@@ -63,14 +54,14 @@ test('202 arrives before the webhook answers, and the event is delivered exactly
 });
 
 test('a failing webhook is retried with the same Idempotency-Key, then the failure is logged', async () => {
-  upstream.deliveries.length = 0;
+  fixture.upstream.deliveries.length = 0;
   const w = await worker('fail=99&status=503', 2);
   const res = await post(w, { type: 'order.paid', payload: { order: 7 } }, { 'X-Request-Id': 'evt-req-2' });
   assert.equal(res.status, 202, 'the failure never changes the response');
   const failed = () => w.logs.filter((l) => l.includes('"background_task"') && l.includes('"failed"')).map((l) => JSON.parse(l));
   assert.ok(await until(() => failed().length === 1, 8000), w.logs.join('\n'));
-  assert.equal(upstream.deliveries.length, 3, '1 attempt + 2 retries');
-  assert.ok(upstream.deliveries.every((d) => d.headers['idempotency-key'] === res.body.id));
+  assert.equal(fixture.upstream.deliveries.length, 3, '1 attempt + 2 retries');
+  assert.ok(fixture.upstream.deliveries.every((d) => d.headers['idempotency-key'] === res.body.id));
   const [line] = failed();
   assert.equal(line.request_id, 'evt-req-2');
   assert.match(line.error, /answered 503/);
@@ -86,7 +77,7 @@ test('invalid events are a 422; no webhook configured is a 503', async () => {
   assertProblem(await call(`${w.url}/events`, { method: 'POST', body: '{}' }), 415, 'unsupported-media-type');
 
   const off = await startWorker({});
-  workers.push(off);
+  fixture.track(off);
   const problem = assertProblem(await post(off, { type: 'a', payload: {} }), 503, 'not-configured');
   assert.match(problem.detail, /EVENTS_WEBHOOK/);
 });

@@ -1,27 +1,19 @@
 // GET /external-api against a real upstream on 127.0.0.1: success and every error mapping.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { startWorker } from './support/worker.mjs';
-import { startUpstream, DEMO_DOCUMENT } from './support/upstream.mjs';
+import { DEMO_DOCUMENT } from './support/upstream.mjs';
+import { upstreamFixture } from './support/fixture.mjs';
 import { call, assertProblem } from './support/http.mjs';
 
-let upstream;
-const workers = [];
-
-before(async () => {
-  upstream = await startUpstream();
-});
-after(async () => {
-  await Promise.all(workers.map((w) => w.dispose()));
-  await upstream?.close();
-});
+const fixture = upstreamFixture();
 
 /** A worker whose UPSTREAM_URL is `target` (a path on the stub, or a full URL). */
 async function workerFor(target, vars = {}) {
-  const url = target.startsWith('http') ? target : `${upstream.url}${target}`;
+  const url = target.startsWith('http') ? target : `${fixture.upstream.url}${target}`;
   const w = await startWorker({ UPSTREAM_URL: url, ...vars });
-  workers.push(w);
+  fixture.track(w);
   return w;
 }
 
@@ -36,12 +28,12 @@ async function closedPort() {
 
 test('relays the upstream JSON body with status 200', async () => {
   const w = await workerFor('/json');
-  const before = upstream.requests.length;
+  const before = fixture.upstream.requests.length;
   const res = await call(`${w.url}/external-api`);
   assert.equal(res.status, 200);
   assert.equal(res.headers.get('content-type'), 'application/json');
   assert.deepEqual(res.body, DEMO_DOCUMENT);
-  const seen = upstream.requests.slice(before);
+  const seen = fixture.upstream.requests.slice(before);
   assert.equal(seen.length, 1);
   assert.equal(seen[0].method, 'GET');
   assert.equal(seen[0].headers.accept, 'application/json');

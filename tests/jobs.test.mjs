@@ -1,38 +1,31 @@
 // Durable jobs: POST /jobs → D1 + a local Cloudflare Queue → this worker's queue consumer →
 // GET /jobs/{id}. Real workerd (Miniflare) with local D1 and queues, a real upstream stub.
-import { test, before, after } from 'node:test';
+import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { startUpstream } from './support/upstream.mjs';
+import { sleep } from './support/upstream.mjs';
+import { upstreamFixture } from './support/fixture.mjs';
 import { startWorker } from './support/worker.mjs';
 import { assertProblem } from './support/http.mjs';
 import { API_KEY, auth, getJob, startJobsWorker, submitJob, waitForJob } from './support/jobs.mjs';
 
-let upstream;
-const workers = [];
+const fixture = upstreamFixture();
 const tmpDirs = [];
-before(async () => {
-  upstream = await startUpstream();
-});
 after(async () => {
-  await Promise.all(workers.map((w) => w.dispose().catch(() => {})));
-  await upstream?.close();
   await Promise.all(tmpDirs.map((d) => fs.rm(d, { recursive: true, force: true })));
 });
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const upstreams = () => JSON.stringify({ demo: { base_url: upstream.url, timeout_ms: 3000 } });
+const upstreams = () => JSON.stringify({ demo: { base_url: fixture.upstream.url, timeout_ms: 3000 } });
 
 async function worker(vars = {}, options = {}) {
   const w = await startJobsWorker({ UPSTREAMS: upstreams(), ...vars }, options);
-  workers.push(w);
+  fixture.track(w);
   return w;
 }
 
 /** Upstream requests whose path and query are exactly `pathAndQuery`. */
-const hitsOf = (pathAndQuery) => upstream.requests.filter((r) => r.path + r.search === pathAndQuery).length;
+const hitsOf = (pathAndQuery) => fixture.upstream.requests.filter((r) => r.path + r.search === pathAndQuery).length;
 const item = (id, p) => ({ id, upstream: 'demo', path: p });
 const tag = () => Math.random().toString(36).slice(2, 10);
 
@@ -156,7 +149,7 @@ test('auth: missing or wrong key → 401, any configured key works, no API_KEYS 
   assert.equal((await getJob(w.url, ok.body.id, '', auth('other-key'))).status, 200);
 
   const closed = await startJobsWorker({ UPSTREAMS: upstreams(), API_KEYS: '' });
-  workers.push(closed);
+  fixture.track(closed);
   const problem = assertProblem(await submitJob(closed.url, body), 503, 'not-configured');
   assert.match(problem.detail, /API_KEYS/);
   assertProblem(await getJob(closed.url, ok.body.id), 503, 'not-configured');
@@ -181,7 +174,7 @@ test('bad input: 422 for the key, the body and the page; 404 for unknown ids; 50
   assert.deepEqual(page.errors.map((e) => e.loc.join('.')), ['query.offset', 'query.limit']);
 
   const unbound = await startWorker({ UPSTREAMS: upstreams(), API_KEYS: API_KEY });
-  workers.push(unbound);
+  fixture.track(unbound);
   const problem = assertProblem(await submitJob(unbound.url, { requests: [item('a', '/json')] }), 503, 'not-configured');
   assert.match(problem.detail, /JOBS_DB/);
 });

@@ -4,7 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { startWorker } from './support/worker.mjs';
-import { startUpstream, DEMO_DOCUMENT } from './support/upstream.mjs';
+import { startUpstream, DEMO_DOCUMENT, sleep } from './support/upstream.mjs';
 import { call, assertProblem } from './support/http.mjs';
 
 let upstream;
@@ -32,8 +32,6 @@ after(async () => {
   await worker?.dispose();
   await upstream?.close();
 });
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** A GET with the path sent exactly as written (no client-side normalisation). */
 function rawGet(base, path) {

@@ -9,7 +9,7 @@ export const DEMO_DOCUMENT = {
   nested: { ok: true, ratio: 0.5 },
 };
 
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function sendJson(res, status, body) {
   const text = JSON.stringify(body);
