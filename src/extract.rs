@@ -95,23 +95,27 @@ pub async fn json_body<T: DeserializeOwned + Validate>(req: &web_sys::Request, l
     if declared.is_some_and(|len| len > u64::from(limit)) {
         return Err(too_large);
     }
-    let mut body = Vec::new();
-    if let (Some(_), Some(_)) = (declared, req.body()) {
+    let body = match (req.body(), declared) {
+        (None, _) => Vec::new(),
         // The runtime holds a body to its declared length, so it can be read in one go: one
         // promise instead of a reader's promise per chunk.
-        let read = async { JsFuture::from(req.array_buffer()?).await };
-        let buffer = read.await.map_err(worker::Error::from)?;
-        body = js_sys::Uint8Array::new(&buffer).to_vec();
-    } else if req.body().is_some() {
-        let mut stream = Request::from(Clone::clone(req)).stream()?;
-        while let Some(chunk) = stream.next().await {
-            let chunk = chunk?;
-            if body.len() + chunk.len() > limit as usize {
-                return Err(too_large);
-            }
-            body.extend_from_slice(&chunk);
+        (Some(_), Some(_)) => {
+            let read = async { JsFuture::from(req.array_buffer()?).await };
+            js_sys::Uint8Array::new(&read.await.map_err(worker::Error::from)?).to_vec()
         }
-    }
+        (Some(_), None) => {
+            let mut body = Vec::new();
+            let mut stream = Request::from(Clone::clone(req)).stream()?;
+            while let Some(chunk) = stream.next().await {
+                let chunk = chunk?;
+                if body.len() + chunk.len() > limit as usize {
+                    return Err(too_large);
+                }
+                body.extend_from_slice(&chunk);
+            }
+            body
+        }
+    };
     parse_json(&body)
 }
 
