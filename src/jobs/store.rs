@@ -76,6 +76,15 @@ impl Store {
         self.0.batch(statements).await.map_err(unavailable)
     }
 
+    /// The rows the statement at `index` of a batch returned.
+    fn rows_at<T: for<'de> Deserialize<'de>>(results: &[D1Result], index: usize) -> Result<Vec<T>> {
+        results.get(index).map_or(Ok(Vec::new()), D1Result::results).map_err(unavailable)
+    }
+
+    fn first_row<T: for<'de> Deserialize<'de>>(results: &[D1Result], index: usize) -> Result<Option<T>> {
+        Ok(Self::rows_at(results, index)?.into_iter().next())
+    }
+
     /// Inserts the job and its pending items unless the key is taken (one transaction);
     /// returns the key's job either way, so the caller can tell a replay from a new job.
     pub async fn create(&self, job: &NewJob<'_>) -> Result<JobRow> {
@@ -92,8 +101,7 @@ impl Store {
         )?;
         let select = self.statement(&format!("SELECT {COLUMNS} FROM jobs WHERE idempotency_key = ?1"), &[job.idempotency_key.into()])?;
         let results = self.batch(vec![insert_job, insert_items, select]).await?;
-        let rows: Vec<JobRow> = results.last().map_or(Ok(Vec::new()), D1Result::results).map_err(unavailable)?;
-        rows.into_iter().next().ok_or_else(|| ApiError::StorageUnavailable { detail: "the job store lost a job it had just written".into() })
+        Self::first_row(&results, 2)?.ok_or_else(|| ApiError::StorageUnavailable { detail: "the job store lost a job it had just written".into() })
     }
 
     pub async fn get(&self, id: &str) -> Result<Option<JobRow>> {
@@ -104,15 +112,21 @@ impl Store {
         self.run("UPDATE jobs SET enqueued_at = ?2 WHERE id = ?1", &[id.into(), now.into()]).await.map(drop)
     }
 
-    pub async fn progress(&self, id: &str, total: u32) -> Result<Progress> {
+    /// The job and its item counts, read in one round trip.
+    pub async fn get_with_progress(&self, id: &str) -> Result<Option<(JobRow, Progress)>> {
         #[derive(Deserialize)]
         struct Count {
             outcome: String,
             n: u32,
         }
-        let counts: Vec<Count> =
-            self.rows("SELECT outcome, count(*) AS n FROM job_items WHERE job_id = ?1 GROUP BY outcome", &[id.into()]).await?;
-        let mut progress = Progress { total, ..Progress::default() };
+        let job = self.statement(&format!("SELECT {COLUMNS} FROM jobs WHERE id = ?1"), &[id.into()])?;
+        let counts = self.statement("SELECT outcome, count(*) AS n FROM job_items WHERE job_id = ?1 GROUP BY outcome", &[id.into()])?;
+        let results = self.batch(vec![job, counts]).await?;
+        let Some(job) = Self::first_row::<JobRow>(&results, 0)? else {
+            return Ok(None);
+        };
+        let counts: Vec<Count> = Self::rows_at(&results, 1)?;
+        let mut progress = Progress { total: job.total, ..Progress::default() };
         for c in counts {
             match c.outcome.as_str() {
                 "succeeded" => progress.succeeded = c.n,
@@ -120,7 +134,7 @@ impl Store {
                 _ => progress.pending = c.n,
             }
         }
-        Ok(progress)
+        Ok(Some((job, progress)))
     }
 
     /// Finished items' result documents in request order: `limit` of them after `offset`.
@@ -143,8 +157,7 @@ impl Store {
         )?;
         let select = self.statement(&format!("SELECT {COLUMNS} FROM jobs WHERE id = ?1 AND status = 'running'"), &[id.into()])?;
         let results = self.batch(vec![update, select]).await?;
-        let rows: Vec<JobRow> = results.last().map_or(Ok(Vec::new()), D1Result::results).map_err(unavailable)?;
-        Ok(rows.into_iter().next())
+        Self::first_row(&results, 1)
     }
 
     /// Indices still pending, all of them or those in `range`.

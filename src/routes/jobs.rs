@@ -49,8 +49,7 @@ pub async fn status(headers: &Headers, env: &Env, config: &Config, ctx: &Request
     if !is_job_id(id) {
         return Err(not_found());
     }
-    let job = jobs.store.get(id).await?.ok_or_else(not_found)?;
-    let progress = jobs.store.progress(id, job.total).await?;
+    let (job, progress) = jobs.store.get_with_progress(id).await?.ok_or_else(not_found)?;
     let (mut results, mut next) = (None, None);
     if job.status.is_terminal() {
         let page = jobs.store.results(id, offset, limit).await?;
