@@ -6,9 +6,20 @@ cd "$ROOT"
 
 step() { printf '[setup] %s\n' "$*" >&2; }
 
-if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
-  step "adding Rust target wasm32-unknown-unknown"
-  rustup target add wasm32-unknown-unknown
+# The wasm is built with panic=unwind (a panic costs only its own request), which needs the
+# nightly toolchain with std's source (-Zbuild-std) and its wasm target; worker-build runs
+# `cargo +nightly`, so it is whichever nightly rustup has (the README names the one verified).
+if ! rustup run nightly rustc --version >/dev/null 2>&1; then
+  step "installing the nightly Rust toolchain (once)"
+  rustup toolchain install nightly --profile minimal
+fi
+if ! rustup component list --installed --toolchain nightly | grep -q '^rust-src'; then
+  step "adding rust-src to nightly (once)"
+  rustup component add rust-src --toolchain nightly
+fi
+if ! rustup target list --installed --toolchain nightly | grep -qx wasm32-unknown-unknown; then
+  step "adding Rust target wasm32-unknown-unknown to nightly (once)"
+  rustup target add wasm32-unknown-unknown --toolchain nightly
 fi
 
 # `cargo install` of an exact version; skipped when that version is already on PATH.

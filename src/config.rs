@@ -5,9 +5,10 @@ use std::fmt;
 use std::ops::RangeInclusive;
 use std::rc::Rc;
 
-use worker::{console_error, Env, Url};
+use worker::{console_error, Env};
 
 use crate::auth::ApiKeys;
+use crate::http_url::HttpUrl;
 use crate::upstream::registry::{self, Registry};
 
 const DEFAULT_MAX_BODY_BYTES: u32 = 1024 * 1024;
@@ -197,11 +198,10 @@ fn parse_cors(var: &impl Fn(&str) -> Option<String>) -> Result<CorsConfig, Confi
 /// An origin is `scheme://host[:port]`, exactly as browsers send it in `Origin`.
 fn validate_origin(origin: &str) -> Result<(), ConfigError> {
     let invalid = |reason: &str| ConfigError::Invalid { var: "CORS_ALLOW_ORIGINS", reason: format!("'{origin}' {reason}") };
-    let url = Url::parse(origin).map_err(|_| invalid("is not an origin like https://app.example.com"))?;
-    if !matches!(url.scheme(), "http" | "https") {
-        return Err(invalid("is not http or https"));
-    }
-    if url.origin().ascii_serialization() != origin {
+    let url = HttpUrl::parse(origin).map_err(|e| {
+        invalid(if e.contains("scheme") { "is not http or https" } else { "is not an origin like https://app.example.com" })
+    })?;
+    if url.origin() != origin {
         return Err(invalid("must be scheme://host[:port] with no path, lowercase, default port omitted"));
     }
     Ok(())

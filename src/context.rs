@@ -5,7 +5,7 @@ use std::future::Future;
 
 use serde::Serialize;
 use worker::wasm_bindgen::JsCast;
-use worker::{Context, Url};
+use worker::Context;
 
 /// Longest client-supplied `X-Request-Id` we accept.
 const MAX_REQUEST_ID_LEN: usize = 128;
@@ -13,9 +13,9 @@ const MAX_REQUEST_ID_LEN: usize = 128;
 pub struct RequestContext {
     pub request_id: String,
     pub method: String,
-    /// The request URL, parsed once.
-    pub url: Url,
     pub path: String,
+    /// The raw query string, without `?`.
+    pub query: Option<String>,
     started_ms: f64,
     upstream_calls: RefCell<Vec<UpstreamCall>>,
     runtime: Context,
@@ -39,14 +39,22 @@ pub struct UpstreamCall {
 }
 
 impl RequestContext {
-    pub fn new(client_request_id: Option<String>, method: String, url: Url, runtime: Context) -> Self {
+    pub fn new(client_request_id: Option<String>, method: String, path: &str, query: Option<&str>, runtime: Context) -> Self {
         let request_id = client_request_id.filter(|id| is_valid_request_id(id)).unwrap_or_else(new_request_id);
-        let path = url.path().to_owned();
-        Self { request_id, method, url, path, started_ms: now_ms(), upstream_calls: RefCell::default(), runtime }
+        Self {
+            request_id,
+            method,
+            path: path.to_owned(),
+            query: query.map(str::to_owned),
+            started_ms: now_ms(),
+            upstream_calls: RefCell::default(),
+            runtime,
+        }
     }
 
-    /// Keeps the isolate alive for `work` after the response is sent (background tasks).
-    pub fn wait_until(&self, work: impl Future<Output = ()> + 'static) {
+    /// Keeps the isolate alive for `work` after the response is sent; `background` wraps it
+    /// so that every such task is logged and has its panics caught.
+    pub(crate) fn wait_until(&self, work: impl Future<Output = ()> + 'static) {
         self.runtime.wait_until(work);
     }
 

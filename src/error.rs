@@ -3,6 +3,8 @@
 //! Handlers return `Result<_, ApiError>`; nothing else builds error JSON.
 
 use serde::Serialize;
+use worker::js_sys;
+use worker::wasm_bindgen::{JsCast, JsValue};
 
 use crate::config::ConfigError;
 use crate::upstream::UpstreamError;
@@ -263,6 +265,12 @@ impl From<ConfigError> for ApiError {
     fn from(e: ConfigError) -> Self {
         ApiError::Config(e)
     }
+}
+
+/// The message of a JS error (e.g. "Network connection lost."), never its stack; or the
+/// value's debug form.
+pub fn js_error_message(e: &JsValue) -> String {
+    e.dyn_ref::<js_sys::Error>().map_or_else(|| format!("{e:?}"), |e| String::from(e.message()))
 }
 
 #[cfg(test)]

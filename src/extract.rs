@@ -6,7 +6,6 @@ use futures_util::StreamExt;
 use wasm_bindgen_futures::JsFuture;
 use serde::de::DeserializeOwned;
 use serde_json::error::Category;
-use worker::url::form_urlencoded;
 use worker::{js_sys, web_sys, Headers, Request};
 
 use crate::error::{ApiError, FieldError};

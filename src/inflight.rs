@@ -1,115 +1,169 @@
-//! The requests this isolate is serving, each with the function that settles its response.
+//! The requests this isolate is serving: how many (for load shedding), and the one place a
+//! request's future becomes the runtime's response promise.
 //!
-//! A Rust panic on wasm aborts the whole instance: no future gets polled again and the
-//! runtime would cancel every pending request with an opaque error. Because each response
-//! promise is settled from JS through a function kept here, the panic hook (which still runs
-//! inside a live instance) can answer the panicking request with a proper 500 problem, and
-//! fail every other in-flight one at once, before the instance is reset for the next request.
+//! A panic is caught around its own request (`panics::catch`) and answered with a 500 problem;
+//! nothing else notices. An abort (a wasm trap: out of memory, stack overflow,
+//! `std::process::abort`) cannot be caught in Rust and poisons the instance, so each response
+//! promise also passes through a small JS guard: when the instance aborts, the request that
+//! was running gets a 500 problem built in JS, the others in flight are rejected at once
+//! (Workers forbid building one request's response from another's handler; the runtime
+//! answers a rejection with a plain 500), and the next request runs on a fresh instance.
 
-use std::cell::{Cell, RefCell};
-use std::collections::BTreeMap;
+use std::cell::Cell;
 use std::future::Future;
+use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll};
 
-use js_sys::{Function, Promise};
-use worker::wasm_bindgen::JsValue;
+use js_sys::Promise;
+use worker::wasm_bindgen::{self, prelude::wasm_bindgen, JsValue};
 use worker::web_sys;
 
-use crate::context::RequestContext;
+use crate::context::{server_timing, RequestContext};
 use crate::error::ApiError;
 use crate::middleware::access_log;
+use crate::panics;
 use crate::response::problem_response;
 
-struct Pending {
-    ctx: Rc<RequestContext>,
-    resolve: Function,
-    reject: Function,
+thread_local! {
+    static COUNT: Cell<u32> = const { Cell::new(0) };
+    static NEXT_ID: Cell<u32> = const { Cell::new(0) };
+    /// The request whose future is being polled, for the abort handler.
+    static CURRENT: Cell<u32> = const { Cell::new(0) };
+    static ABORT_HANDLER_SET: Cell<bool> = const { Cell::new(false) };
 }
 
-thread_local! {
-    static IN_FLIGHT: RefCell<BTreeMap<u64, Pending>> = const { RefCell::new(BTreeMap::new()) };
-    /// The request whose future is being polled right now, if any.
-    static CURRENT: Cell<Option<u64>> = const { Cell::new(None) };
-    static NEXT_ID: Cell<u64> = const { Cell::new(0) };
+#[wasm_bindgen(inline_js = r#"
+const pending = new Map();
+export function guard(id, requestId, promise) {
+  return new Promise((resolve, reject) => {
+    pending.set(id, { resolve, reject, requestId });
+    promise.then(
+      (response) => { pending.delete(id); resolve(response); },
+      (error) => { pending.delete(id); reject(error); },
+    );
+  });
+}
+// The same problem shape as ApiError::Internal (src/error.rs); built here because after a
+// trap the instance's memory cannot be trusted to build it.
+export function abandon_all(current) {
+  for (const [id, p] of pending) {
+    if (id === current) {
+      console.error(JSON.stringify({ event: 'request', request_id: p.requestId, status: 500, error: 'internal', abort: 'the wasm instance aborted; a fresh one serves the next request' }));
+      const problem = { type: 'urn:edge-relay:problem:internal', title: 'Internal error', status: 500, detail: 'an unexpected error ended this request; it is logged under its request id', instance: p.requestId };
+      p.resolve(new Response(JSON.stringify(problem), { status: 500, headers: { 'Content-Type': 'application/problem+json', 'X-Request-Id': p.requestId } }));
+    } else {
+      p.reject(new Error(`request ${p.requestId}: the wasm instance aborted while it was in flight`));
+    }
+  }
+  pending.clear();
+}
+"#)]
+extern "C" {
+    /// The response promise the runtime gets: `promise`, unless the instance aborts first.
+    fn guard(id: u32, request_id: &str, promise: Promise) -> Promise;
+    /// Settles every guarded request after an abort: `current` with a 500 problem, the rest rejected.
+    fn abandon_all(current: u32);
 }
 
 /// How many requests this isolate is serving, this one included.
 pub fn count() -> u32 {
-    IN_FLIGHT.with(|m| m.borrow().len() as u32)
+    COUNT.with(Cell::get)
 }
 
-/// Runs `handler` as a tracked request and returns the promise of its response.
+/// One request counted as in flight until dropped, however its future ends.
+struct Entered;
+
+impl Entered {
+    fn new() -> Self {
+        COUNT.with(|c| c.set(c.get() + 1));
+        Entered
+    }
+}
+
+impl Drop for Entered {
+    fn drop(&mut self) {
+        COUNT.with(|c| c.set(c.get().saturating_sub(1)));
+    }
+}
+
+/// Runs `handler` as a counted request and returns the promise of its response. A panic in
+/// the handler answers this request alone with a 500 problem; nothing else is touched.
 pub fn serve<F>(ctx: Rc<RequestContext>, handler: F) -> Promise
 where
     F: Future<Output = web_sys::Response> + 'static,
 {
+    install_abort_handler();
     let id = NEXT_ID.with(|n| {
-        n.set(n.get() + 1);
+        n.set(n.get().wrapping_add(1).max(1));
         n.get()
     });
-    let mut handler = Some(handler);
-    Promise::new(&mut |resolve, reject| {
-        IN_FLIGHT.with(|m| {
-            m.borrow_mut().insert(id, Pending { ctx: ctx.clone(), resolve, reject })
-        });
-        let tracked = Tracked { id, inner: Box::pin(handler.take().expect("promise executor runs once")) };
-        wasm_bindgen_futures::spawn_local(async move {
-            let response = tracked.await;
-            if let Some(pending) = IN_FLIGHT.with(|m| m.borrow_mut().remove(&id)) {
-                let _ = pending.resolve.call1(&JsValue::NULL, &response);
-            }
-        });
-    })
+    let entered = Entered::new();
+    let request_id = ctx.request_id.clone();
+    // Unwind safety: `panics::catch` drops the handler after a panic, and what it shared
+    // with other requests is kept consistent as that module describes.
+    let promise = wasm_bindgen_futures::future_to_promise(AssertUnwindSafe(async move {
+        let _entered = entered;
+        let response = match (Polled { id, inner: panics::catch(handler) }).await {
+            Ok(response) => response,
+            Err(message) => answer_panicked(&ctx, &message),
+        };
+        Ok(JsValue::from(response))
+    }));
+    guard(id, &request_id, promise)
 }
 
-/// Marks its request as current while it is polled, so a panic knows whose it is.
-struct Tracked {
-    id: u64,
-    inner: Pin<Box<dyn Future<Output = web_sys::Response>>>,
+/// Marks its request as the one running while it is polled.
+struct Polled<F> {
+    id: u32,
+    inner: F,
 }
 
-impl Future for Tracked {
-    type Output = web_sys::Response;
+impl<F: Future + Unpin> Future for Polled<F> {
+    type Output = F::Output;
 
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let previous = CURRENT.with(|c| c.replace(Some(self.id)));
-        let result = self.inner.as_mut().poll(cx);
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        let previous = CURRENT.with(|c| c.replace(self.id));
+        let result = Pin::new(&mut self.inner).poll(cx);
         CURRENT.with(|c| c.set(previous));
         result
     }
 }
 
-/// Answers the request that panicked with a 500 problem carrying its request id.
-fn answer_panicked(p: &Pending, message: &str) {
-    let error = ApiError::Internal { detail: "the handler panicked; the instance has been restarted".to_owned() };
-    access_log::emit_failure(&p.ctx, &error, message);
-    let mut reply = problem_response(&error, &p.ctx.request_id);
-    reply.header("X-Request-Id", p.ctx.request_id.as_str());
-    let _ = p.resolve.call1(&JsValue::NULL, &reply.into_web());
+/// Registered on the first request: workers-rs registers its own handler (which only
+/// schedules the reinit) at start-up, after ours would be.
+fn install_abort_handler() {
+    if !ABORT_HANDLER_SET.with(|set| set.replace(true)) {
+        wasm_bindgen::handler::set_on_abort(on_abort);
+    }
 }
 
-/// Installs the hook that answers in-flight requests when a handler panics.
-pub fn install_panic_hook() {
-    std::panic::set_hook(Box::new(|info| {
-        console_error_panic_hook::hook(info);
-        let message = info.to_string();
-        let current = CURRENT.with(|c| c.get());
-        // try_borrow: the panic may have struck while the map was borrowed.
-        let pending = IN_FLIGHT.with(|m| m.try_borrow_mut().map(|mut m| std::mem::take(&mut *m)).unwrap_or_default());
-        for (id, p) in pending {
-            if Some(id) == current {
-                answer_panicked(&p, &message);
-            } else {
-                // Workers forbid building a response body for one request from another's
-                // handler, so the bystanders are rejected, which the runtime answers with a
-                // plain 500 at once instead of leaving them hanging on a dead instance.
-                const CAUSE: &str = "another request's panic restarted the instance";
-                access_log::emit_failure(&p.ctx, &ApiError::Internal { detail: CAUSE.to_owned() }, &message);
-                let reason = js_sys::Error::new(&format!("request {}: {CAUSE}", p.ctx.request_id));
-                let _ = p.reject.call1(&JsValue::NULL, &reason);
-            }
-        }
-    }));
+/// Runs right after a trap, in the poisoned instance: it reads one number, hands the pending
+/// requests to JS and has the next export call build a fresh instance.
+fn on_abort() {
+    let current = CURRENT.with(Cell::get);
+    // wasm-bindgen's glue traps again after any import call while its terminated flag is set,
+    // so only the first of these two calls would run. The flag is lowered for the two calls and
+    // raised again, so the instance stays terminated. (wasm-bindgen is pinned exactly in
+    // Cargo.toml; tests/panic.test.mjs proves both calls happen.)
+    // SAFETY: single-threaded wasm; nothing else runs while this handler does.
+    unsafe {
+        wasm_bindgen::__rt::__instance_terminated = 0;
+    }
+    abandon_all(current);
+    wasm_bindgen::handler::schedule_reinit();
+    unsafe {
+        wasm_bindgen::__rt::__instance_terminated = 1;
+    }
+}
+
+/// The 500 problem for a request whose handler panicked; the message goes to the log only.
+fn answer_panicked(ctx: &RequestContext, message: &str) -> web_sys::Response {
+    let error = ApiError::Internal { detail: "an unexpected error ended this request; it is logged under its request id".to_owned() };
+    access_log::emit_failure(ctx, &error, message);
+    let mut reply = problem_response(&error, &ctx.request_id);
+    reply.header("X-Request-Id", ctx.request_id.as_str());
+    reply.header("Server-Timing", server_timing(ctx.elapsed_ms(), &ctx.upstream_calls()));
+    reply.into_web()
 }

@@ -6,9 +6,11 @@ pub mod config;
 pub mod context;
 pub mod error;
 pub mod extract;
+pub mod http_url;
 mod inflight;
 pub mod jobs;
 pub mod middleware;
+pub mod panics;
 pub mod response;
 pub mod routes;
 pub mod upstream;
@@ -16,36 +18,32 @@ pub mod upstream;
 use std::rc::Rc;
 
 use worker::wasm_bindgen::{self, prelude::wasm_bindgen};
-use worker::{event, js_sys, web_sys, worker_sys, Context, Env, Headers, ScheduleContext, ScheduledEvent, Url};
+use worker::{event, js_sys, web_sys, worker_sys, Context, Env, Headers, ScheduleContext, ScheduledEvent};
 
 use context::RequestContext;
 
-#[event(start)]
-fn start() {
-    inflight::install_panic_hook();
-}
-
-/// The fetch handler. Exported by hand rather than with `#[event(fetch)]` so the response
-/// promise is settled through `inflight`, which lets a panic still answer with a 500 problem.
+/// The fetch handler. Exported by hand rather than with `#[event(fetch)]` so that a panic is
+/// caught around this request alone and answered with a 500 problem (see `inflight`).
 /// The runtime's request stays as it is: `worker::Request` would read `request.cf` and more on
 /// every request, so only routes that read a body convert it.
 #[wasm_bindgen]
 pub fn fetch(req: web_sys::Request, env: Env, runtime: worker_sys::Context) -> js_sys::Promise {
     let headers = Headers(req.headers());
     let client_id = headers.get("X-Request-Id").ok().flatten();
-    // The runtime only hands over absolute URLs; the fallback is never used.
-    let url = Url::parse(&req.url()).unwrap_or_else(|_| Url::parse("http://invalid/").expect("a literal URL parses"));
-    let ctx = Rc::new(RequestContext::new(client_id, req.method(), url, Context::new(runtime)));
+    let url = req.url();
+    let (path, query) = http_url::path_and_query(&url);
+    let ctx = Rc::new(RequestContext::new(client_id, req.method(), path, query, Context::new(runtime)));
     inflight::serve(ctx.clone(), middleware::handle(req, headers, env, ctx))
 }
 
-/// The queue consumer of the jobs queue and its dead-letter queue.
+/// The queue consumer of the jobs queue and its dead-letter queue. It catches a panic per
+/// message itself, so nothing unwinds out of it.
 #[wasm_bindgen]
 pub fn queue(batch: worker_sys::MessageBatch, env: Env, runtime: worker_sys::Context) -> js_sys::Promise {
-    wasm_bindgen_futures::future_to_promise(async move {
+    wasm_bindgen_futures::future_to_promise(std::panic::AssertUnwindSafe(async move {
         jobs::consumer::consume(batch, env, runtime).await;
         Ok(wasm_bindgen::JsValue::UNDEFINED)
-    })
+    }))
 }
 
 /// The cron trigger: re-enqueues jobs whose queue message was lost.

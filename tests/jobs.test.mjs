@@ -112,6 +112,31 @@ test('a message that keeps failing is retried up to max_retries, then dead-lette
   assert.ok(w.logs.some((l) => l.includes('"outcome":"dead_lettered"')));
 });
 
+test('a panic while handling one message retries and dead-letters that message alone; its batch finishes', async () => {
+  // One item a message (JOBS_CHUNK_SIZE=1), so the three messages arrive in one batch.
+  const w = await worker({ JOBS_CHUNK_SIZE: '1', ENABLE_TEST_ROUTES: 'true' }, { maxRetries: 2 });
+  const t = tag();
+  const res = await submitJob(w.url, {
+    requests: [item('first', `/json?t=${t}&n=1`), item('_test_panic', `/json?t=${t}&n=2`), item('last', `/json?t=${t}&n=3`)],
+  });
+  assert.equal(res.status, 202);
+  const job = (await waitForJob(w.url, res.body.id)).body;
+  assert.equal(job.status, 'failed', JSON.stringify(job));
+  assert.match(job.error, /items 1\.\.2 still failing after the queue's retries: an internal error interrupted items 1\.\.2/);
+  assert.doesNotMatch(job.error, /\.rs|panicked at|src\//, 'no internals reach the client');
+  assert.deepEqual(job.progress, { total: 3, pending: 1, succeeded: 2, failed: 0 });
+  assert.deepEqual(job.results.map((r) => r.id), ['first', 'last']);
+  assert.equal(hitsOf(`/json?t=${t}&n=1`), 1, 'the other messages ran once');
+  assert.equal(hitsOf(`/json?t=${t}&n=3`), 1);
+  assert.equal(hitsOf(`/json?t=${t}&n=2`), 0, 'the panic struck before the call');
+  const panics = w.logs.filter((l) => l.includes('"outcome":"panicked"'));
+  assert.equal(panics.length, 3, '1 attempt + 2 retries, each logged');
+  assert.match(panics[0], /deliberate panic from job item _test_panic/);
+  // The isolate that panicked three times still serves requests and runs jobs.
+  const next = await submitJob(w.url, { requests: [item('after', `/json?t=${t}&n=4`)] });
+  assert.equal((await waitForJob(w.url, next.body.id)).body.status, 'succeeded');
+});
+
 test('idempotency: same key and body → same job, run once; same key, other body → 409', async () => {
   const w = await worker();
   const t = tag();

@@ -5,15 +5,20 @@
 use futures_util::stream::{self, StreamExt};
 use serde::Serialize;
 use worker::wasm_bindgen::{JsCast, JsValue};
-use worker::{console_error, console_log, js_sys, worker_sys, Context, Env, Url};
+use worker::{console_error, console_log, js_sys, worker_sys, Context, Env};
 
 use super::model::{classify, describe_failure, retry_delay_s, storable, ItemOutcome, JobMessage, JobRequest};
 use super::Jobs;
 use crate::config::Config;
 use crate::context::{ms_since, now_ms, RequestContext};
 use crate::error::ApiError;
+use crate::panics;
 use crate::routes::aggregate::model::ItemResult;
 use crate::routes::aggregate::service::{call, plan_item};
+
+/// With test routes on, an item with this id panics in the consumer (to prove a panic costs
+/// one message only).
+const TEST_PANIC_ITEM: &str = "_test_panic";
 
 /// What became of one message.
 enum Handled {
@@ -98,7 +103,8 @@ async fn handle(jobs: &Jobs, config: &Config, message: &worker_sys::Message, dea
             msg.end,
             last.as_deref().unwrap_or("processing failed")
         );
-        match jobs.store.fail(&msg.job, &reason, now_ms()).await {
+        let failed = panics::catch(jobs.store.fail(&msg.job, &reason, now_ms())).await;
+        match failed.unwrap_or_else(|panic| Err(ApiError::Internal { detail: panic })) {
             Ok(_) => {
                 let _ = message.ack();
                 log("dead_lettered", None, Some(&reason));
@@ -110,7 +116,14 @@ async fn handle(jobs: &Jobs, config: &Config, message: &worker_sys::Message, dea
         }
         return;
     }
-    match run(jobs, config, &msg, runtime).await {
+    // A panic costs this message alone: it is retried like a transient failure (and, once
+    // the retries are spent, dead-lettered), while the batch's other messages go on. What
+    // the job shows is a stable note; the panic itself goes to the log.
+    let outcome = panics::catch(run(jobs, config, &msg, runtime)).await.unwrap_or_else(|panic| {
+        log("panicked", None, Some(&panic));
+        Ok(Handled::Retry(format!("an internal error interrupted items {}..{}; it is logged under job {}", msg.start, msg.end, msg.job)))
+    });
+    match outcome {
         Ok(Handled::Done) => {
             let _ = message.ack();
             log("done", None, None);
@@ -155,11 +168,13 @@ async fn run(jobs: &Jobs, config: &Config, msg: &JobMessage, runtime: &worker_sy
     let registry = config.upstreams.as_ref().map_err(|e| ApiError::Config(e.clone()))?;
     let pending = jobs.store.pending(&job.id, Some((msg.start, msg.end))).await?;
     // The job id is the request id of its upstream calls and of the problems in its results.
-    let url = Url::parse("queue://jobs/").map_err(|e| ApiError::Internal { detail: e.to_string() })?;
-    let ctx = RequestContext::new(Some(job.id.clone()), "QUEUE".into(), url, Context::new(AsRef::<JsValue>::as_ref(runtime).clone().unchecked_into()));
+    let ctx = RequestContext::new(Some(job.id.clone()), "QUEUE".into(), "/", None, Context::new(AsRef::<JsValue>::as_ref(runtime).clone().unchecked_into()));
     let ctx = &ctx;
     let calls = pending.into_iter().filter_map(|idx| Some((idx, request.requests.get(idx as usize)?.clone()))).map(|(idx, item)| async move {
         let id = item.id.clone();
+        if config.test_routes && id == TEST_PANIC_ITEM {
+            panic!("deliberate panic from job item {TEST_PANIC_ITEM}");
+        }
         let result = match plan_item(idx as usize, item, registry) {
             Ok(planned) => call(ctx, planned).await,
             // The upstream was removed or changed since the job was accepted: final.
@@ -192,11 +207,12 @@ async fn run(jobs: &Jobs, config: &Config, msg: &JobMessage, runtime: &worker_sy
     Ok(Handled::Done)
 }
 
-/// Re-enqueues stale jobs (see `Jobs::sweep`) and logs what it did.
+/// Re-enqueues stale jobs (see `Jobs::sweep`) and logs what it did; a panic is logged as a
+/// failed sweep, and the next cron tick tries again.
 pub async fn sweep(env: &Env) {
     let outcome = match Config::load(env) {
         Ok(config) => match Jobs::bind(env, &config) {
-            Ok(jobs) => jobs.sweep().await,
+            Ok(jobs) => panics::catch(jobs.sweep()).await.unwrap_or_else(|panic| Err(ApiError::Internal { detail: panic })),
             // No jobs bindings: nothing to sweep.
             Err(_) => return,
         },

@@ -9,11 +9,13 @@ pub mod consumer;
 pub mod model;
 pub mod store;
 
-use worker::{Env, Queue};
+use wasm_bindgen_futures::JsFuture;
+use worker::wasm_bindgen::{self, prelude::wasm_bindgen, JsValue};
+use worker::{js_sys, Env};
 
 use crate::config::{Config, JobsConfig};
 use crate::context::{new_id, now_ms};
-use crate::error::ApiError;
+use crate::error::{js_error_message, ApiError};
 use model::{chunk_ranges, JobMessage, JobRequest, JobStatus};
 use store::{JobRow, NewJob, Store};
 
@@ -28,15 +30,28 @@ const SEND_BATCH_LIMIT: usize = 100;
 /// The job store and queue, bound from the environment.
 pub struct Jobs {
     pub store: Store,
-    queue: Queue,
+    /// The queue producer binding, driven through `send_bodies` (workers-rs's `send_batch`
+    /// converts messages with serde-wasm-bindgen, which the wasm is smaller without).
+    queue: JsValue,
     pub settings: JobsConfig,
+}
+
+#[wasm_bindgen(inline_js = "export function send_bodies(queue, bodies) { return queue.sendBatch(bodies.map((body) => ({ body }))); }")]
+extern "C" {
+    /// Sends each string as one message's body.
+    fn send_bodies(queue: &JsValue, bodies: js_sys::Array) -> js_sys::Promise;
+}
+
+/// The binding `name`, if the environment has it.
+fn binding(env: &Env, name: &str) -> Option<JsValue> {
+    js_sys::Reflect::get(env, &name.into()).ok().filter(JsValue::is_object)
 }
 
 impl Jobs {
     pub fn bind(env: &Env, config: &Config) -> Result<Self, ApiError> {
         let missing = |var| ApiError::NotConfigured { feature: "the jobs API", var };
-        let db = env.d1(DB_BINDING).map_err(|_| missing("the JOBS_DB binding (D1)"))?;
-        let queue = env.queue(QUEUE_BINDING).map_err(|_| missing("the JOBS_QUEUE binding (a queue producer)"))?;
+        let db = binding(env, DB_BINDING).ok_or_else(|| missing("the JOBS_DB binding (D1)"))?;
+        let queue = binding(env, QUEUE_BINDING).ok_or_else(|| missing("the JOBS_QUEUE binding (a queue producer)"))?;
         Ok(Jobs { store: Store::new(db), queue, settings: config.jobs.clone() })
     }
 
@@ -72,13 +87,15 @@ impl Jobs {
 
     /// Sends one message per chunk that still has `pending` items.
     async fn enqueue(&self, id: &str, pending: &[u32], total: u32) -> Result<(), ApiError> {
-        let messages: Vec<String> = chunk_ranges(pending, self.settings.chunk_size, total)
+        let messages: Vec<JsValue> = chunk_ranges(pending, self.settings.chunk_size, total)
             .into_iter()
             .filter_map(|(start, end)| serde_json::to_string(&JobMessage { job: id.to_owned(), start, end }).ok())
+            .map(JsValue::from)
             .collect();
         for batch in messages.chunks(SEND_BATCH_LIMIT) {
-            self.queue.send_batch(batch.to_vec()).await.map_err(|e| ApiError::StorageUnavailable {
-                detail: format!("the jobs queue did not take job {id}: {e}"),
+            let sent = JsFuture::from(send_bodies(&self.queue, batch.iter().collect()));
+            sent.await.map_err(|e| ApiError::StorageUnavailable {
+                detail: format!("the jobs queue did not take job {id}: {}", js_error_message(&e)),
             })?;
         }
         self.store.mark_enqueued(id, now_ms()).await

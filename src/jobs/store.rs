@@ -3,11 +3,13 @@
 //! second sweeper can never count an item twice or resurrect a finished job.
 
 use serde::Deserialize;
-use worker::wasm_bindgen::JsValue;
-use worker::{D1Database, D1PreparedStatement, D1Result};
+use serde_json::value::RawValue;
+use wasm_bindgen_futures::JsFuture;
+use worker::js_sys;
+use worker::wasm_bindgen::{self, prelude::wasm_bindgen, JsValue};
 
 use super::model::{JobStatus, Progress};
-use crate::error::ApiError;
+use crate::error::{js_error_message, ApiError};
 
 const COLUMNS: &str = "id, request, total, status, error, last_error, created_at, started_at, finished_at, enqueued_at, lease_until";
 const LIVE: &str = "status IN ('queued', 'running')";
@@ -38,29 +40,62 @@ pub struct NewJob<'a> {
     pub lease_until: f64,
 }
 
-pub struct Store(D1Database);
+/// The D1 binding, driven through one small JS helper (below) instead of workers-rs's D1
+/// wrapper, whose row conversion (serde-wasm-bindgen) cost ~5 KB of gzipped wasm.
+pub struct Store(JsValue);
+
+/// One SQL statement and its `?N` arguments.
+struct Statement {
+    sql: String,
+    args: Vec<JsValue>,
+}
+
+/// What one statement of a batch returned: its rows (a JSON array) and how many rows it changed.
+#[derive(Deserialize)]
+struct Outcome(Box<RawValue>, usize);
+
+#[wasm_bindgen(inline_js = r#"
+export function d1_batch(db, statements) {
+  const prepared = statements.map(([sql, args]) => db.prepare(sql).bind(...args));
+  return db.batch(prepared).then((results) => JSON.stringify(results.map((r) => [r.results ?? [], r.meta?.changes ?? 0])));
+}
+"#)]
+extern "C" {
+    /// Runs the statements in one batch (one transaction); resolves to `[[rows, changes], …]` as JSON.
+    fn d1_batch(db: &JsValue, statements: js_sys::Array) -> js_sys::Promise;
+}
 
 type Result<T> = std::result::Result<T, ApiError>;
 
-fn unavailable(e: worker::Error) -> ApiError {
-    ApiError::StorageUnavailable { detail: format!("the job store (D1) failed: {e}") }
+fn unavailable(reason: impl std::fmt::Display) -> ApiError {
+    ApiError::StorageUnavailable { detail: format!("the job store (D1) failed: {reason}") }
 }
 
 impl Store {
-    pub fn new(db: D1Database) -> Self {
-        Store(db)
+    /// `binding` is the environment's D1 database object.
+    pub fn new(binding: JsValue) -> Self {
+        Store(binding)
     }
 
-    fn statement(&self, sql: &str, args: &[JsValue]) -> Result<D1PreparedStatement> {
-        self.0.prepare(sql).bind(args).map_err(unavailable)
+    fn statement(sql: &str, args: &[JsValue]) -> Statement {
+        Statement { sql: sql.to_owned(), args: args.to_vec() }
     }
 
-    async fn run(&self, sql: &str, args: &[JsValue]) -> Result<D1Result> {
-        self.statement(sql, args)?.run().await.map_err(unavailable)
+    async fn batch(&self, statements: Vec<Statement>) -> Result<Vec<Outcome>> {
+        let list: js_sys::Array = statements
+            .into_iter()
+            .map(|s| js_sys::Array::of2(&JsValue::from(s.sql), &s.args.into_iter().collect::<js_sys::Array>()))
+            .collect();
+        let json = JsFuture::from(d1_batch(&self.0, list)).await.map_err(|e| unavailable(js_error_message(&e)))?;
+        serde_json::from_str(&json.as_string().unwrap_or_default()).map_err(unavailable)
+    }
+
+    async fn run(&self, sql: &str, args: &[JsValue]) -> Result<Outcome> {
+        self.batch(vec![Self::statement(sql, args)]).await?.pop().ok_or_else(|| unavailable("no result"))
     }
 
     async fn rows<T: for<'de> Deserialize<'de>>(&self, sql: &str, args: &[JsValue]) -> Result<Vec<T>> {
-        self.statement(sql, args)?.all().await.and_then(|r| r.results()).map_err(unavailable)
+        Self::rows_of(&self.run(sql, args).await?)
     }
 
     /// The one column a query selects `AS value`, row by row.
@@ -72,16 +107,16 @@ impl Store {
         Ok(self.rows::<Row<T>>(sql, args).await?.into_iter().map(|r| r.value).collect())
     }
 
-    async fn batch(&self, statements: Vec<D1PreparedStatement>) -> Result<Vec<D1Result>> {
-        self.0.batch(statements).await.map_err(unavailable)
+    fn rows_of<T: for<'de> Deserialize<'de>>(outcome: &Outcome) -> Result<Vec<T>> {
+        serde_json::from_str(outcome.0.get()).map_err(unavailable)
     }
 
     /// The rows the statement at `index` of a batch returned.
-    fn rows_at<T: for<'de> Deserialize<'de>>(results: &[D1Result], index: usize) -> Result<Vec<T>> {
-        results.get(index).map_or(Ok(Vec::new()), D1Result::results).map_err(unavailable)
+    fn rows_at<T: for<'de> Deserialize<'de>>(results: &[Outcome], index: usize) -> Result<Vec<T>> {
+        results.get(index).map_or(Ok(Vec::new()), Self::rows_of)
     }
 
-    fn first_row<T: for<'de> Deserialize<'de>>(results: &[D1Result], index: usize) -> Result<Option<T>> {
+    fn first_row<T: for<'de> Deserialize<'de>>(results: &[Outcome], index: usize) -> Result<Option<T>> {
         Ok(Self::rows_at(results, index)?.into_iter().next())
     }
 
@@ -89,17 +124,17 @@ impl Store {
     /// returns the key's job either way, so the caller can tell a replay from a new job.
     pub async fn create(&self, job: &NewJob<'_>) -> Result<JobRow> {
         let (id, request) = (JsValue::from(job.id), JsValue::from(job.request));
-        let insert_job = self.statement(
+        let insert_job = Self::statement(
             "INSERT INTO jobs (id, idempotency_key, request, total, status, created_at, updated_at, lease_until) \
              VALUES (?1, ?2, ?3, ?4, 'queued', ?5, ?5, ?6) ON CONFLICT (idempotency_key) DO NOTHING",
             &[id.clone(), job.idempotency_key.into(), request.clone(), job.total.into(), job.now.into(), job.lease_until.into()],
-        )?;
-        let insert_items = self.statement(
+        );
+        let insert_items = Self::statement(
             "INSERT INTO job_items (job_id, idx) SELECT ?1, key FROM json_each(?2, '$.requests') \
              WHERE EXISTS (SELECT 1 FROM jobs WHERE id = ?1)",
             &[id, request],
-        )?;
-        let select = self.statement(&format!("SELECT {COLUMNS} FROM jobs WHERE idempotency_key = ?1"), &[job.idempotency_key.into()])?;
+        );
+        let select = Self::statement(&format!("SELECT {COLUMNS} FROM jobs WHERE idempotency_key = ?1"), &[job.idempotency_key.into()]);
         let results = self.batch(vec![insert_job, insert_items, select]).await?;
         Self::first_row(&results, 2)?.ok_or_else(|| ApiError::StorageUnavailable { detail: "the job store lost a job it had just written".into() })
     }
@@ -119,8 +154,8 @@ impl Store {
             outcome: String,
             n: u32,
         }
-        let job = self.statement(&format!("SELECT {COLUMNS} FROM jobs WHERE id = ?1"), &[id.into()])?;
-        let counts = self.statement("SELECT outcome, count(*) AS n FROM job_items WHERE job_id = ?1 GROUP BY outcome", &[id.into()])?;
+        let job = Self::statement(&format!("SELECT {COLUMNS} FROM jobs WHERE id = ?1"), &[id.into()]);
+        let counts = Self::statement("SELECT outcome, count(*) AS n FROM job_items WHERE job_id = ?1 GROUP BY outcome", &[id.into()]);
         let results = self.batch(vec![job, counts]).await?;
         let Some(job) = Self::first_row::<JobRow>(&results, 0)? else {
             return Ok(None);
@@ -148,14 +183,14 @@ impl Store {
 
     /// Marks a live job running and extends its lease; `None` if it is gone or has ended.
     pub async fn start_chunk(&self, id: &str, now: f64, lease_until: f64) -> Result<Option<JobRow>> {
-        let update = self.statement(
+        let update = Self::statement(
             &format!(
                 "UPDATE jobs SET status = 'running', started_at = coalesce(started_at, ?2), updated_at = ?2, lease_until = ?3 \
                  WHERE id = ?1 AND {LIVE}"
             ),
             &[id.into(), now.into(), lease_until.into()],
-        )?;
-        let select = self.statement(&format!("SELECT {COLUMNS} FROM jobs WHERE id = ?1 AND status = 'running'"), &[id.into()])?;
+        );
+        let select = Self::statement(&format!("SELECT {COLUMNS} FROM jobs WHERE id = ?1 AND status = 'running'"), &[id.into()]);
         let results = self.batch(vec![update, select]).await?;
         Self::first_row(&results, 1)
     }
@@ -172,14 +207,14 @@ impl Store {
 
     /// Records a finished item (only if it was still pending) and extends the job's lease.
     pub async fn record_item(&self, id: &str, idx: u32, outcome: &str, result: &str, now: f64, lease_until: f64) -> Result<()> {
-        let item = self.statement(
+        let item = Self::statement(
             "UPDATE job_items SET outcome = ?3, result = ?4, finished_at = ?5 WHERE job_id = ?1 AND idx = ?2 AND outcome = 'pending'",
             &[id.into(), idx.into(), outcome.into(), result.into(), now.into()],
-        )?;
-        let lease = self.statement(
+        );
+        let lease = Self::statement(
             &format!("UPDATE jobs SET updated_at = ?2, lease_until = ?3 WHERE id = ?1 AND {LIVE}"),
             &[id.into(), now.into(), lease_until.into()],
-        )?;
+        );
         self.batch(vec![item, lease]).await.map(drop)
     }
 
@@ -239,6 +274,6 @@ impl Store {
     }
 }
 
-fn changes(result: &D1Result) -> usize {
-    result.meta().ok().flatten().and_then(|m| m.changes).unwrap_or(0)
+fn changes(result: &Outcome) -> usize {
+    result.1
 }

@@ -1,16 +1,29 @@
-//! Test-only routes (`ENABLE_TEST_ROUTES=true`): a panic, to prove the isolate survives one,
-//! and a JSON echo that exercises the body layer (415, 413, 422) end to end.
+//! Test-only routes (`ENABLE_TEST_ROUTES=true`): a panic (in the request or in a background
+//! task) and an abort, to prove what each costs, and a JSON echo that exercises the body
+//! layer (415, 413, 422) end to end.
 
 use serde::{Deserialize, Serialize};
 use worker::web_sys;
 
+use crate::background;
 use crate::config::Config;
+use crate::context::RequestContext;
 use crate::error::{ApiError, FieldError};
-use crate::extract::{check_chars, json_body, Validate};
+use crate::extract::{check_chars, json_body, QueryParams, Validate};
 use crate::response::{Json, Reply};
 
-pub fn panic() -> Result<Reply, ApiError> {
+/// Panics in this request or, with `?in=background`, in a background task after a 202.
+pub fn panic(query: &QueryParams, ctx: &RequestContext) -> Result<Reply, ApiError> {
+    if let Ok(Some("background")) = query.single("in") {
+        background::spawn(ctx, "test_panic", async { panic!("deliberate panic in a background task") });
+        return Ok(Reply::empty(202));
+    }
     panic!("deliberate panic from /_test/panic");
+}
+
+/// A real abort (a wasm trap, not a panic): nothing can catch it, the instance is replaced.
+pub fn abort() -> Result<Reply, ApiError> {
+    std::process::abort()
 }
 
 #[derive(Debug, Deserialize, Serialize)]

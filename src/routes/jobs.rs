@@ -38,7 +38,7 @@ pub async fn submit(req: &web_sys::Request, headers: &Headers, env: &Env, config
 
 pub async fn status(headers: &Headers, env: &Env, config: &Config, ctx: &RequestContext, id: &str) -> Result<Json<JobView>, ApiError> {
     let jobs = open(headers, env, config)?;
-    let query = QueryParams::parse(ctx.url.query());
+    let query = QueryParams::parse(ctx.query.as_deref());
     let offset = query.optional_u32("offset", 0..=MAX_ITEMS as u32);
     let limit = query.optional_u32("limit", 1..=MAX_PAGE);
     let (offset, limit) = match (offset, limit) {

@@ -34,6 +34,7 @@ pub enum Endpoint {
     SubmitJob,
     JobStatus,
     TestPanic,
+    TestAbort,
     TestEcho,
 }
 
@@ -78,7 +79,8 @@ pub const ROUTES: &[Route] = &[
     route("POST", "/events", "Accepts an event (202) and delivers it to EVENTS_WEBHOOK in the background", Endpoint::Events),
     route("POST", "/jobs", "Queues a durable job of up to 1000 upstream GETs (202; bearer key, Idempotency-Key)", Endpoint::SubmitJob),
     route("GET", "/jobs/{id}", "A job's status, progress and, once it has ended, its results (bearer key)", Endpoint::JobStatus),
-    test_route("GET", "/_test/panic", "Panics, to prove panic safety", Endpoint::TestPanic),
+    test_route("GET", "/_test/panic", "Panics (?in=background: in a background task), to prove panic isolation", Endpoint::TestPanic),
+    test_route("GET", "/_test/abort", "Aborts the wasm instance, to prove recovery", Endpoint::TestAbort),
     test_route("POST", "/_test/echo", "Validates a JSON body and echoes it", Endpoint::TestEcho),
 ];
 
@@ -132,23 +134,23 @@ pub fn resolve(method: &str, path: &str, test_routes: bool) -> Result<(Endpoint,
 
 /// Runs the request through its route.
 pub async fn dispatch(req: web_sys::Request, headers: &Headers, env: &Env, config: &Config, ctx: &RequestContext) -> Result<Reply, ApiError> {
-    let url = &ctx.url;
     let (endpoint, params) = resolve(&ctx.method, &ctx.path, config.test_routes)?;
     match endpoint {
         Endpoint::Index => meta::index(config).into_response(),
         Endpoint::Healthz => meta::healthz().into_response(),
         Endpoint::OpenApi => openapi::document().into_response(),
         Endpoint::Docs => openapi::docs_page().into_response(),
-        Endpoint::AsyncExample => async_example::handle(&QueryParams::parse(url.query())).await?.into_response(),
+        Endpoint::AsyncExample => async_example::handle(&QueryParams::parse(ctx.query.as_deref())).await?.into_response(),
         Endpoint::ExternalApi => external_api::handle(config, ctx).await?.into_response(),
         Endpoint::UpstreamProxy => {
-            upstreams::proxy(headers, config, ctx, &params[0], &params[1], url.query()).await?.into_response()
+            upstreams::proxy(headers, config, ctx, &params[0], &params[1], ctx.query.as_deref()).await?.into_response()
         }
         Endpoint::Aggregate => aggregate::handle(&req, config, ctx).await?.into_response(),
         Endpoint::Events => events::accept(&req, config, ctx).await?.into_response(),
         Endpoint::SubmitJob => jobs::submit(&req, headers, env, config).await?.into_response(),
         Endpoint::JobStatus => jobs::status(headers, env, config, ctx, &params[0]).await?.into_response(),
-        Endpoint::TestPanic => diagnostics::panic(),
+        Endpoint::TestPanic => diagnostics::panic(&QueryParams::parse(ctx.query.as_deref()), ctx),
+        Endpoint::TestAbort => diagnostics::abort(),
         Endpoint::TestEcho => diagnostics::echo(&req, config).await?.into_response(),
     }
 }

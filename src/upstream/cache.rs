@@ -3,9 +3,10 @@
 
 use std::rc::Rc;
 
-use worker::{Cache, Headers, Response, Url};
+use worker::{Cache, Headers, Response};
 
 use super::UpstreamResponse;
+use crate::http_url::HttpUrl;
 
 /// When the copy was stored, in epoch milliseconds: the Cache API keeps no such record.
 const STORED_AT: &str = "x-edge-relay-stored-at";
@@ -43,7 +44,7 @@ pub fn cache_status(freshness: Option<Freshness>, stored: bool) -> String {
 }
 
 /// A cached copy of `url`, with the time it was stored.
-pub async fn lookup(url: &Url) -> Option<(UpstreamResponse, f64)> {
+pub async fn lookup(url: &HttpUrl) -> Option<(UpstreamResponse, f64)> {
     let mut cached = Cache::default().get(url.as_str(), true).await.ok()??;
     let stored_at: f64 = cached.headers().get(STORED_AT).ok()??.parse().ok()?;
     let content_type = cached.headers().get("content-type").ok().flatten();
@@ -52,7 +53,7 @@ pub async fn lookup(url: &Url) -> Option<(UpstreamResponse, f64)> {
 }
 
 /// Stores a success for `lifetime_s` (fresh plus stale time).
-pub async fn store(url: &Url, response: &UpstreamResponse, lifetime_s: u32, now_ms: f64) -> worker::Result<()> {
+pub async fn store(url: &HttpUrl, response: &UpstreamResponse, lifetime_s: u32, now_ms: f64) -> worker::Result<()> {
     let headers = Headers::new();
     if let Some(content_type) = &response.content_type {
         headers.set("content-type", content_type)?;

@@ -17,10 +17,12 @@ use std::time::Duration;
 use serde::de::IgnoredAny;
 use wasm_bindgen_futures::JsFuture;
 use worker::wasm_bindgen::{JsCast, JsValue};
-use worker::{web_sys, Delay, Url};
+use worker::{web_sys, Delay};
 
+use crate::background;
 use crate::context::{ms_since, now_ms, RequestContext, UpstreamCall};
-use crate::error::ApiError;
+use crate::error::{js_error_message, ApiError};
+use crate::http_url::HttpUrl;
 use breaker::Admission;
 use cache::Freshness;
 use registry::Upstream;
@@ -98,7 +100,7 @@ pub fn check_json(response: &UpstreamResponse) -> Result<(), UpstreamError> {
 pub async fn get(
     ctx: &RequestContext,
     upstream: &Rc<Upstream>,
-    url: Url,
+    url: HttpUrl,
     forwarded: Vec<(String, String)>,
 ) -> Result<Answer, UpstreamError> {
     let started = now_ms();
@@ -117,7 +119,7 @@ pub async fn get(
 async fn from_cache_or_upstream(
     ctx: &RequestContext,
     upstream: &Rc<Upstream>,
-    url: Url,
+    url: HttpUrl,
     forwarded: Vec<(String, String)>,
 ) -> (Result<Answer, UpstreamError>, bool) {
     let cached = upstream.cache_ttl_s > 0;
@@ -126,7 +128,7 @@ async fn from_cache_or_upstream(
             let freshness = cache::freshness(stored_at, now_ms(), upstream.cache_ttl_s, upstream.stale_while_revalidate_s);
             if freshness != Freshness::Expired {
                 if matches!(freshness, Freshness::Stale { .. }) {
-                    ctx.wait_until(refresh(ctx.request_id.clone(), upstream.clone(), url, forwarded));
+                    background::spawn_quiet(ctx, "cache_refresh", refresh(ctx.request_id.clone(), upstream.clone(), url, forwarded));
                 }
                 return (Ok(Answer { response, cache_status: Some(cache::cache_status(Some(freshness), false)) }), false);
             }
@@ -137,7 +139,7 @@ async fn from_cache_or_upstream(
     let answer = outcome.map(|response| {
         let store = cached && response.is_success();
         if store {
-            ctx.wait_until(store_quietly(url, response.clone(), upstream.cache_lifetime_s()));
+            background::spawn_quiet(ctx, "cache_store", store_quietly(url, response.clone(), upstream.cache_lifetime_s()));
         }
         Answer { response, cache_status: cached.then(|| cache::cache_status(None, store)) }
     });
@@ -148,7 +150,7 @@ async fn from_cache_or_upstream(
 async fn shared_call(
     request_id: String,
     upstream: Rc<Upstream>,
-    url: Url,
+    url: HttpUrl,
     forwarded: Vec<(String, String)>,
 ) -> (Result<UpstreamResponse, UpstreamError>, bool) {
     let key = format!("{} {url} {forwarded:?}", upstream.name);
@@ -171,21 +173,21 @@ pub async fn post_json(request_id: &str, upstream: &Upstream, body: &[u8], idemp
 struct Call<'a> {
     request_id: &'a str,
     upstream: &'a Upstream,
-    url: &'a Url,
+    url: &'a HttpUrl,
     /// Forwarded client headers, or the POST's own.
     headers: &'a [(String, String)],
     body: Option<&'a [u8]>,
 }
 
 /// Re-fetches a stale entry after the response has gone out.
-async fn refresh(request_id: String, upstream: Rc<Upstream>, url: Url, forwarded: Vec<(String, String)>) {
+async fn refresh(request_id: String, upstream: Rc<Upstream>, url: HttpUrl, forwarded: Vec<(String, String)>) {
     let (outcome, _) = shared_call(request_id, upstream.clone(), url.clone(), forwarded).await;
     if let Some(response) = outcome.ok().filter(UpstreamResponse::is_success) {
         store_quietly(url, response, upstream.cache_lifetime_s()).await;
     }
 }
 
-async fn store_quietly(url: Url, response: UpstreamResponse, lifetime_s: u32) {
+async fn store_quietly(url: HttpUrl, response: UpstreamResponse, lifetime_s: u32) {
     if let Err(e) = cache::store(&url, &response, lifetime_s, now_ms()).await {
         worker::console_warn!("could not cache {url}: {e}");
     }
@@ -276,10 +278,6 @@ fn request_init(call: &Call<'_>, signal: &web_sys::AbortSignal) -> Result<web_sy
     Ok(init)
 }
 
-/// The message of a JS error (e.g. "Network connection lost."), or its debug form.
-fn js_error_message(e: &JsValue) -> String {
-    e.dyn_ref::<js_sys::Error>().map_or_else(|| format!("{e:?}"), |e| String::from(e.message()))
-}
 
 #[cfg(test)]
 mod tests {

@@ -1,16 +1,15 @@
 //! Joining a client-supplied path onto an upstream's base URL without ever leaving it.
 
-use worker::Url;
+use crate::http_url::HttpUrl;
 
 /// Appends `rest` (a raw, still percent-encoded path) and `query` to `base`'s path.
 /// Refuses anything that could climb out of the base path or change the host: dot
 /// segments, their encoded forms, encoded slashes or backslashes, `@`, leading `//`.
-pub fn join(base: &Url, rest: &str, query: Option<&str>) -> Result<Url, String> {
+pub fn join(base: &HttpUrl, rest: &str, query: Option<&str>) -> Result<HttpUrl, String> {
     check(rest)?;
-    let mut url = base.clone();
     let base_path = base.path().trim_end_matches('/');
-    url.set_path(&if rest.is_empty() { base.path().to_owned() } else { format!("{base_path}/{rest}") });
-    url.set_query(query.filter(|q| !q.is_empty()));
+    let path = if rest.is_empty() { base.path().to_owned() } else { format!("{base_path}/{rest}") };
+    let url = base.with_path_and_query(&path, query.filter(|q| !q.is_empty()))?;
     // Defence in depth: the joined URL must still be on the base's origin and path.
     if url.origin() != base.origin() || !url.path().starts_with(base_path) {
         return Err("the path leaves the upstream's base URL".into());
@@ -62,8 +61,8 @@ fn check(rest: &str) -> Result<(), String> {
 mod tests {
     use super::*;
 
-    fn base() -> Url {
-        Url::parse("https://api.example.com/v1/").unwrap()
+    fn base() -> HttpUrl {
+        HttpUrl::parse("https://api.example.com/v1/").unwrap()
     }
 
     #[test]
@@ -71,7 +70,7 @@ mod tests {
         assert_eq!(join(&base(), "users/1", None).unwrap().as_str(), "https://api.example.com/v1/users/1");
         assert_eq!(join(&base(), "users", Some("page=2&q=a%20b")).unwrap().as_str(), "https://api.example.com/v1/users?page=2&q=a%20b");
         assert_eq!(join(&base(), "", None).unwrap().as_str(), "https://api.example.com/v1/");
-        let no_slash = Url::parse("http://127.0.0.1:8080/api").unwrap();
+        let no_slash = HttpUrl::parse("http://127.0.0.1:8080/api").unwrap();
         assert_eq!(join(&no_slash, "a/b.json", None).unwrap().as_str(), "http://127.0.0.1:8080/api/a/b.json");
         assert_eq!(join(&base(), "caf%C3%A9/x", None).unwrap().path(), "/v1/caf%C3%A9/x");
     }

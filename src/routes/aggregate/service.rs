@@ -5,11 +5,11 @@ use std::rc::Rc;
 
 use futures_util::stream::{self, StreamExt};
 use serde_json::Value;
-use worker::Url;
 
 use super::model::{AggregateResponse, Item, ItemResult};
 use crate::context::{ms_since, now_ms, RequestContext};
 use crate::error::{ApiError, FieldError};
+use crate::http_url::HttpUrl;
 use crate::upstream::registry::{Registry, Upstream};
 use crate::upstream::{self, path, UpstreamError};
 
@@ -17,7 +17,7 @@ use crate::upstream::{self, path, UpstreamError};
 pub struct Planned {
     id: String,
     upstream: Rc<Upstream>,
-    url: Url,
+    url: HttpUrl,
 }
 
 /// Resolves every item's upstream and URL; any unknown upstream or unsafe path is a 422

@@ -279,7 +279,7 @@ fn operation(route: &Route) -> Option<utoipa::openapi::path::Operation> {
                 ),
             )
             .response("404", problem_response("No job has this id", &ApiError::JobNotFound { id: "nope".into() })),
-        Endpoint::TestPanic | Endpoint::TestEcho => return None,
+        Endpoint::TestPanic | Endpoint::TestAbort | Endpoint::TestEcho => return None,
     };
     Some(op.response("default", problem_response("Any other error, as an RFC 9457 problem", &ApiError::Overloaded { in_flight: 100 })).build())
 }
