@@ -3,7 +3,9 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 
 const SERVERS = ['edge-relay', 'js-worker', 'fastapi'];
-const COLORS = { 'edge-relay': '#e8590c', 'js-worker': '#1c7ed6', fastapi: '#2f9e44' };
+/** The cheapest Rust/wasm worker (bench/floor), measured on one route. */
+const FLOOR = 'rust-floor';
+const COLORS = { 'edge-relay': '#e8590c', 'js-worker': '#1c7ed6', fastapi: '#2f9e44', [FLOOR]: '#868e96' };
 
 const mean = (a) => a.reduce((x, y) => x + y, 0) / a.length;
 const median = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
@@ -56,11 +58,24 @@ function markdown(run, rows) {
       );
     }
   }
+  const floorRows = run.concurrency.map((c) => [find(FLOOR, '/async-example', c), find('edge-relay', '/async-example', c), find('js-worker', '/async-example', c)]);
+  if (floorRows.some(([fl, e, j]) => fl && e && j)) {
+    lines.push(
+      '',
+      `The floor: ${FLOOR} (a wasm \`fetch\` export answering the constant body, same toolchain, settings and shim) on /async-example.`,
+      '',
+      `| conc | ${FLOOR} req/s | edge-relay req/s | js-worker req/s | edge/floor | js/floor |`,
+      '| ---: | ---: | ---: | ---: | ---: | ---: |',
+    );
+    for (const [fl, e, j] of floorRows) {
+      if (fl && e && j) lines.push(`| ${fl.concurrency} | ${rate(fl)} | ${rate(e)} | ${rate(j)} | ${fmt(e.rps / fl.rps, 2)} | ${fmt(j.rps / fl.rps, 2)} |`);
+    }
+  }
   lines.push(
     '',
     `- wasm: ${run.size.wasm_raw} bytes raw, ${run.size.wasm_gzip} bytes gzip`,
-    `- startup (workerd start → first 200, median of runs): edge-relay ${fmt(run.startup.edge_ms)} ms, js-worker ${fmt(run.startup.js_ms)} ms`,
-    `- peak RSS over the whole run: ${SERVERS.map((s) => `${s} ${fmt(run.peak_rss_mb[s])} MB`).join(', ')}`,
+    `- startup (workerd start → first 200, median of runs): edge-relay ${fmt(run.startup.edge_ms)} ms, js-worker ${fmt(run.startup.js_ms)} ms, ${FLOOR} ${fmt(run.startup.floor_ms)} ms`,
+    `- peak RSS over the whole run: ${[...SERVERS, FLOOR].map((s) => `${s} ${fmt(run.peak_rss_mb[s])} MB`).join(', ')}`,
     `- servers restarted because they were still busy with abandoned requests 10 s after a cell: ${
       Object.entries(run.restarts).map(([s, n]) => `${s} ${n}×`).join(', ') || 'none'
     }`,
@@ -94,7 +109,7 @@ function svg(run, rows) {
       }
       for (const c of xs) parts.push(`<text x="${ox + x(c)}" y="${oy + H - pad.b + 14}" font-size="10" text-anchor="middle">${c}</text>`);
       parts.push(`<text x="${ox + (W + pad.l) / 2}" y="${oy + H - 6}" font-size="10" text-anchor="middle">connections</text>`);
-      for (const server of SERVERS) {
+      for (const server of [...SERVERS, FLOOR]) {
         const pts = xs
           .map((c) => data.find((r) => r.server === server && r.concurrency === c))
           .filter((r) => r && Number.isFinite(r[metric]));
@@ -105,7 +120,7 @@ function svg(run, rows) {
     });
   });
   const legendY = routes.length * H + 16;
-  SERVERS.forEach((s, i) => {
+  [...SERVERS, FLOOR].forEach((s, i) => {
     parts.push(`<rect x="${pad.l + i * 130}" y="${legendY - 10}" width="12" height="12" fill="${COLORS[s]}"/>`);
     parts.push(`<text x="${pad.l + i * 130 + 18}" y="${legendY}" font-size="12">${s}</text>`);
   });

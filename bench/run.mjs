@@ -1,6 +1,7 @@
 // `npm run bench`: edge-relay vs a plain JS worker (both on raw workerd) vs FastAPI + uvicorn,
-// same routes, same nginx upstream, loaded with wrk on 127.0.0.1. Servers alternate inside
-// every round so drift hits all equally; results are reported as figures and ratios.
+// same routes, same nginx upstream, loaded with wrk on 127.0.0.1, plus the Rust floor
+// (bench/floor: the cheapest wasm worker this toolchain makes) on /async-example. Servers
+// alternate inside every round so drift hits all equally; results are figures and ratios.
 //
 //   npm run bench                      full run (~8 min): 2 rounds, concurrency 1, 16, 64, 256
 //   npm run bench -- --quick           smoke run (~30 s): proves the harness works, not speed
@@ -82,10 +83,14 @@ async function verify(name, url) {
   );
 }
 
+/** The floor answers one constant body: it is measured on this route only. */
+const FLOOR_ROUTE = '/async-example';
+
 async function startupTimes(configs) {
-  const times = { edge: [], js: [] };
+  const times = { edge: [], js: [], floor: [] };
+  const keys = Object.keys(times);
   for (let i = 0; i < STARTUP_RUNS; i++) {
-    for (const key of i % 2 ? ['js', 'edge'] : ['edge', 'js']) {
+    for (const key of [...keys.slice(i % keys.length), ...keys.slice(0, i % keys.length)]) {
       const started = performance.now();
       const child = configs[key].start();
       await waitReady(`${configs[key].url}/healthz`, child);
@@ -94,7 +99,7 @@ async function startupTimes(configs) {
     }
   }
   const median = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
-  return { edge_ms: median(times.edge), js_ms: median(times.js) };
+  return { edge_ms: median(times.edge), js_ms: median(times.js), floor_ms: median(times.floor) };
 }
 
 async function main() {
@@ -110,14 +115,16 @@ async function main() {
   const stopAll = async () => Promise.all(Object.values(servers).map((s) => s.child.stop()).concat(nginx.child.stop()));
   process.on('SIGINT', () => stopAll().then(() => process.exit(130)));
   try {
-    for (const key of ['edge', 'js']) {
+    for (const key of ['edge', 'js', 'floor']) {
       const child = configs[key].start();
       await waitReady(`${configs[key].url}/healthz`, child);
       servers[key] = { url: configs[key].url, child };
     }
     servers.fastapi = await startFastApi(nginx.url);
-    const names = { edge: 'edge-relay', js: 'js-worker', fastapi: 'fastapi' };
-    for (const [key, s] of Object.entries(servers)) await verify(names[key], s.url);
+    const names = { edge: 'edge-relay', js: 'js-worker', floor: 'rust-floor', fastapi: 'fastapi' };
+    for (const [key, s] of Object.entries(servers)) if (key !== 'floor') await verify(names[key], s.url);
+    const floorAnswer = await fetch(servers.floor.url + FLOOR_ROUTE).then((r) => r.json());
+    if (floorAnswer.message !== 'Async operation completed') throw new Error(`rust-floor: ${JSON.stringify(floorAnswer)}`);
 
     // A server still working through requests wrk abandoned (FastAPI after an overload keeps
     // processing them for minutes) would spoil the next cell: wait for it to answer health
@@ -125,6 +132,7 @@ async function main() {
     const restart = {
       edge: async () => ({ child: configs.edge.start() }),
       js: async () => ({ child: configs.js.start() }),
+      floor: async () => ({ child: configs.floor.start() }),
       fastapi: () => startFastApi(nginx.url),
     };
     const settle = async (key) => {
@@ -152,6 +160,7 @@ async function main() {
           // Rotate who goes first each round and step, so drift hits every server alike.
           const shift = (round + CONCURRENCY.indexOf(c)) % order.length;
           for (const key of [...order.slice(shift), ...order.slice(0, shift)]) {
+            if (key === 'floor' && route.name !== FLOOR_ROUTE) continue;
             const s = servers[key];
             await settle(key);
             await load(s.url, route, c, WARMUP_S, s.child.pid);

@@ -1,6 +1,6 @@
-// The servers the benchmark runs, all on 127.0.0.1: nginx as the shared upstream, edge-relay
-// and the plain JS worker on raw workerd (generated .capnp configs, no wrangler proxy), and
-// FastAPI on uvicorn.
+// The servers the benchmark runs, all on 127.0.0.1: nginx as the shared upstream, edge-relay,
+// the plain JS worker and the Rust floor worker on raw workerd (generated .capnp configs, no
+// wrangler proxy), and FastAPI on uvicorn.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import { openSync, closeSync } from 'node:fs';
@@ -176,11 +176,15 @@ export const edgeModules = (buildDir) => [
   { name: 'index_bg.wasm', kind: 'wasm', file: path.join(buildDir, 'index_bg.wasm') },
 ];
 
-/** Writes the configs for both workers; returns { edge, js } each with a `start()` function. */
+/** The floor worker's build (bench/floor, built by bench/setup.sh). */
+export const FLOOR_BUILD = path.join(ROOT, 'bench/floor/build');
+
+/** Writes the configs for the workers; returns { edge, js, floor } each with a `start()` function. */
 export async function workerConfigs(upstream, buildDir) {
   return {
     edge: await workerConfig('edge-relay', upstream, edgeModules(buildDir)),
     js: await workerConfig('js-worker', upstream, [{ name: 'worker.js', kind: 'esModule', file: path.join(ROOT, 'bench/js-worker.mjs') }]),
+    floor: await workerConfig('rust-floor', upstream, edgeModules(FLOOR_BUILD)),
   };
 }
 

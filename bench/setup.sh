@@ -15,6 +15,10 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
+# The floor worker, with edge-relay's build settings (cargo makes a warm rebuild a no-op).
+echo "[bench] building the floor worker (bench/floor)" >&2
+CRATE=bench/floor bash ../scripts/build.sh >/dev/null 2>&1 || CRATE=bench/floor bash ../scripts/build.sh
+
 # The venv is rebuilt when requirements.txt changes.
 if [ ! -f .venv/installed ] || [ requirements.txt -nt .venv/installed ]; then
   echo "[bench] creating the FastAPI venv (once)" >&2

@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Builds the release worker into build/ (index.js + wasm) with local tools only, with
 # panic=unwind: a panic unwinds to the request, message or task that raised it.
+# `CRATE=bench/floor bash scripts/build.sh` builds the benchmark's floor worker the same way.
 #
 # Unwinding tables and landing pads grow the wasm; two nightly options win part of that back
 # (README, "Build size"): std's `optimize_for_size` feature, and panic locations without file
 # names (the message still says what panicked; the log line carries the request id).
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
-cd "$ROOT"
+cd "$ROOT/${CRATE:-.}"
 worker-build --release --panic-unwind -- . \
   -Zbuild-std-features=optimize_for_size \
   -Zprofile-rustflags --config 'profile.release.rustflags = ["-Zlocation-detail=none"]' \
