@@ -1,27 +1,28 @@
 //! The requests this isolate is serving: how many (for load shedding), and the one place a
-//! request's future becomes the runtime's response promise.
+//! request's future becomes the runtime's response promise (first polled at once: see
+//! `first_poll`).
 //!
 //! A panic is caught around its own request (`panics::catch`) and answered with a 500 problem;
 //! nothing else notices. An abort (a wasm trap: out of memory, stack overflow,
 //! `std::process::abort`) cannot be caught in Rust and poisons the instance, so each response
-//! promise also passes through a small JS guard: when the instance aborts, the request that
+//! promise is settled from a small JS registry: when the instance aborts, the request that
 //! was running gets a 500 problem built in JS, the others in flight are rejected at once
 //! (Workers forbid building one request's response from another's handler; the runtime
 //! answers a rejection with a plain 500), and the next request runs on a fresh instance.
 
 use std::cell::Cell;
 use std::future::Future;
-use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll};
 
 use js_sys::Promise;
-use worker::wasm_bindgen::{self, prelude::wasm_bindgen, JsValue};
+use worker::wasm_bindgen::{self, prelude::wasm_bindgen};
 use worker::web_sys;
 
 use crate::context::{server_timing, RequestContext};
 use crate::error::ApiError;
+use crate::first_poll;
 use crate::middleware::access_log;
 use crate::panics;
 use crate::response::problem_response;
@@ -36,14 +37,15 @@ thread_local! {
 
 #[wasm_bindgen(inline_js = r#"
 const pending = new Map();
-export function guard(id, requestId, promise) {
-  return new Promise((resolve, reject) => {
-    pending.set(id, { resolve, reject, requestId });
-    promise.then(
-      (response) => { pending.delete(id); resolve(response); },
-      (error) => { pending.delete(id); reject(error); },
-    );
-  });
+export function begin(id, requestId) {
+  return new Promise((resolve, reject) => pending.set(id, { resolve, reject, requestId }));
+}
+export function settle(id, response) {
+  const p = pending.get(id);
+  if (p) {
+    pending.delete(id);
+    p.resolve(response);
+  }
 }
 // The same problem shape as ApiError::Internal (src/error.rs); built here because after a
 // trap the instance's memory cannot be trusted to build it.
@@ -61,8 +63,10 @@ export function abandon_all(current) {
 }
 "#)]
 extern "C" {
-    /// The response promise the runtime gets: `promise`, unless the instance aborts first.
-    fn guard(id: u32, request_id: &str, promise: Promise) -> Promise;
+    /// The response promise the runtime gets for request `id`, settled by `settle` (or, if the
+    /// instance aborts first, by `abandon_all`).
+    fn begin(id: u32, request_id: &str) -> Promise;
+    fn settle(id: u32, response: &web_sys::Response);
     /// Settles every guarded request after an abort: `current` with a 500 problem, the rest rejected.
     fn abandon_all(current: u32);
 }
@@ -100,18 +104,20 @@ where
         n.get()
     });
     let entered = Entered::new();
-    let request_id = ctx.request_id.clone();
-    // Unwind safety: `panics::catch` drops the handler after a panic, and what it shared
-    // with other requests is kept consistent as that module describes.
-    let promise = wasm_bindgen_futures::future_to_promise(AssertUnwindSafe(async move {
+    let promise = begin(id, &ctx.request_id);
+    // Nothing unwinds out of this future: `panics::catch` stops a panic in the handler (and
+    // drops it), and what the handler shared with other requests stays consistent as that
+    // module describes.
+    let request = async move {
         let _entered = entered;
         let response = match (Polled { id, inner: panics::catch(handler) }).await {
             Ok(response) => response,
             Err(message) => answer_panicked(&ctx, &message),
         };
-        Ok(JsValue::from(response))
-    }));
-    guard(id, &request_id, promise)
+        settle(id, &response);
+    };
+    first_poll::start(request, wasm_bindgen_futures::spawn_local::<first_poll::Resume>);
+    promise
 }
 
 /// Marks its request as the one running while it is polled.

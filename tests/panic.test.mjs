@@ -105,3 +105,13 @@ test('an abort replaces the instance: its request gets a 500 problem, those in f
   // A fresh instance starts with fresh state: the breaker opened above is closed again.
   assert.equal((await call(`${worker.url}/upstreams/breaker/json`)).status, 200);
 });
+
+test('an abort before the first await fails its request with the runtime\'s 500; the next is served', async () => {
+  // The first poll runs inside the runtime's fetch call, so the trap reaches the runtime, which
+  // answers 500 itself (Cloudflare: its error page; Miniflare: the exception's text and its own
+  // JS frames). Nothing of the worker's own reaches the client.
+  const aborted = await call(`${worker.url}/_test/abort?at=start`);
+  assert.equal(aborted.status, 500);
+  assert.doesNotMatch(aborted.text, /\.rs\b|panicked at|wasm-function|edge.relay/);
+  for (let i = 0; i < 3; i++) assert.equal((await call(`${worker.url}/healthz`)).status, 200);
+});

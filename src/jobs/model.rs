@@ -268,11 +268,11 @@ mod tests {
 
     #[test]
     fn oversized_results_are_stored_as_failures() {
-        let small = ItemResult { body: Some(serde_json::json!({"ok": true})), ..result(Some(200), None) };
+        let small = ItemResult { body: Some(serde_json::value::to_raw_value(&serde_json::json!({"ok": true})).unwrap()), ..result(Some(200), None) };
         let (outcome, doc) = storable(small, "job");
         assert_eq!(outcome, ItemOutcome::Succeeded);
         assert!(doc.contains(r#""ok":true"#));
-        let big = ItemResult { body: Some(serde_json::json!("x".repeat(MAX_RESULT_BYTES))), ..result(Some(200), None) };
+        let big = ItemResult { body: Some(serde_json::value::to_raw_value(&"x".repeat(MAX_RESULT_BYTES)).unwrap()), ..result(Some(200), None) };
         let (outcome, doc) = storable(big, "job");
         assert_eq!(outcome, ItemOutcome::Failed);
         assert!(doc.len() < 1024, "{}", doc.len());

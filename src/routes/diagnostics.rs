@@ -2,8 +2,10 @@
 //! task) and an abort, to prove what each costs, and a JSON echo that exercises the body
 //! layer (415, 413, 422) end to end.
 
+use std::time::Duration;
+
 use serde::{Deserialize, Serialize};
-use worker::web_sys;
+use worker::{web_sys, Delay};
 
 use crate::background;
 use crate::config::Config;
@@ -22,7 +24,12 @@ pub fn panic(query: &QueryParams, ctx: &RequestContext) -> Result<Reply, ApiErro
 }
 
 /// A real abort (a wasm trap, not a panic): nothing can catch it, the instance is replaced.
-pub fn abort() -> Result<Reply, ApiError> {
+/// After the request's first await, or with `?at=start` before it (inside the runtime's
+/// `fetch` call, where the first poll runs).
+pub async fn abort(query: &QueryParams) -> Result<Reply, ApiError> {
+    if query.single("at") != Ok(Some("start")) {
+        Delay::from(Duration::ZERO).await;
+    }
     std::process::abort()
 }
 

@@ -80,7 +80,7 @@ pub const ROUTES: &[Route] = &[
     route("POST", "/jobs", "Queues a durable job of up to 1000 upstream GETs (202; bearer key, Idempotency-Key)", Endpoint::SubmitJob),
     route("GET", "/jobs/{id}", "A job's status, progress and, once it has ended, its results (bearer key)", Endpoint::JobStatus),
     test_route("GET", "/_test/panic", "Panics (?in=background: in a background task), to prove panic isolation", Endpoint::TestPanic),
-    test_route("GET", "/_test/abort", "Aborts the wasm instance, to prove recovery", Endpoint::TestAbort),
+    test_route("GET", "/_test/abort", "Aborts the wasm instance (?at=start: before the first await), to prove recovery", Endpoint::TestAbort),
     test_route("POST", "/_test/echo", "Validates a JSON body and echoes it", Endpoint::TestEcho),
 ];
 
@@ -150,7 +150,7 @@ pub async fn dispatch(req: web_sys::Request, headers: &Headers, env: &Env, confi
         Endpoint::SubmitJob => jobs::submit(&req, headers, env, config).await?.into_response(),
         Endpoint::JobStatus => jobs::status(headers, env, config, ctx, &params[0]).await?.into_response(),
         Endpoint::TestPanic => diagnostics::panic(&QueryParams::parse(ctx.query.as_deref()), ctx),
-        Endpoint::TestAbort => diagnostics::abort(),
+        Endpoint::TestAbort => diagnostics::abort(&QueryParams::parse(ctx.query.as_deref())).await,
         Endpoint::TestEcho => diagnostics::echo(&req, config).await?.into_response(),
     }
 }

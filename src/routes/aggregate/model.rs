@@ -3,7 +3,7 @@
 use std::collections::HashSet;
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde_json::value::RawValue;
 
 use crate::error::{FieldError, Problem};
 use crate::extract::{check_chars, Validate};
@@ -65,8 +65,10 @@ pub struct ItemResult {
     pub id: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<u16>,
+    /// The upstream's body: its JSON exactly as sent (checked, not re-encoded), or its text as a string.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub body: Option<Value>,
+    #[cfg_attr(test, schema(value_type = Option<serde_json::Value>))]
+    pub body: Option<Box<RawValue>>,
     /// `Cache-Status` when the upstream is cached.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cache: Option<String>,

@@ -4,7 +4,7 @@
 use std::rc::Rc;
 
 use futures_util::stream::{self, StreamExt};
-use serde_json::Value;
+use serde_json::value::RawValue;
 
 use super::model::{AggregateResponse, Item, ItemResult};
 use crate::context::{ms_since, now_ms, RequestContext};
@@ -91,12 +91,13 @@ pub async fn call(ctx: &RequestContext, item: Planned) -> ItemResult {
     }
 }
 
-/// The body as JSON when it says it is JSON (and then it must parse), else as text.
-fn body_value(response: &upstream::UpstreamResponse) -> Result<Value, UpstreamError> {
+/// The body as JSON when it says it is JSON (and then it must parse), else as a JSON string.
+fn body_value(response: &upstream::UpstreamResponse) -> Result<Box<RawValue>, UpstreamError> {
+    let invalid = |e: serde_json::Error| UpstreamError::InvalidJson { reason: e.to_string() };
     if response.is_json() {
-        serde_json::from_slice(&response.body).map_err(|e| UpstreamError::InvalidJson { reason: e.to_string() })
+        serde_json::from_slice(&response.body).map_err(invalid)
     } else {
-        Ok(Value::String(String::from_utf8_lossy(&response.body).into_owned()))
+        serde_json::value::to_raw_value(&String::from_utf8_lossy(&response.body)).map_err(invalid)
     }
 }
 
@@ -151,8 +152,10 @@ mod tests {
             retry_after: None,
             body: Rc::from(body),
         };
-        assert_eq!(body_value(&response("application/json", b"[1]")), Ok(serde_json::json!([1])));
-        assert_eq!(body_value(&response("text/plain", b"hi")), Ok(Value::String("hi".into())));
+        let raw = |r: Result<Box<RawValue>, UpstreamError>| r.map(|v| v.get().to_owned());
+        assert_eq!(raw(body_value(&response("application/json", br#"[1, {"a": 2.50}]"#))), Ok(r#"[1, {"a": 2.50}]"#.to_owned()));
+        assert_eq!(raw(body_value(&response("text/plain", br#"say "hi""#))), Ok(r#""say \"hi\"""#.to_owned()));
         assert!(matches!(body_value(&response("application/json", b"<html>")), Err(UpstreamError::InvalidJson { .. })));
+        assert!(matches!(body_value(&response("application/json", b"{} trailing")), Err(UpstreamError::InvalidJson { .. })));
     }
 }
