@@ -2,7 +2,7 @@
 // drives one route with wrk, records a sampling profile over the inspector protocol, and
 // prints where the time goes (self time by function, and by kind: wasm / JS glue / runtime).
 //
-//   node bench/profile.mjs [--build DIR] [--js] [--route /async-example] [--seconds 5] [--connections 64]
+//   node bench/profile.mjs [--build DIR] [--js] [--route /async-example] [--seconds 5] [--connections 64] [--callers NAME]
 //
 // For function names in the wasm, profile an unstripped build:
 //   CARGO_PROFILE_RELEASE_STRIP=false bash scripts/build.sh && cp -r build /tmp/prof-build
@@ -20,6 +20,8 @@ const { values: opts } = parseArgs({
     seconds: { type: 'string', default: '5' },
     connections: { type: 'string', default: '64' },
     top: { type: 'string', default: '25' },
+    // Also break down the self time of functions with this name by their callers' names.
+    callers: { type: 'string' },
   },
 });
 
@@ -83,6 +85,7 @@ try {
   session.close();
 
   const { nodes, samples, timeDeltas } = result.profile;
+  const nameOf = (node) => `${node.callFrame.functionName || '(anonymous)'} ${node.callFrame.url ? path.basename(node.callFrame.url) : ''}`.trim();
   const byId = new Map(nodes.map((n) => [n.id, n]));
   const self = new Map();
   samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (timeDeltas[i] ?? 0)));
@@ -91,7 +94,7 @@ try {
   const byKind = new Map();
   for (const [id, us] of self) {
     const node = byId.get(id);
-    const name = `${node.callFrame.functionName || '(anonymous)'} ${node.callFrame.url ? path.basename(node.callFrame.url) : ''}`.trim();
+    const name = nameOf(node);
     byFunction.set(name, (byFunction.get(name) ?? 0) + us);
     const kind = kindOf(node);
     byKind.set(kind, (byKind.get(kind) ?? 0) + us);
@@ -103,6 +106,20 @@ try {
   for (const [kind, us] of [...byKind].sort((a, b) => b[1] - a[1])) console.log(`${pct(us)}  ${kind}`);
   console.log(`\ntop ${opts.top} functions by self time:`);
   for (const [name, us] of [...byFunction].sort((a, b) => b[1] - a[1]).slice(0, Number(opts.top))) console.log(`${pct(us)}  ${name}`);
+  if (opts.callers) {
+    const parent = new Map(nodes.flatMap((n) => (n.children ?? []).map((c) => [c, n])));
+    const byCaller = new Map();
+    for (const [id, us] of self) {
+      const node = byId.get(id);
+      if (nameOf(node) !== opts.callers) continue;
+      const chain = [];
+      for (let p = parent.get(id); p && chain.length < 3; p = parent.get(p.id)) chain.push(nameOf(p));
+      const key = chain.join(' ← ') || '(root)';
+      byCaller.set(key, (byCaller.get(key) ?? 0) + us);
+    }
+    console.log(`\nself time of ${opts.callers} by caller (up to three frames):`);
+    for (const [key, us] of [...byCaller].sort((a, b) => b[1] - a[1]).slice(0, 15)) console.log(`${pct(us)}  ${key}`);
+  }
 } finally {
   child.kill('SIGTERM');
   nginx.child.kill('SIGTERM');
