@@ -120,6 +120,8 @@ impl Config {
     /// The isolate's config: parsed on first use, then shared. A bad config is logged once.
     pub fn load(env: &Env) -> Result<Rc<Config>, ConfigError> {
         thread_local! {
+            /// Survives a panic: a panic while parsing leaves the cell empty (`get_or_init`
+            /// stores only a finished value), and the next request parses again.
             static CONFIG: OnceCell<Result<Rc<Config>, ConfigError>> = const { OnceCell::new() };
         }
         CONFIG.with(|cell| {

@@ -58,6 +58,8 @@ impl RequestContext {
         self.runtime.wait_until(work);
     }
 
+    /// One push per finished call; the list belongs to this request alone, so a panic elsewhere
+    /// cannot touch it, and its `RefCell` guard is released if one strikes here.
     pub fn record_upstream(&self, call: UpstreamCall) {
         self.upstream_calls.borrow_mut().push(call);
     }

@@ -60,6 +60,9 @@ impl Breaker {
 }
 
 thread_local! {
+    /// Survives a panic in any request: a breaker's next state is computed whole and assigned
+    /// in one step (`admit`, `record`), so an unwind can never leave it half-written; a probe
+    /// whose request panics before `record` stops blocking after one cool-down (`HalfOpen`).
     static BREAKERS: RefCell<HashMap<String, Breaker>> = RefCell::new(HashMap::new());
 }
 

@@ -29,6 +29,9 @@ enum Slot {
 }
 
 thread_local! {
+    /// Survives a panic in an owner's request: the `Owner` guard is dropped as the panic
+    /// unwinds (or when the caught future is dropped), which marks the slot abandoned and
+    /// removes it, so followers make their own calls instead of waiting forever.
     static IN_FLIGHT: RefCell<HashMap<String, Rc<RefCell<Slot>>>> = RefCell::new(HashMap::new());
 }
 
