@@ -79,18 +79,23 @@ impl Reply {
     }
 
     fn encoded_headers(&self) -> String {
-        let mut encoded = String::new();
-        for (name, value) in &self.headers {
-            if !encoded.is_empty() {
-                encoded.push('\n');
-            }
-            encoded.push_str(name);
-            encoded.push('\n');
-            // A newline would split the list; no valid header value has one.
-            encoded.extend(value.chars().filter(|c| *c != '\n' && *c != '\r'));
-        }
-        encoded
+        encode_header_lines(self.headers.iter().map(|(name, value)| (*name, value.as_str())))
     }
+}
+
+/// Headers as `name\nvalue\n…` for the JS helpers that build a `Headers` object in one call.
+pub fn encode_header_lines<'a>(headers: impl Iterator<Item = (&'a str, &'a str)>) -> String {
+    let mut encoded = String::new();
+    for (name, value) in headers {
+        if !encoded.is_empty() {
+            encoded.push('\n');
+        }
+        encoded.push_str(name);
+        encoded.push('\n');
+        // A newline would split the list; no valid header value has one.
+        encoded.extend(value.chars().filter(|c| *c != '\n' && *c != '\r'));
+    }
+    encoded
 }
 
 fn json_reply<T: Serialize>(status: u16, value: &T) -> Result<Reply, ApiError> {
