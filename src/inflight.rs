@@ -8,7 +8,9 @@
 //! promise is settled from a small JS registry: when the instance aborts, the request that
 //! was running gets a 500 problem built in JS, the others in flight are rejected at once
 //! (Workers forbid building one request's response from another's handler; the runtime
-//! answers a rejection with a plain 500), and the next request runs on a fresh instance.
+//! answers a rejection with a plain 500), and the next request runs on a fresh instance. (An
+//! abort during a request's first poll, which runs inside the runtime's `fetch` call, reaches
+//! the runtime, which answers that request 500 itself.)
 
 use std::cell::Cell;
 use std::future::Future;
