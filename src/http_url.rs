@@ -153,9 +153,9 @@ fn check_host(host: &str) -> Result<(), String> {
     if !host.is_ascii() {
         return Err(format!("host '{host}' must be ASCII: write international names in punycode (xn--…)"));
     }
-    if host.split('.').enumerate().any(|(i, label)| label.is_empty() && i + 1 < host.split('.').count())
-        || !host.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
-    {
+    // A fully qualified name may end in a dot; no label may be empty.
+    let labels = host.strip_suffix('.').unwrap_or(host);
+    if labels.split('.').any(str::is_empty) || !host.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.') {
         return Err(format!("host '{host}' is not a valid host name"));
     }
     Ok(())

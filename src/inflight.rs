@@ -49,14 +49,18 @@ export function settle(id, response) {
     p.resolve(response);
   }
 }
-// The same problem shape as ApiError::Internal (src/error.rs); built here because after a
-// trap the instance's memory cannot be trusted to build it.
+// The problem an aborted request gets, made by Rust ahead of time: after a trap the instance's
+// memory cannot be trusted to build it.
+let abortProblem;
+export function prepare_abort(problem) {
+  abortProblem = JSON.parse(problem);
+}
 export function abandon_all(current) {
   for (const [id, p] of pending) {
     if (id === current) {
       console.error(JSON.stringify({ event: 'request', request_id: p.requestId, status: 500, error: 'internal', abort: 'the wasm instance aborted; a fresh one serves the next request' }));
-      const problem = { type: 'urn:edge-relay:problem:internal', title: 'Internal error', status: 500, detail: 'an unexpected error ended this request; it is logged under its request id', instance: p.requestId };
-      p.resolve(new Response(JSON.stringify(problem), { status: 500, headers: { 'Content-Type': 'application/problem+json', 'X-Request-Id': p.requestId } }));
+      const problem = JSON.stringify({ ...abortProblem, instance: p.requestId });
+      p.resolve(new Response(problem, { status: 500, headers: { 'Content-Type': 'application/problem+json', 'X-Request-Id': p.requestId } }));
     } else {
       p.reject(new Error(`request ${p.requestId}: the wasm instance aborted while it was in flight`));
     }
@@ -69,6 +73,8 @@ extern "C" {
     /// instance aborts first, by `abandon_all`).
     fn begin(id: u32, request_id: &str) -> Promise;
     fn settle(id: u32, response: &web_sys::Response);
+    /// Hands JS the problem (without `instance`) that `abandon_all` answers with.
+    fn prepare_abort(problem: &str);
     /// Settles every guarded request after an abort: `current` with a 500 problem, the rest rejected.
     fn abandon_all(current: u32);
 }
@@ -143,8 +149,15 @@ impl<F: Future + Unpin> Future for Polled<F> {
 /// schedules the reinit) at start-up, after ours would be.
 fn install_abort_handler() {
     if !ABORT_HANDLER_SET.with(|set| set.replace(true)) {
+        let problem = problem_response(&internal_error(), "");
+        prepare_abort(std::str::from_utf8(&problem.body).unwrap_or("{}"));
         wasm_bindgen::handler::set_on_abort(on_abort);
     }
+}
+
+/// What a request that panicked or aborted is told; the cause goes to the log only.
+fn internal_error() -> ApiError {
+    ApiError::Internal { detail: "an unexpected error ended this request; it is logged under its request id".to_owned() }
 }
 
 /// Runs right after a trap, in the poisoned instance: it reads one number, hands the pending
@@ -168,7 +181,7 @@ fn on_abort() {
 
 /// The 500 problem for a request whose handler panicked; the message goes to the log only.
 fn answer_panicked(ctx: &RequestContext, message: &str) -> web_sys::Response {
-    let error = ApiError::Internal { detail: "an unexpected error ended this request; it is logged under its request id".to_owned() };
+    let error = internal_error();
     access_log::emit_failure(ctx, &error, message);
     let mut reply = problem_response(&error, &ctx.request_id);
     reply.header("X-Request-Id", ctx.request_id.as_str());
