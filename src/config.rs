@@ -200,9 +200,10 @@ fn parse_cors(var: &impl Fn(&str) -> Option<String>) -> Result<CorsConfig, Confi
 /// An origin is `scheme://host[:port]`, exactly as browsers send it in `Origin`.
 fn validate_origin(origin: &str) -> Result<(), ConfigError> {
     let invalid = |reason: &str| ConfigError::Invalid { var: "CORS_ALLOW_ORIGINS", reason: format!("'{origin}' {reason}") };
-    let url = HttpUrl::parse(origin).map_err(|e| {
-        invalid(if e.contains("scheme") { "is not http or https" } else { "is not an origin like https://app.example.com" })
-    })?;
+    if origin.split_once("://").is_some_and(|(scheme, _)| !["http", "https"].contains(&scheme.to_ascii_lowercase().as_str())) {
+        return Err(invalid("is not http or https"));
+    }
+    let url = HttpUrl::parse(origin).map_err(|_| invalid("is not an origin like https://app.example.com"))?;
     if url.origin() != origin {
         return Err(invalid("must be scheme://host[:port] with no path, lowercase, default port omitted"));
     }
@@ -307,6 +308,21 @@ mod tests {
             match parse(vars) {
                 Err(ConfigError::Invalid { var, .. }) => assert_eq!(var, *named, "{vars:?}"),
                 other => panic!("{vars:?}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn bad_origins_say_what_is_wrong() {
+        for (origin, says) in [
+            ("ftp://app.example.com", "is not http or https"),
+            ("app.example.com", "is not an origin like"),
+            ("https://app.example.com/", "with no path"),
+            ("https://APP.example.com", "lowercase"),
+        ] {
+            match parse(&[("CORS_ALLOW_ORIGINS", origin)]) {
+                Err(ConfigError::Invalid { reason, .. }) => assert!(reason.contains(says), "{origin}: {reason}"),
+                other => panic!("{origin}: {other:?}"),
             }
         }
     }

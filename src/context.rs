@@ -7,6 +7,8 @@ use serde::Serialize;
 use worker::wasm_bindgen::JsCast;
 use worker::Context;
 
+use crate::extract::QueryParams;
+
 /// Longest client-supplied `X-Request-Id` we accept.
 const MAX_REQUEST_ID_LEN: usize = 128;
 
@@ -50,6 +52,11 @@ impl RequestContext {
             upstream_calls: RefCell::default(),
             runtime,
         }
+    }
+
+    /// The decoded query parameters.
+    pub fn query_params(&self) -> QueryParams {
+        QueryParams::parse(self.query.as_deref())
     }
 
     /// Keeps the isolate alive for `work` after the response is sent; `background` wraps it

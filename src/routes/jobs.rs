@@ -8,7 +8,7 @@ use crate::background;
 use crate::config::Config;
 use crate::context::{now_ms, RequestContext};
 use crate::error::ApiError;
-use crate::extract::{json_body, QueryParams};
+use crate::extract::json_body;
 use crate::jobs::model::{self, is_job_id, rfc3339, JobAccepted, JobRequest, JobView, DEFAULT_PAGE, MAX_ITEMS, MAX_PAGE};
 use crate::jobs::Jobs;
 use crate::response::{Accepted, Json};
@@ -38,7 +38,7 @@ pub async fn submit(req: &web_sys::Request, headers: &Headers, env: &Env, config
 
 pub async fn status(headers: &Headers, env: &Env, config: &Config, ctx: &RequestContext, id: &str) -> Result<Json<JobView>, ApiError> {
     let jobs = open(headers, env, config)?;
-    let query = QueryParams::parse(ctx.query.as_deref());
+    let query = ctx.query_params();
     let offset = query.optional_u32("offset", 0..=MAX_ITEMS as u32);
     let limit = query.optional_u32("limit", 1..=MAX_PAGE);
     let (offset, limit) = match (offset, limit) {

@@ -16,7 +16,6 @@ use worker::{web_sys, Env, Headers};
 use crate::config::Config;
 use crate::context::RequestContext;
 use crate::error::ApiError;
-use crate::extract::QueryParams;
 use crate::response::{IntoResponse, Reply};
 
 /// What a matched route runs.
@@ -140,7 +139,7 @@ pub async fn dispatch(req: web_sys::Request, headers: &Headers, env: &Env, confi
         Endpoint::Healthz => meta::healthz().into_response(),
         Endpoint::OpenApi => openapi::document().into_response(),
         Endpoint::Docs => openapi::docs_page().into_response(),
-        Endpoint::AsyncExample => async_example::handle(&QueryParams::parse(ctx.query.as_deref())).await?.into_response(),
+        Endpoint::AsyncExample => async_example::handle(&ctx.query_params()).await?.into_response(),
         Endpoint::ExternalApi => external_api::handle(config, ctx).await?.into_response(),
         Endpoint::UpstreamProxy => {
             upstreams::proxy(headers, config, ctx, &params[0], &params[1], ctx.query.as_deref()).await?.into_response()
@@ -149,8 +148,8 @@ pub async fn dispatch(req: web_sys::Request, headers: &Headers, env: &Env, confi
         Endpoint::Events => events::accept(&req, config, ctx).await?.into_response(),
         Endpoint::SubmitJob => jobs::submit(&req, headers, env, config).await?.into_response(),
         Endpoint::JobStatus => jobs::status(headers, env, config, ctx, &params[0]).await?.into_response(),
-        Endpoint::TestPanic => diagnostics::panic(&QueryParams::parse(ctx.query.as_deref()), ctx),
-        Endpoint::TestAbort => diagnostics::abort(&QueryParams::parse(ctx.query.as_deref())).await,
+        Endpoint::TestPanic => diagnostics::panic(&ctx.query_params(), ctx),
+        Endpoint::TestAbort => diagnostics::abort(&ctx.query_params()).await,
         Endpoint::TestEcho => diagnostics::echo(&req, config).await?.into_response(),
     }
 }
