@@ -1,7 +1,7 @@
 // A/B of two workers on raw workerd (each an edge-relay build directory or a JS worker file): alternating rounds of wrk on one route, each
 // build fresh per round; prints requests/s and workerd CPU time per request for both, per
-// round and as medians of B/A. workerd is pinned to core 0 and wrk to core 1, so the two do not
-// fight over a core: throughput is then one core's worth of the worker.
+// round and as medians of B/A. workerd is pinned to core 0, wrk and nginx to core 1, so the
+// worker under test has a core to itself: throughput is then one core's worth of the worker.
 //
 //   node bench/ab.mjs --a /tmp/base-build --b build [--route /async-example] [--connections 64] [--rounds 5] [--seconds 4]
 //   node bench/ab.mjs --a bench/js-worker.mjs --b build     edge-relay against the JS worker
@@ -57,7 +57,8 @@ const modules = (target) =>
   target.endsWith('.js') || target.endsWith('.mjs')
     ? [{ name: 'worker.js', kind: 'esModule', file: path.resolve(target) }]
     : edgeModules(path.resolve(target));
-const nginx = await startNginx();
+// nginx shares wrk's core: the worker under test has core 0 to itself.
+const nginx = await startNginx(1);
 try {
   const a = await workerConfig('ab-a', nginx.url, modules(opts.a), 0);
   const b = await workerConfig('ab-b', nginx.url, modules(opts.b), 0);

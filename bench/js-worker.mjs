@@ -31,6 +31,38 @@ const problemResponse = (status, slug, detail, instance) =>
     headers: { 'content-type': 'application/problem+json' },
   });
 
+/** As edge-relay's MAX_UPSTREAM_BODY_BYTES: a body needed whole is read up to a cap. */
+const MAX_UPSTREAM_BODY_BYTES = 8 * 1024 * 1024;
+const TOO_LARGE = new Error('too large');
+
+/** The body as text, refused past `cap` bytes while it is read (the way edge-relay reads it). */
+async function readCapped(res, cap) {
+  const declared = res.headers.has('content-encoding') ? null : res.headers.get('content-length');
+  if (declared !== null && Number(declared) > cap) throw TOO_LARGE;
+  if (declared !== null || !res.body) return res.text();
+  const reader = res.body.getReader({ mode: 'byob' });
+  let buffer = new Uint8Array(Math.min(cap + 1, 16384));
+  let size = 0;
+  for (;;) {
+    const room = buffer.byteLength - size;
+    const { done, value } = await reader.readAtLeast(room, new Uint8Array(buffer.buffer, size, room));
+    if (value) {
+      buffer = new Uint8Array(value.buffer);
+      size += value.byteLength;
+    }
+    if (done) return new TextDecoder().decode(buffer.subarray(0, size));
+    if (size > cap) {
+      reader.cancel().catch(() => {});
+      throw TOO_LARGE;
+    }
+    if (size === buffer.byteLength) {
+      const larger = new Uint8Array(Math.min(cap + 1, buffer.byteLength * 2));
+      larger.set(buffer);
+      buffer = larger;
+    }
+  }
+}
+
 async function getJson(call, url, timeoutMs) {
   const signal = AbortSignal.timeout(timeoutMs);
   const started = Date.now();
@@ -41,7 +73,13 @@ async function getJson(call, url, timeoutMs) {
   };
   try {
     const res = await fetch(url, { headers: { accept: 'application/json', 'x-request-id': call.requestId }, signal });
-    const text = await res.text();
+    let text;
+    try {
+      text = await readCapped(res, MAX_UPSTREAM_BODY_BYTES);
+    } catch (e) {
+      if (e !== TOO_LARGE) throw e;
+      return failed(502, 'upstream-too-large', `upstream body is larger than ${MAX_UPSTREAM_BODY_BYTES} bytes`, res.status);
+    }
     if (!res.ok) return failed(502, 'upstream-bad-status', `upstream answered with status ${res.status}`, res.status);
     try {
       JSON.parse(text);
@@ -55,6 +93,49 @@ async function getJson(call, url, timeoutMs) {
       ? failed(504, 'upstream-timeout', `no answer within ${timeoutMs} ms`)
       : failed(502, 'upstream-unreachable', String(e));
   }
+}
+
+/** Headers that describe one connection, or are ours to set: never relayed. */
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'set-cookie', 'x-request-id', 'server-timing']);
+const FORWARD = ['accept', 'accept-language', 'if-none-match', 'if-modified-since', 'range', 'last-event-id'];
+
+/** GET /upstreams/bench/…: the relay, streaming the body through untouched (as edge-relay does). */
+async function relay(request, env, call, url, timeoutMs) {
+  if (request.method !== 'GET' && request.method !== 'HEAD') return call.problem(405, 'method-not-allowed', `method ${request.method} is not allowed here`);
+  const headers = new Headers({ 'x-request-id': call.requestId });
+  for (const name of FORWARD) if (request.headers.has(name)) headers.set(name, request.headers.get(name));
+  const control = new AbortController();
+  const timer = setTimeout(() => control.abort(), timeoutMs);
+  request.signal?.addEventListener('abort', () => control.abort());
+  const started = Date.now();
+  let res;
+  try {
+    res = await fetch(env.UPSTREAM_BASE + url.pathname.slice('/upstreams/bench'.length) + url.search, { method: request.method, headers, signal: control.signal });
+  } catch (e) {
+    call.upstream.push({ name: 'bench', duration_ms: Date.now() - started, outcome: 'upstream-unreachable' });
+    return control.signal.aborted ? call.problem(504, 'upstream-timeout', 'no headers in time') : call.problem(502, 'upstream-unreachable', String(e));
+  } finally {
+    clearTimeout(timer);
+  }
+  call.upstream.push({ name: 'bench', duration_ms: Date.now() - started, outcome: 'ok', status: res.status });
+  if (res.status >= 500) {
+    res.body?.cancel();
+    return call.problem(502, 'upstream-bad-status', `upstream answered with status ${res.status}`);
+  }
+  const out = new Headers();
+  const connection = (res.headers.get('connection') ?? '').toLowerCase().split(',').map((t) => t.trim());
+  const decoded = ['gzip', 'x-gzip', 'br'].includes((res.headers.get('content-encoding') ?? '').toLowerCase());
+  for (const [name, value] of res.headers) {
+    if (HOP_BY_HOP.has(name) || connection.includes(name) || name.startsWith('access-control-')) continue;
+    if (decoded && (name === 'content-encoding' || name === 'content-length')) continue;
+    out.append(name, value);
+  }
+  if (!res.body) return new Response(null, { status: res.status, headers: out });
+  // The body goes through the runtime's own pipe; the access line is written when it ends.
+  const length = out.get('content-length');
+  const { readable, writable } = length === null ? new IdentityTransformStream() : new FixedLengthStream(Number(length));
+  call.streamed = res.body.pipeTo(writable).then(() => 'complete', () => (request.signal?.aborted ? 'client-closed' : 'upstream-failed'));
+  return new Response(readable, { status: res.status, headers: out });
 }
 
 /** Runs `tasks` with at most `limit` in flight, keeping their order. */
@@ -86,7 +167,11 @@ export default {
     response.headers.set('server-timing', timing);
     const line = { event: 'request', request_id: call.requestId, method: request.method, path: url.pathname, status: response.status, duration_ms: total, upstream: call.upstream };
     if (call.error) line.error = call.error;
-    console.log(JSON.stringify(line));
+    if (call.streamed) {
+      call.streamed.then((outcome) => console.log(JSON.stringify({ ...line, stream: { outcome, duration_ms: Date.now() - call.started } })));
+    } else {
+      console.log(JSON.stringify(line));
+    }
     return response;
   },
 };
@@ -102,6 +187,7 @@ async function route(request, env, call, url) {
     await new Promise((resolve) => setTimeout(resolve, delay));
     return json({ message: 'Async operation completed' });
   }
+  if (url.pathname.startsWith('/upstreams/bench/')) return relay(request, env, call, url, timeoutMs);
   if (url.pathname === '/external-api' && request.method === 'GET') {
     const out = await getJson(call, env.UPSTREAM_URL, timeoutMs);
     if (out.error) call.error = out.slug;

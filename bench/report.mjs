@@ -71,6 +71,23 @@ function markdown(run, rows) {
       if (fl && e && j) lines.push(`| ${fl.concurrency} | ${rate(fl)} | ${rate(e)} | ${rate(j)} | ${fmt(e.rps / fl.rps, 2)} | ${fmt(j.rps / fl.rps, 2)} |`);
     }
   }
+  if (run.relay?.length) {
+    const cell = (server) => {
+      const runs = run.relay.filter((r) => r.server === server);
+      return { mib_s: median(runs.map((r) => r.mib_s)), cpu: median(runs.map((r) => r.cpu_ms_per_mib)), rss: Math.max(...runs.map((r) => r.rss_mb)), errors: runs.reduce((n, r) => n + r.errors, 0) };
+    };
+    const [e, j] = ['edge-relay', 'js-worker'].map(cell);
+    lines.push(
+      '',
+      `Relay: a 100 MiB body from nginx passed through (${run.relay_connections} connections at once), median of rounds; CPU is the worker process's.`,
+      '',
+      '| server | MiB/s | CPU ms per MiB | peak RSS MB | errors |',
+      '| --- | ---: | ---: | ---: | ---: |',
+      `| edge-relay | ${fmt(e.mib_s)} | ${fmt(e.cpu, 2)} | ${fmt(e.rss)} | ${e.errors} |`,
+      `| js-worker | ${fmt(j.mib_s)} | ${fmt(j.cpu, 2)} | ${fmt(j.rss)} | ${j.errors} |`,
+      `| edge/js | ${fmt(e.mib_s / j.mib_s, 2)} | ${fmt(e.cpu / j.cpu, 2)} | | |`,
+    );
+  }
   lines.push(
     '',
     `- wasm: ${run.size.wasm_raw} bytes raw, ${run.size.wasm_gzip} bytes gzip`,

@@ -1,7 +1,8 @@
 // `npm run bench`: edge-relay vs a plain JS worker (both on raw workerd) vs FastAPI + uvicorn,
 // same routes, same nginx upstream, loaded with wrk on 127.0.0.1, plus the Rust floor
-// (bench/floor: the cheapest wasm worker this toolchain makes) on /async-example. Servers
-// alternate inside every round so drift hits all equally; results are figures and ratios.
+// (bench/floor: the cheapest wasm worker this toolchain makes) on /async-example, and a relay
+// cell: a 100 MiB body passed through by edge-relay and the JS worker (MiB/s, CPU per MiB).
+// Servers alternate inside every round so drift hits all equally; results are figures and ratios.
 //
 //   npm run bench                      full run (~8 min): 2 rounds, concurrency 1, 16, 64, 256
 //   npm run bench -- --quick           smoke run (~30 s): proves the harness works, not speed
@@ -12,7 +13,9 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { ROOT, OUT, ROUTES as ALL_ROUTES, sleep, waitReady, peakRssKb, currentRssKb, startNginx, workerConfigs, startFastApi, wrk } from './servers.mjs';
+import {
+  ROOT, OUT, ROUTES as ALL_ROUTES, RELAY_BYTES, RELAY_PATH, sleep, waitReady, peakRssKb, currentRssKb, cpuMs, startNginx, workerConfigs, startFastApi, wrk,
+} from './servers.mjs';
 import { writeReports } from './report.mjs';
 
 const args = process.argv.slice(2);
@@ -75,12 +78,28 @@ async function verify(name, url) {
   };
   await check('/async-example', {}, (b) => b.message === 'Async operation completed');
   await check('/external-api', {}, (b) => b.title === 'edge-relay benchmark document');
+  if (name !== 'fastapi') {
+    const relayed = await fetch(url + RELAY_PATH).then((r) => r.arrayBuffer());
+    if (relayed.byteLength !== RELAY_BYTES) throw new Error(`${name} ${RELAY_PATH}: ${relayed.byteLength} bytes`);
+  }
   const items = Array.from({ length: 6 }, (_, i) => ({ id: `v${i}`, upstream: 'bench', path: `/delay/100?verify=${i}` }));
   await check(
     '/aggregate',
     { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ requests: items }) },
     (b) => b.results.length === 6 && b.results.every((r) => r.status === 200),
   );
+}
+
+/** The relay cell: connections downloading the 100 MiB body at once. */
+const RELAY_CONNECTIONS = 2;
+
+/** One relay run: throughput, and the server's CPU per MiB relayed. */
+async function relayRun(url, pid, seconds) {
+  const before = await cpuMs(pid);
+  const result = await load(url, { path: RELAY_PATH }, RELAY_CONNECTIONS, seconds, pid);
+  const cpu = (await cpuMs(pid)) - before;
+  const mib = (result.requests * RELAY_BYTES) / 2 ** 20;
+  return { mib_s: mib / seconds, cpu_ms_per_mib: mib ? cpu / mib : NaN, requests: result.requests, errors: result.errors, rss_mb: result.rss_mb };
 }
 
 /** The floor answers one constant body: it is measured on this route only. */
@@ -171,15 +190,27 @@ async function main() {
         }
       }
     }
+    // The relay cell: edge-relay and the JS worker pass the same 100 MiB body through.
+    const relay = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const key of round % 2 ? ['js', 'edge'] : ['edge', 'js']) {
+        const s = servers[key];
+        await settle(key);
+        await relayRun(s.url, s.child.pid, WARMUP_S);
+        const result = await relayRun(s.url, s.child.pid, DURATION_S);
+        relay.push({ round, server: names[key], ...result });
+        process.stdout.write(`[bench] r${round} relay ${names[key]}: ${result.mib_s.toFixed(0)} MiB/s, ${result.cpu_ms_per_mib.toFixed(2)} ms CPU per MiB\n`);
+      }
+    }
     const peak = {};
     for (const [key, s] of Object.entries(servers)) peak[names[key]] = (await peakRssKb(s.child.pid)) / 1024;
     const machine = { cpus: (await fs.readFile('/proc/cpuinfo', 'utf8')).match(/model name\s*:\s*(.+)/)?.[1], cores: (await run('nproc', [])).trim(), node: process.version };
-    const report = await writeReports(RESULTS, { quick: QUICK, rounds: ROUNDS, duration_s: DURATION_S, concurrency: CONCURRENCY, size, startup, peak_rss_mb: peak, restarts, machine, samples });
+    const report = await writeReports(RESULTS, { quick: QUICK, rounds: ROUNDS, duration_s: DURATION_S, concurrency: CONCURRENCY, size, startup, peak_rss_mb: peak, restarts, machine, samples, relay, relay_connections: RELAY_CONNECTIONS });
     console.log(report);
     // The smoke run asserts the harness works: every cell served requests without errors.
     // A full run reports what happened in the table instead (an overloaded FastAPI may not
     // finish a single request in a cell).
-    const failed = QUICK ? samples.filter((s) => s.requests === 0 || s.errors > 0) : [];
+    const failed = QUICK ? [...samples, ...relay].filter((s) => s.requests === 0 || s.errors > 0) : [];
     if (failed.length) {
       console.error(`[bench] ${failed.length} run(s) failed: ${JSON.stringify(failed)}`);
       process.exitCode = 1;

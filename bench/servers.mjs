@@ -12,6 +12,8 @@ export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 export const OUT = path.join(ROOT, 'bench/out');
 const WORKERD = path.join(ROOT, 'node_modules/.bin/workerd');
 const COMPAT_DATE = '2026-11-01';
+// As wrangler.toml: `request.signal` aborts when the client hangs up (the relay cancels upstream).
+const COMPAT_FLAGS = ['enable_request_signal'];
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -83,6 +85,14 @@ export function wrk(url, { connections, seconds, threads = Math.min(2, connectio
   });
 }
 
+/** CPU time a process has used so far (user + system), in milliseconds. */
+export async function cpuMs(pid) {
+  const stat = await fs.readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+  // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // USER_HZ is 100 on Linux
+}
+
 /** Peak resident memory of a process so far, in KiB (VmHWM). */
 export async function peakRssKb(pid) {
   const status = await fs.readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
@@ -94,11 +104,19 @@ export async function currentRssKb(pid) {
   return Number(status.match(/VmRSS:\s+(\d+)/)?.[1] ?? 0);
 }
 
-/** nginx serving a fixed JSON document at /json and fixed 100 ms latency at /delay/100. */
-export async function startNginx() {
+/** The relay cell's body: a file nginx serves at /files/large.bin. */
+export const RELAY_BYTES = 100 * 1024 * 1024;
+export const RELAY_PATH = '/upstreams/bench/files/large.bin';
+
+/** nginx serving a fixed JSON document at /json, fixed 100 ms latency at /delay/100 and a
+ * 100 MiB file at /files/large.bin. `cpu` pins it to that core (taskset). */
+export async function startNginx(cpu) {
   const port = await freePort();
   const dir = path.join(OUT, 'nginx');
   await fs.mkdir(path.join(dir, 'logs'), { recursive: true });
+  await fs.mkdir(path.join(dir, 'files'), { recursive: true });
+  const large = path.join(dir, 'files/large.bin');
+  if ((await fs.stat(large).catch(() => null))?.size !== RELAY_BYTES) await fs.writeFile(large, Buffer.alloc(RELAY_BYTES, 'edge-relay '));
   const doc = JSON.stringify({ id: 1, title: 'edge-relay benchmark document', tags: ['async', 'edge'], nested: { ok: true, ratio: 0.5 } });
   const conf = `
 load_module /usr/lib/nginx/modules/ngx_http_echo_module.so;
@@ -116,10 +134,12 @@ http {
     location = /json { return 200 '${doc}'; }
     location = /healthz { return 200 '{"status":"ok"}'; }
     location /delay/100 { echo_sleep 0.1; echo '{"delayed_ms":100}'; }
+    location /files/ { root ${dir}; default_type application/octet-stream; sendfile on; }
   }
 }`;
   await fs.writeFile(path.join(dir, 'nginx.conf'), conf);
-  const child = start('nginx', 'nginx', ['-c', path.join(dir, 'nginx.conf'), '-p', dir, '-g', 'daemon off;']);
+  const args = ['-c', path.join(dir, 'nginx.conf'), '-p', dir, '-g', 'daemon off;'];
+  const child = cpu === undefined ? start('nginx', 'nginx', args) : start('nginx', 'taskset', ['-c', String(cpu), 'nginx', ...args]);
   const url = `http://127.0.0.1:${port}`;
   await waitReady(`${url}/healthz`, child);
   return { url, child };
@@ -144,6 +164,7 @@ const worker :Workerd.Worker = (
 ${modules.map((m) => `    (name = ${capnpString(m.name)}, ${m.kind} = embed ${capnpString(path.relative(OUT, m.file))}),`).join('\n')}
   ],
   compatibilityDate = "${COMPAT_DATE}",
+  compatibilityFlags = [${COMPAT_FLAGS.map(capnpString).join(', ')}],
   bindings = [
 ${Object.entries(bindings).map(([k, v]) => `    (name = ${capnpString(k)}, text = ${capnpString(v)}),`).join('\n')}
   ],

@@ -109,7 +109,9 @@ impl ApiError {
             ApiError::Unauthorized { .. } => 401,
             ApiError::IdempotencyConflict { .. } => 409,
             ApiError::MethodNotAllowed { .. } => 405,
-            ApiError::PayloadTooLarge { .. } => 413,
+            ApiError::PayloadTooLarge { .. } | ApiError::Upstream(UpstreamError::RequestTooLarge { .. }) => 413,
+            // nginx's code for a client that closed the connection first; only the log sees it.
+            ApiError::Upstream(UpstreamError::ClientClosed) => 499,
             ApiError::UnsupportedMediaType { .. } => 415,
             ApiError::Validation(_) => 422,
             ApiError::TooManyRequests { .. } => 429,
@@ -133,7 +135,7 @@ impl ApiError {
             ApiError::ResultTooLarge { .. } => "result-too-large",
             ApiError::UnknownUpstream { .. } => "unknown-upstream",
             ApiError::MethodNotAllowed { .. } => "method-not-allowed",
-            ApiError::PayloadTooLarge { .. } => "payload-too-large",
+            ApiError::PayloadTooLarge { .. } | ApiError::Upstream(UpstreamError::RequestTooLarge { .. }) => "payload-too-large",
             ApiError::UnsupportedMediaType { .. } => "unsupported-media-type",
             ApiError::Validation(_) => "validation-failed",
             ApiError::TooManyRequests { .. } => "rate-limited",
@@ -145,6 +147,8 @@ impl ApiError {
             ApiError::Upstream(UpstreamError::Timeout { .. }) => "upstream-timeout",
             ApiError::Upstream(UpstreamError::Unreachable { .. }) => "upstream-unreachable",
             ApiError::Upstream(UpstreamError::CircuitOpen { .. }) => "upstream-circuit-open",
+            ApiError::Upstream(UpstreamError::TooLarge { .. }) => "upstream-too-large",
+            ApiError::Upstream(UpstreamError::ClientClosed) => "client-closed",
             ApiError::Config(_) => "invalid-configuration",
         }
     }
@@ -159,7 +163,7 @@ impl ApiError {
             ApiError::ResultTooLarge { .. } => "Result too large to store",
             ApiError::UnknownUpstream { .. } => "Unknown upstream",
             ApiError::MethodNotAllowed { .. } => "Method Not Allowed",
-            ApiError::PayloadTooLarge { .. } => "Request body too large",
+            ApiError::PayloadTooLarge { .. } | ApiError::Upstream(UpstreamError::RequestTooLarge { .. }) => "Request body too large",
             ApiError::UnsupportedMediaType { .. } => "Unsupported media type",
             ApiError::Validation(_) => "Request validation failed",
             ApiError::TooManyRequests { .. } => "Too many requests",
@@ -171,6 +175,8 @@ impl ApiError {
             ApiError::Upstream(UpstreamError::Timeout { .. }) => "Upstream timed out",
             ApiError::Upstream(UpstreamError::Unreachable { .. }) => "Upstream unreachable",
             ApiError::Upstream(UpstreamError::CircuitOpen { .. }) => "Upstream circuit open",
+            ApiError::Upstream(UpstreamError::TooLarge { .. }) => "Upstream body too large",
+            ApiError::Upstream(UpstreamError::ClientClosed) => "Client closed the request",
             ApiError::Config(_) => "Server misconfigured",
         }
     }
@@ -286,6 +292,9 @@ mod tests {
             (UpstreamError::Timeout { timeout_ms: 10 }, 504, "upstream-timeout"),
             (UpstreamError::Unreachable { reason: "x".into() }, 502, "upstream-unreachable"),
             (UpstreamError::CircuitOpen { retry_after_ms: 1.0 }, 503, "upstream-circuit-open"),
+            (UpstreamError::TooLarge { limit_bytes: 8 }, 502, "upstream-too-large"),
+            (UpstreamError::RequestTooLarge { limit_bytes: 8 }, 413, "payload-too-large"),
+            (UpstreamError::ClientClosed, 499, "client-closed"),
         ];
         for (e, status, slug) in cases {
             let err = ApiError::from(e);

@@ -25,7 +25,7 @@ use worker::web_sys;
 use crate::context::{server_timing, RequestContext};
 use crate::error::ApiError;
 use crate::first_poll;
-use crate::middleware::access_log;
+use crate::middleware::access_log::AccessLog;
 use crate::panics;
 use crate::response::problem_response;
 
@@ -150,7 +150,7 @@ impl<F: Future + Unpin> Future for Polled<F> {
 fn install_abort_handler() {
     if !ABORT_HANDLER_SET.with(|set| set.replace(true)) {
         let problem = problem_response(&internal_error(), "");
-        prepare_abort(std::str::from_utf8(&problem.body).unwrap_or("{}"));
+        prepare_abort(std::str::from_utf8(problem.bytes()).unwrap_or("{}"));
         wasm_bindgen::handler::set_on_abort(on_abort);
     }
 }
@@ -182,9 +182,8 @@ fn on_abort() {
 /// The 500 problem for a request whose handler panicked; the message goes to the log only.
 fn answer_panicked(ctx: &RequestContext, message: &str) -> web_sys::Response {
     let error = internal_error();
-    access_log::emit_failure(ctx, &error, message);
     let mut reply = problem_response(&error, &ctx.request_id);
     reply.header("X-Request-Id", ctx.request_id.as_str());
     reply.header("Server-Timing", server_timing(ctx.elapsed_ms(), &ctx.upstream_calls()));
-    reply.into_web()
+    reply.into_web(&AccessLog::new(ctx, error.status(), Some(&error), Some(message)).to_line())
 }

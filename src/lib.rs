@@ -7,6 +7,7 @@ pub mod context;
 pub mod error;
 pub mod extract;
 mod first_poll;
+pub mod http_date;
 pub mod http_url;
 mod inflight;
 pub mod jobs;

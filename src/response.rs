@@ -7,17 +7,38 @@
 //! showed up in the CPU profile of every request.
 
 use serde::Serialize;
-use worker::wasm_bindgen::{self, prelude::wasm_bindgen};
+use worker::wasm_bindgen::{self, prelude::wasm_bindgen, JsValue};
 use worker::web_sys;
 
 use crate::error::ApiError;
 
 /// A response: status, headers (`Content-Type` among them) and body.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug)]
 pub struct Reply {
     pub status: u16,
     pub headers: Vec<(&'static str, String)>,
-    pub body: Vec<u8>,
+    pub body: Body,
+}
+
+#[derive(Debug)]
+pub enum Body {
+    /// Made here, whole.
+    Bytes(Vec<u8>),
+    /// An upstream's body, passed on as the runtime's stream without entering wasm.
+    Stream(Streamed),
+}
+
+/// A relayed upstream body and what the runtime needs to pass it on.
+#[derive(Debug)]
+pub struct Streamed {
+    /// The upstream's `ReadableStream` (null for a bodiless answer).
+    pub body: JsValue,
+    /// The client request's `AbortSignal`: tells a client that hung up from an upstream failure.
+    pub client_signal: JsValue,
+    /// Longest wait for the upstream's next chunk before the response is cut off.
+    pub idle_ms: u32,
+    /// The upstream's headers that pass on (names as the upstream sent them).
+    pub headers: Vec<(String, String)>,
 }
 
 /// A typed JSON body, serialised with status 200.
@@ -29,13 +50,16 @@ pub struct Accepted<T>(pub T);
 /// A static HTML page.
 pub struct Html(pub &'static str);
 
-/// An upstream's answer passed on: its status, content type and body, with `Cache-Status`
-/// when the upstream is cached.
+/// An upstream's answer passed on whole: status, content type, validators and body, with
+/// `Cache-Status` when the upstream is cached.
+#[derive(Debug)]
 pub struct Relayed {
     pub status: u16,
     pub content_type: Option<String>,
-    pub body: Vec<u8>,
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
     pub cache_status: Option<String>,
+    pub body: Vec<u8>,
 }
 
 /// A body that is already valid JSON (e.g. relayed from an upstream), sent as is.
@@ -46,40 +70,141 @@ pub trait IntoResponse {
 }
 
 #[wasm_bindgen(inline_js = r#"
-export function build_response(status, headers, body) {
+function init(status, headers) {
   const init = { status, headers: new Headers() };
   const list = headers.split("\n");
   for (let i = 1; i < list.length; i += 2) init.headers.append(list[i - 1], list[i]);
-  const nullBody = status === 101 || status === 204 || status === 205 || status === 304;
-  return new Response(nullBody ? null : body.slice(), init);
+  return init;
+}
+const nullBody = (status) => status === 101 || status === 204 || status === 205 || status === 304;
+export function build_response(status, headers, body, logLine) {
+  console.log(logLine);
+  return new Response(nullBody(status) ? null : body.slice(), init(status, headers));
+}
+// Passes the upstream's body on and logs the request once the body has ended: completed,
+// failed upstream, cut off, or abandoned by the client (status 499). A bulk body is piped by
+// the runtime itself, never touching JS: memory stays flat and a slow client slows the
+// upstream. An event stream is pulled here event by event instead, so that an upstream that
+// goes quiet for `idleMs` can be cut off (few, small chunks: nothing piles up).
+const LIVE = new Set(["text/event-stream", "application/x-ndjson", "application/jsonl"]);
+export function stream_response(status, headers, body, clientSignal, idleMs, logLine) {
+  const options = init(status, headers);
+  if (!body || nullBody(status)) {
+    body?.cancel().catch(() => {});
+    console.log(logLine);
+    return new Response(null, options);
+  }
+  const started = Date.now();
+  let ended = false;
+  const end = (outcome, bytes) => {
+    if (ended) return;
+    ended = true;
+    const entry = JSON.parse(logLine);
+    entry.stream = { outcome, bytes, duration_ms: Date.now() - started };
+    if (outcome === "client-closed") entry.status = 499;
+    else if (outcome !== "complete") entry.error = `stream-${outcome}`;
+    console.log(JSON.stringify(entry));
+  };
+  const broken = () => (clientSignal?.aborted ? "client-closed" : "upstream-failed");
+  // A hang-up ends the request's work at once, pending continuations included; its abort
+  // event still runs.
+  clientSignal?.addEventListener("abort", () => end("client-closed"), { once: true });
+  const type = (options.headers.get("content-type") ?? "").split(";")[0].trim().toLowerCase();
+  if (!LIVE.has(type)) {
+    const length = options.headers.get("content-length");
+    // A length that still holds (an identity body) goes out as Content-Length, not chunked.
+    const { readable, writable } = length === null ? new IdentityTransformStream() : new FixedLengthStream(Number(length));
+    body.pipeTo(writable).then(() => end("complete", length === null ? undefined : Number(length)), () => end(broken()));
+    return new Response(readable, options);
+  }
+  const reader = body.getReader();
+  let bytes = 0, timer;
+  const live = new ReadableStream({
+    async pull(controller) {
+      timer = setTimeout(() => {
+        end("upstream-idle", bytes);
+        controller.error(new Error(`the upstream sent nothing for ${idleMs} ms`));
+        reader.cancel().catch(() => {});
+      }, idleMs);
+      let chunk;
+      try {
+        chunk = await reader.read();
+      } catch (error) {
+        clearTimeout(timer);
+        if (!ended) controller.error(error);
+        return end(broken(), bytes);
+      }
+      clearTimeout(timer);
+      if (ended) return;
+      if (chunk.done) {
+        end("complete", bytes);
+        return controller.close();
+      }
+      bytes += chunk.value.byteLength;
+      controller.enqueue(chunk.value);
+    },
+    cancel(reason) {
+      clearTimeout(timer);
+      end("client-closed", bytes);
+      return reader.cancel(reason);
+    },
+  }, { highWaterMark: 0 });
+  return new Response(live, options);
 }
 "#)]
 extern "C" {
     /// `headers` is `name\nvalue\n…`: header names and values never contain a newline.
-    fn build_response(status: u16, headers: &str, body: &[u8]) -> web_sys::Response;
+    /// `log_line` is the request's access-log line, written in the same call.
+    fn build_response(status: u16, headers: &str, body: &[u8], log_line: &str) -> web_sys::Response;
+    /// A response whose body is `body` (a `ReadableStream`), passed on as the client reads it;
+    /// `log_line` is written when the body has ended, with how it ended.
+    fn stream_response(status: u16, headers: &str, body: &JsValue, client_signal: &JsValue, idle_ms: u32, log_line: &str) -> web_sys::Response;
 }
 
 impl Reply {
     pub fn new(status: u16, content_type: &str, body: Vec<u8>) -> Self {
-        Reply { status, headers: vec![("Content-Type", content_type.to_owned())], body }
+        Reply { status, headers: vec![("Content-Type", content_type.to_owned())], body: Body::Bytes(body) }
     }
 
     /// No body, no content type (e.g. 204).
     pub fn empty(status: u16) -> Self {
-        Reply { status, headers: Vec::new(), body: Vec::new() }
+        Reply { status, headers: Vec::new(), body: Body::Bytes(Vec::new()) }
+    }
+
+    /// An upstream's streamed answer; its own headers come first, ours are added after.
+    pub fn streamed(status: u16, streamed: Streamed) -> Self {
+        Reply { status, headers: Vec::new(), body: Body::Stream(streamed) }
     }
 
     pub fn header(&mut self, name: &'static str, value: impl Into<String>) {
         self.headers.push((name, value.into()));
     }
 
-    /// The runtime's response, built in one call.
-    pub fn into_web(self) -> web_sys::Response {
-        build_response(self.status, &self.encoded_headers(), &self.body)
+    /// The runtime's response, built in one call that also writes the request's access-log
+    /// line (for a streamed body, once the body has ended).
+    pub fn into_web(self, log_line: &str) -> web_sys::Response {
+        let headers = self.encoded_headers();
+        match &self.body {
+            Body::Bytes(bytes) => build_response(self.status, &headers, bytes, log_line),
+            Body::Stream(s) => stream_response(self.status, &headers, &s.body, &s.client_signal, s.idle_ms, log_line),
+        }
     }
 
     fn encoded_headers(&self) -> String {
-        encode_header_lines(self.headers.iter().map(|(name, value)| (*name, value.as_str())))
+        let relayed = match &self.body {
+            Body::Stream(s) => &s.headers[..],
+            Body::Bytes(_) => &[],
+        };
+        let relayed = relayed.iter().map(|(name, value)| (name.as_str(), value.as_str()));
+        encode_header_lines(relayed.chain(self.headers.iter().map(|(name, value)| (*name, value.as_str()))))
+    }
+
+    /// The body made here (empty for a streamed one).
+    pub fn bytes(&self) -> &[u8] {
+        match &self.body {
+            Body::Bytes(bytes) => bytes,
+            Body::Stream(_) => &[],
+        }
     }
 }
 
@@ -125,9 +250,8 @@ impl IntoResponse for Relayed {
     fn into_response(self) -> Result<Reply, ApiError> {
         let content_type = self.content_type.as_deref().unwrap_or("application/octet-stream");
         let mut reply = Reply::new(self.status, content_type, self.body);
-        if let Some(status) = self.cache_status {
-            reply.header("Cache-Status", status);
-        }
+        let optional = [("ETag", self.etag), ("Last-Modified", self.last_modified), ("Cache-Status", self.cache_status)];
+        reply.headers.extend(optional.into_iter().filter_map(|(name, value)| Some((name, value?))));
         Ok(reply)
     }
 }
@@ -167,18 +291,29 @@ mod tests {
         let reply = problem_response(&ApiError::TooManyRequests { retry_after_s: 30 }, "rid");
         assert_eq!(reply.status, 429);
         assert_eq!(reply.headers, vec![("Content-Type", "application/problem+json".to_owned()), ("Retry-After", "30".to_owned())]);
-        let body: serde_json::Value = serde_json::from_slice(&reply.body).unwrap();
+        let body: serde_json::Value = serde_json::from_slice(reply.bytes()).unwrap();
         assert_eq!((body["status"].as_u64(), body["instance"].as_str()), (Some(429), Some("rid")));
     }
 
     #[test]
-    fn relayed_answers_keep_content_type_and_cache_status() {
-        let relayed = Relayed { status: 404, content_type: None, body: b"x".to_vec(), cache_status: Some("edge-relay; hit".into()) };
+    fn relayed_answers_keep_content_type_validators_and_cache_status() {
+        let relayed = Relayed {
+            status: 404,
+            content_type: None,
+            etag: Some("\"v1\"".into()),
+            last_modified: None,
+            cache_status: Some("edge-relay; hit".into()),
+            body: b"x".to_vec(),
+        };
         let reply = relayed.into_response().unwrap();
         assert_eq!(reply.status, 404);
         assert_eq!(
             reply.headers,
-            vec![("Content-Type", "application/octet-stream".to_owned()), ("Cache-Status", "edge-relay; hit".to_owned())]
+            vec![
+                ("Content-Type", "application/octet-stream".to_owned()),
+                ("ETag", "\"v1\"".to_owned()),
+                ("Cache-Status", "edge-relay; hit".to_owned())
+            ]
         );
     }
 }

@@ -156,11 +156,16 @@ test('aggregate: a mix of outcomes gives the right result per id', async () => {
         { id: 'bad-json', upstream: 'plain', path: '/invalid-json' },
         { id: 'text', upstream: 'plain', path: '/text' },
         { id: 'refused', upstream: 'noretry', path: '/close' },
+        // Bodies without a length, in many small writes: read whole however they arrive.
+        { id: 'chunked-small', upstream: 'plain', path: '/chunked?bytes=10' },
+        { id: 'chunked-large', upstream: 'plain', path: '/chunked?bytes=300000' },
       ],
     }),
   });
   assert.equal(res.status, 200);
   const byId = Object.fromEntries(res.body.results.map((r) => [r.id, r]));
+  assert.deepEqual(byId['chunked-small'].body, { data: 'y'.repeat(10) });
+  assert.deepEqual(byId['chunked-large'].body, { data: 'y'.repeat(300000) });
   assert.deepEqual(byId.ok.body, DEMO_DOCUMENT);
   assert.equal(byId.ok.status, 200);
   assert.equal(byId['server-error'].status, 500);
@@ -270,11 +275,18 @@ test('cache: a miss is stored, a hit does not reach the upstream, a stale entry 
   assert.match(refreshed.headers.get('cache-status'), /hit; ttl=1$/);
 });
 
-test('coalescing: identical in-flight GETs share one upstream call', async () => {
-  const path = '/upstreams/plain/delay?ms=400&tag=coalesce';
+test('coalescing: identical in-flight GETs to a cached upstream share one upstream call', async () => {
+  const path = '/upstreams/cached/delay?ms=400&tag=coalesce';
   const results = await Promise.all(Array.from({ length: 5 }, () => call(`${worker.url}${path}`)));
   for (const r of results) assert.deepEqual(r.body, { delayed_ms: 400 });
   assert.equal(upstream.requests.filter((r) => r.search.includes('tag=coalesce')).length, 1);
-  const lines = worker.logs.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l)).filter((l) => l.path === '/upstreams/plain/delay');
+  const lines = worker.logs.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l)).filter((l) => l.path === '/upstreams/cached/delay');
   assert.equal(lines.filter((l) => l.upstream[0]?.coalesced).length, 4);
+});
+
+test('streamed relays are never coalesced: a stream belongs to one request', async () => {
+  const path = '/upstreams/plain/delay?ms=200&tag=streamed';
+  const results = await Promise.all(Array.from({ length: 3 }, () => call(`${worker.url}${path}`)));
+  for (const r of results) assert.deepEqual(r.body, { delayed_ms: 200 });
+  assert.equal(upstream.requests.filter((r) => r.search.includes('tag=streamed')).length, 3);
 });

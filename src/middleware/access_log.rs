@@ -1,8 +1,10 @@
 //! One structured JSON line per request on the runtime console, for `wrangler tail` and
 //! Workers Logs. It carries no bodies, no query strings and no headers but the request id.
+//! The line is written by the call that hands the response to the runtime; for a streamed
+//! body, when the body has ended, with a `stream` field saying how (a client that hung up
+//! turns the status into 499).
 
 use serde::Serialize;
-use worker::console_log;
 
 use crate::context::{RequestContext, UpstreamCall};
 use crate::error::ApiError;
@@ -23,15 +25,11 @@ pub struct AccessLog<'a> {
     pub panic: Option<&'a str>,
 }
 
-pub fn emit(line: &AccessLog) {
-    if let Ok(json) = serde_json::to_string(line) {
-        console_log!("{json}");
+impl AccessLog<'_> {
+    /// The line as JSON (our own plain data: it always serialises).
+    pub fn to_line(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
     }
-}
-
-/// The line for a request that ended in `error` because of a panic with `message`.
-pub fn emit_failure(ctx: &RequestContext, error: &ApiError, message: &str) {
-    emit(&AccessLog::new(ctx, error.status(), Some(error), Some(message)));
 }
 
 impl<'a> AccessLog<'a> {

@@ -42,8 +42,8 @@ pub async fn handle(req: web_sys::Request, headers: Headers, env: Env, ctx: Rc<R
     }
     reply.header("X-Request-Id", ctx.request_id.as_str());
     reply.header("Server-Timing", server_timing(ctx.elapsed_ms(), &ctx.upstream_calls()));
-    access_log::emit(&AccessLog::new(&ctx, reply.status, error.as_ref(), None));
-    reply.into_web()
+    let line = AccessLog::new(&ctx, reply.status, error.as_ref(), None).to_line();
+    reply.into_web(&line)
 }
 
 /// 204 with whatever `Access-Control-Allow-*` headers the config grants.

@@ -11,10 +11,5 @@ pub async fn handle(config: &Config, ctx: &RequestContext) -> Result<Relayed, Ap
     let upstream = registry.get(DEFAULT_UPSTREAM).ok_or(ConfigError::Missing { var: "UPSTREAM_URL" })?;
     let answer = upstream::get(ctx, upstream, upstream.base_url.clone(), Vec::new()).await?;
     upstream::check_json(&answer.response)?;
-    Ok(Relayed {
-        status: 200,
-        content_type: Some("application/json".to_owned()),
-        body: answer.response.body.to_vec(),
-        cache_status: answer.cache_status,
-    })
+    Ok(Relayed { status: 200, content_type: Some("application/json".to_owned()), ..answer.into() })
 }

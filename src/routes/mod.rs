@@ -56,6 +56,9 @@ const fn test_route(method: &'static str, path: &'static str, summary: &'static 
     Route { method, path, summary, endpoint, test_only: true }
 }
 
+/// The relay's path: every method reaches it; each upstream's `methods` decides.
+const UPSTREAM_PATH: &str = "/upstreams/{name}/{*path}";
+
 pub const ROUTES: &[Route] = &[
     route("GET", "/", "This index: name, version and routes", Endpoint::Index),
     route("GET", "/healthz", "Liveness check", Endpoint::Healthz),
@@ -68,12 +71,11 @@ pub const ROUTES: &[Route] = &[
         Endpoint::AsyncExample,
     ),
     route("GET", "/external-api", "Relays the JSON body of the configured upstream (UPSTREAM_URL)", Endpoint::ExternalApi),
-    route(
-        "GET",
-        "/upstreams/{name}/{*path}",
-        "Forwards a GET to a configured upstream: its base_url + path + query",
-        Endpoint::UpstreamProxy,
-    ),
+    route("GET", UPSTREAM_PATH, "Relays a GET to a configured upstream (base_url + path + query), streaming its answer", Endpoint::UpstreamProxy),
+    route("POST", UPSTREAM_PATH, "Relays a POST, streaming the body both ways, where the upstream's methods allow it", Endpoint::UpstreamProxy),
+    route("PUT", UPSTREAM_PATH, "Relays a PUT, streaming the body both ways, where the upstream's methods allow it", Endpoint::UpstreamProxy),
+    route("PATCH", UPSTREAM_PATH, "Relays a PATCH, streaming the body both ways, where the upstream's methods allow it", Endpoint::UpstreamProxy),
+    route("DELETE", UPSTREAM_PATH, "Relays a DELETE where the upstream's methods allow it", Endpoint::UpstreamProxy),
     route("POST", "/aggregate", "Calls up to 50 upstream paths concurrently, one result each", Endpoint::Aggregate),
     route("POST", "/events", "Accepts an event (202) and delivers it to EVENTS_WEBHOOK in the background", Endpoint::Events),
     route("POST", "/jobs", "Queues a durable job of up to 1000 upstream GETs (202; bearer key, Idempotency-Key)", Endpoint::SubmitJob),
@@ -141,9 +143,7 @@ pub async fn dispatch(req: web_sys::Request, headers: &Headers, env: &Env, confi
         Endpoint::Docs => openapi::docs_page().into_response(),
         Endpoint::AsyncExample => async_example::handle(&ctx.query_params()).await?.into_response(),
         Endpoint::ExternalApi => external_api::handle(config, ctx).await?.into_response(),
-        Endpoint::UpstreamProxy => {
-            upstreams::proxy(headers, config, ctx, &params[0], &params[1], ctx.query.as_deref()).await?.into_response()
-        }
+        Endpoint::UpstreamProxy => upstreams::proxy(&req, headers, config, ctx, &params[0], &params[1]).await,
         Endpoint::Aggregate => aggregate::handle(&req, config, ctx).await?.into_response(),
         Endpoint::Events => events::accept(&req, config, ctx).await?.into_response(),
         Endpoint::SubmitJob => jobs::submit(&req, headers, env, config).await?.into_response(),

@@ -47,16 +47,21 @@ pub fn cache_status(freshness: Option<Freshness>, stored: bool) -> String {
 pub async fn lookup(url: &HttpUrl) -> Option<(UpstreamResponse, f64)> {
     let mut cached = Cache::default().get(url.as_str(), true).await.ok()??;
     let stored_at: f64 = cached.headers().get(STORED_AT).ok()??.parse().ok()?;
-    let content_type = cached.headers().get("content-type").ok().flatten();
+    let header = |name: &str| cached.headers().get(name).ok().flatten();
+    let (content_type, etag, last_modified) = (header("content-type"), header("etag"), header("last-modified"));
     let body = cached.bytes().await.ok()?;
-    Some((UpstreamResponse { status: cached.status_code(), content_type, retry_after: None, body: Rc::from(body) }, stored_at))
+    let response = UpstreamResponse { status: cached.status_code(), content_type, retry_after: None, etag, last_modified, body: Rc::from(body) };
+    Some((response, stored_at))
 }
 
 /// Stores a success for `lifetime_s` (fresh plus stale time).
 pub async fn store(url: &HttpUrl, response: &UpstreamResponse, lifetime_s: u32, now_ms: f64) -> worker::Result<()> {
     let headers = Headers::new();
-    if let Some(content_type) = &response.content_type {
-        headers.set("content-type", content_type)?;
+    let kept = [("content-type", &response.content_type), ("etag", &response.etag), ("last-modified", &response.last_modified)];
+    for (name, value) in kept {
+        if let Some(value) = value {
+            headers.set(name, value)?;
+        }
     }
     headers.set(STORED_AT, &(now_ms as u64).to_string())?;
     headers.set("cache-control", &format!("max-age={}", lifetime_s.max(1)))?;

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use serde::Deserialize;
+use super::headers::is_hop_by_hop;
 use crate::config::ConfigError;
 use crate::http_url::HttpUrl;
 
@@ -16,6 +17,17 @@ const MAX_TIMEOUT_MS: u32 = 300_000;
 const MAX_RETRIES: u32 = 5;
 const DEFAULT_BREAKER_FAILURES: u32 = 5;
 const DEFAULT_BREAKER_COOLDOWN_MS: u32 = 30_000;
+/// A streamed answer may pause this long between chunks before it is cut off.
+const DEFAULT_STREAM_IDLE_MS: u32 = 30_000;
+/// Largest client body relayed to an upstream (it streams; only a retryable one is buffered).
+const DEFAULT_MAX_REQUEST_BODY_BYTES: u32 = 10 * 1024 * 1024;
+const MAX_MAX_REQUEST_BODY_BYTES: u32 = 512 * 1024 * 1024;
+/// Largest upstream body read whole (`MAX_UPSTREAM_BODY_BYTES`): JSON routes, jobs, the cache.
+pub const DEFAULT_MAX_UPSTREAM_BODY_BYTES: u32 = 8 * 1024 * 1024;
+const MAX_MAX_UPSTREAM_BODY_BYTES: u32 = 100 * 1024 * 1024;
+/// Methods an upstream may allow; the default opens nothing that changes state.
+const RELAYABLE_METHODS: [&str; 6] = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"];
+const DEFAULT_METHODS: [&str; 2] = ["GET", "HEAD"];
 
 /// One configured upstream, ready to call.
 #[derive(Debug, Clone, PartialEq)]
@@ -36,6 +48,14 @@ pub struct Upstream {
     pub forward_headers: Vec<String>,
     pub breaker_failures: u32,
     pub breaker_cooldown_ms: u32,
+    /// Methods `/upstreams/{name}/…` relays (upper-case).
+    pub methods: Vec<&'static str>,
+    /// Longest pause between two chunks of a streamed answer.
+    pub stream_idle_ms: u32,
+    /// Largest client body relayed up.
+    pub max_request_body_bytes: u32,
+    /// Largest body read whole from this upstream (`MAX_UPSTREAM_BODY_BYTES`).
+    pub max_body_bytes: u32,
 }
 
 impl Upstream {
@@ -74,6 +94,9 @@ struct RawUpstream {
     forward_headers: Vec<String>,
     breaker_failures: Option<u32>,
     breaker_cooldown_ms: Option<u32>,
+    methods: Option<Vec<String>>,
+    stream_idle_ms: Option<u32>,
+    max_request_body_bytes: Option<u32>,
 }
 
 /// A header value given inline, or by the name of the secret that holds it.
@@ -84,12 +107,9 @@ enum HeaderValue {
     Secret { secret: String },
 }
 
-/// Client headers that are never forwarded, whatever the config says: hop-by-hop headers
-/// and the ones that describe the client's connection to us, not our call.
-const NEVER_FORWARD: &[&str] = &[
-    "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer",
-    "transfer-encoding", "upgrade", "host", "content-length",
-];
+/// Client headers that are never forwarded, whatever the config says, beyond the hop-by-hop
+/// ones: they describe the client's connection to us, not our call.
+const NEVER_FORWARD: &[&str] = &["host", "content-length"];
 
 /// Client headers every upstream gets, for content negotiation; anything else (cookies, the
 /// client's `Authorization`) only when the upstream's `forward_headers` names it.
@@ -100,11 +120,16 @@ pub const ALWAYS_FORWARD: &[&str] = &["accept", "accept-language"];
 /// `lookup` reads vars and secrets by name.
 pub fn parse(lookup: &impl Fn(&str) -> Option<String>) -> Result<Registry, ConfigError> {
     let mut registry = BTreeMap::new();
+    let max_body_bytes = match lookup("MAX_UPSTREAM_BODY_BYTES") {
+        None => DEFAULT_MAX_UPSTREAM_BODY_BYTES,
+        Some(raw) => in_range(&raw, 1..=MAX_MAX_UPSTREAM_BODY_BYTES, "bytes")
+            .map_err(|reason| ConfigError::Invalid { var: "MAX_UPSTREAM_BODY_BYTES", reason })?,
+    };
     if let Some(raw) = lookup("UPSTREAMS") {
         let entries: BTreeMap<String, RawUpstream> = serde_json::from_str(&raw)
             .map_err(|e| ConfigError::Invalid { var: "UPSTREAMS", reason: format!("not a JSON object of upstreams: {e}") })?;
         for (name, raw) in entries {
-            let upstream = build(&name, raw, lookup).map_err(|reason| ConfigError::Invalid {
+            let upstream = build(&name, raw, max_body_bytes, lookup).map_err(|reason| ConfigError::Invalid {
                 var: "UPSTREAMS",
                 reason: format!("upstream '{name}': {reason}"),
             })?;
@@ -123,13 +148,13 @@ pub fn parse(lookup: &impl Fn(&str) -> Option<String>) -> Result<Registry, Confi
             None => DEFAULT_TIMEOUT_MS,
             Some(raw) => parse_timeout(&raw).map_err(|reason| ConfigError::Invalid { var: "UPSTREAM_TIMEOUT_MS", reason })?,
         };
-        let upstream = Upstream { timeout_ms, ..defaults(DEFAULT_UPSTREAM, base_url) };
+        let upstream = Upstream { timeout_ms, ..defaults(DEFAULT_UPSTREAM, base_url, max_body_bytes) };
         registry.insert(DEFAULT_UPSTREAM.to_owned(), Rc::new(upstream));
     }
     Ok(Registry(registry))
 }
 
-fn defaults(name: &str, base_url: HttpUrl) -> Upstream {
+fn defaults(name: &str, base_url: HttpUrl, max_body_bytes: u32) -> Upstream {
     Upstream {
         name: name.to_owned(),
         base_url,
@@ -141,10 +166,14 @@ fn defaults(name: &str, base_url: HttpUrl) -> Upstream {
         forward_headers: Vec::new(),
         breaker_failures: DEFAULT_BREAKER_FAILURES,
         breaker_cooldown_ms: DEFAULT_BREAKER_COOLDOWN_MS,
+        methods: DEFAULT_METHODS.to_vec(),
+        stream_idle_ms: DEFAULT_STREAM_IDLE_MS,
+        max_request_body_bytes: DEFAULT_MAX_REQUEST_BODY_BYTES,
+        max_body_bytes,
     }
 }
 
-fn build(name: &str, raw: RawUpstream, lookup: &impl Fn(&str) -> Option<String>) -> Result<Upstream, String> {
+fn build(name: &str, raw: RawUpstream, max_body_bytes: u32, lookup: &impl Fn(&str) -> Option<String>) -> Result<Upstream, String> {
     if name.is_empty() || name.len() > 32 || !name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_') {
         return Err("names are 1 to 32 characters of a-z, 0-9, '-' and '_'".into());
     }
@@ -167,13 +196,21 @@ fn build(name: &str, raw: RawUpstream, lookup: &impl Fn(&str) -> Option<String>)
         headers.push((header, value));
     }
     let forward_headers: Vec<String> = raw.forward_headers.iter().map(|h| h.to_ascii_lowercase()).collect();
-    if let Some(bad) = forward_headers.iter().find(|h| NEVER_FORWARD.contains(&h.as_str())) {
+    if let Some(bad) = forward_headers.iter().find(|h| is_hop_by_hop(h) || NEVER_FORWARD.contains(&h.as_str())) {
         return Err(format!("header '{bad}' can never be forwarded"));
     }
     let breaker_failures = raw.breaker_failures.unwrap_or(DEFAULT_BREAKER_FAILURES);
     if breaker_failures == 0 {
         return Err("breaker_failures must be at least 1".into());
     }
+    let methods = match &raw.methods {
+        None => DEFAULT_METHODS.to_vec(),
+        Some(list) => list.iter().map(|m| relayable_method(m)).collect::<Result<Vec<_>, _>>()?,
+    };
+    let stream_idle_ms = raw.stream_idle_ms.map_or(Ok(DEFAULT_STREAM_IDLE_MS), |ms| in_range(&ms.to_string(), 1..=MAX_TIMEOUT_MS, "stream_idle_ms"))?;
+    let max_request_body_bytes = raw
+        .max_request_body_bytes
+        .map_or(Ok(DEFAULT_MAX_REQUEST_BODY_BYTES), |b| in_range(&b.to_string(), 1..=MAX_MAX_REQUEST_BODY_BYTES, "max_request_body_bytes"))?;
     Ok(Upstream {
         timeout_ms,
         retries: raw.retries,
@@ -183,17 +220,34 @@ fn build(name: &str, raw: RawUpstream, lookup: &impl Fn(&str) -> Option<String>)
         forward_headers,
         breaker_failures,
         breaker_cooldown_ms: raw.breaker_cooldown_ms.unwrap_or(DEFAULT_BREAKER_COOLDOWN_MS),
-        ..defaults(name, base_url)
+        methods,
+        stream_idle_ms,
+        max_request_body_bytes,
+        ..defaults(name, base_url, max_body_bytes)
     })
+}
+
+/// One entry of `methods`, as the static name the router's `Allow` header uses.
+fn relayable_method(method: &str) -> Result<&'static str, String> {
+    let upper = method.to_ascii_uppercase();
+    RELAYABLE_METHODS
+        .iter()
+        .copied()
+        .find(|m| *m == upper)
+        .ok_or_else(|| format!("method '{method}' cannot be relayed; use any of {}", RELAYABLE_METHODS.join(", ")))
+}
+
+fn in_range(raw: &str, range: std::ops::RangeInclusive<u32>, what: &str) -> Result<u32, String> {
+    match raw.trim().parse::<u32>() {
+        Ok(n) if range.contains(&n) => Ok(n),
+        Ok(n) => Err(format!("{what} {n} is outside {}..={}", range.start(), range.end())),
+        Err(_) => Err(format!("{what} '{raw}' is not a whole number")),
+    }
 }
 
 
 fn parse_timeout(raw: &str) -> Result<u32, String> {
-    match raw.trim().parse::<u32>() {
-        Ok(ms) if (1..=MAX_TIMEOUT_MS).contains(&ms) => Ok(ms),
-        Ok(ms) => Err(format!("{ms} is outside 1..={MAX_TIMEOUT_MS}")),
-        Err(_) => Err(format!("'{raw}' is not a whole number of milliseconds")),
-    }
+    in_range(raw, 1..=MAX_TIMEOUT_MS, "timeout_ms")
 }
 
 #[cfg(test)]
@@ -235,6 +289,24 @@ mod tests {
     }
 
     #[test]
+    fn relay_settings_default_to_read_only_and_take_overrides() {
+        let r = parse_vars(&[
+            ("UPSTREAMS", r#"{"ro": {"base_url": "https://x.test"}, "llm": {"base_url": "https://y.test", "methods": ["get", "POST"], "stream_idle_ms": 90000, "max_request_body_bytes": 2048}}"#),
+            ("MAX_UPSTREAM_BODY_BYTES", "65536"),
+        ])
+        .unwrap();
+        let ro = r.get("ro").unwrap();
+        assert_eq!((ro.methods.as_slice(), ro.stream_idle_ms, ro.max_request_body_bytes, ro.max_body_bytes), (&["GET", "HEAD"][..], 30_000, 10 << 20, 65_536));
+        let llm = r.get("llm").unwrap();
+        assert_eq!((llm.methods.as_slice(), llm.stream_idle_ms, llm.max_request_body_bytes), (&["GET", "POST"][..], 90_000, 2048));
+        assert_eq!(parse_vars(&[("UPSTREAM_URL", "https://x.test/")]).unwrap().get(DEFAULT_UPSTREAM).unwrap().max_body_bytes, DEFAULT_MAX_UPSTREAM_BODY_BYTES);
+        for bad in ["0", "-1", "8MiB", "104857601"] {
+            let err = parse_vars(&[("UPSTREAM_URL", "https://x.test/"), ("MAX_UPSTREAM_BODY_BYTES", bad)]);
+            assert!(matches!(err, Err(ConfigError::Invalid { var: "MAX_UPSTREAM_BODY_BYTES", .. })), "{bad}");
+        }
+    }
+
+    #[test]
     fn upstream_url_defines_default() {
         let r = parse_vars(&[("UPSTREAM_URL", "http://127.0.0.1:9/json"), ("UPSTREAM_TIMEOUT_MS", "250")]).unwrap();
         let d = r.get(DEFAULT_UPSTREAM).unwrap();
@@ -253,6 +325,9 @@ mod tests {
             (r#"{"a": {"base_url": "https://x.test", "headers": {"X": {"secret": "NOPE"}}}}"#, "secret NOPE"),
             (r#"{"a": {"base_url": "https://x.test", "forward_headers": ["Connection"]}}"#, "'connection' can never"),
             (r#"{"a": {"base_url": "https://x.test", "bogus": 1}}"#, "unknown field"),
+            (r#"{"a": {"base_url": "https://x.test", "methods": ["GET", "CONNECT"]}}"#, "method 'CONNECT' cannot be relayed"),
+            (r#"{"a": {"base_url": "https://x.test", "stream_idle_ms": 0}}"#, "stream_idle_ms 0 is outside"),
+            (r#"{"a": {"base_url": "https://x.test", "max_request_body_bytes": 0}}"#, "max_request_body_bytes 0 is outside"),
             (r#"["not", "an", "object"]"#, "not a JSON object"),
         ];
         for (json, expected) in cases {

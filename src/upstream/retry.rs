@@ -30,30 +30,7 @@ pub fn parse_retry_after(value: &str, now_ms: f64) -> Option<f64> {
     if let Ok(seconds) = value.parse::<u32>() {
         return Some(f64::from(seconds) * 1000.0);
     }
-    parse_http_date(value).map(|at| (at - now_ms).max(0.0))
-}
-
-/// `Sun, 06 Nov 1994 08:49:37 GMT` → milliseconds since the epoch.
-fn parse_http_date(value: &str) -> Option<f64> {
-    let parts: Vec<&str> = value.split_whitespace().collect();
-    let [_, day, month, year, time, "GMT"] = parts.as_slice() else {
-        return None;
-    };
-    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-    let month = MONTHS.iter().position(|m| m == month)? as i64 + 1;
-    let (day, year): (i64, i64) = (day.parse().ok()?, year.parse().ok()?);
-    let hms: Vec<i64> = time.split(':').map(|p| p.parse().ok()).collect::<Option<_>>()?;
-    let [h, m, s] = hms.as_slice() else {
-        return None;
-    };
-    // Days from the civil date (Howard Hinnant's algorithm).
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let doy = (153 * (month + if month > 2 { -3 } else { 9 }) + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    Some(((days * 86_400 + h * 3_600 + m * 60 + s) * 1_000) as f64)
+    crate::http_date::parse(value).map(|at| (at - now_ms).max(0.0))
 }
 
 #[cfg(test)]
@@ -93,7 +70,7 @@ mod tests {
     fn parses_retry_after() {
         assert_eq!(parse_retry_after("3", 0.0), Some(3_000.0));
         assert_eq!(parse_retry_after(" 0 ", 0.0), Some(0.0));
-        let at = parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT").unwrap();
+        let at = crate::http_date::parse("Sun, 06 Nov 1994 08:49:37 GMT").unwrap();
         assert_eq!(at, 784_111_777_000.0);
         assert_eq!(parse_retry_after("Sun, 06 Nov 1994 08:49:39 GMT", at), Some(2_000.0));
         assert_eq!(parse_retry_after("Sun, 06 Nov 1994 08:49:30 GMT", at), Some(0.0));

@@ -1,6 +1,8 @@
 // A real HTTP upstream on 127.0.0.1 for tests and for `npm run dev`: fixed JSON plus
 // endpoints that misbehave on purpose (delay, status, bad JSON, slow body, dropped connection).
 import http from 'node:http';
+import crypto from 'node:crypto';
+import zlib from 'node:zlib';
 
 export const DEMO_DOCUMENT = {
   id: 1,
@@ -17,14 +19,50 @@ function sendJson(res, status, body) {
   res.end(text);
 }
 
+/** A fixed body for the content-encoding endpoints: compressible, and long enough to matter. */
+export const ENCODED_TEXT = JSON.stringify({ items: Array.from({ length: 2000 }, (_, i) => ({ i, word: `item-${i}` })) });
+
+/** Writes `total` bytes of a repeating pattern in `chunk`-byte writes, honouring backpressure. */
+async function writeLarge(res, total, chunk, afterFirst) {
+  const block = Buffer.alloc(chunk);
+  for (let i = 0; i < chunk; i++) block[i] = i % 251;
+  for (let sent = 0; sent < total && !res.destroyed; sent += chunk) {
+    const part = sent + chunk > total ? block.subarray(0, total - sent) : block;
+    if (!res.write(part)) {
+      await new Promise((resolve) => {
+        const go = () => {
+          res.off('drain', go).off('close', go);
+          resolve();
+        };
+        res.on('drain', go).on('close', go);
+      });
+    }
+    if (sent === 0 && afterFirst) await afterFirst();
+  }
+  if (!res.destroyed) res.end();
+}
+
 /**
- * Starts the upstream; resolves to { url, requests, hits, deliveries, close }. `requests`
- * records each request seen; `hits(path)` counts those to a path (query ignored);
- * `deliveries` holds the webhook POSTs received.
+ * Starts the upstream; resolves to { url, requests, hits, deliveries, streams, release, close }.
+ * `requests` records each request seen; `hits(path)` counts those to a path (query ignored);
+ * `deliveries` holds the webhook POSTs received; `streams` each streamed answer with when its
+ * connection closed and whether it had finished; `uploads` each body sent to `/sha256`;
+ * `release(key)` opens a `/large?gate=key`.
  */
 export async function startUpstream({ port = 0, host = '127.0.0.1' } = {}) {
   const requests = [];
   const deliveries = [];
+  const streams = [];
+  const uploads = [];
+  const gates = new Map();
+  const gate = (key) => {
+    if (!gates.has(key)) {
+      let open;
+      const opened = new Promise((resolve) => (open = resolve));
+      gates.set(key, { opened, open });
+    }
+    return gates.get(key);
+  };
   const counters = new Map();
   const next = (key) => {
     counters.set(key, (counters.get(key) ?? 0) + 1);
@@ -81,7 +119,117 @@ export async function startUpstream({ port = 0, host = '127.0.0.1' } = {}) {
       return sendJson(res, failing ? Number(url.searchParams.get('status') ?? 503) : 200, { received: true });
     }
     if (url.pathname === '/big') return sendJson(res, 200, { data: 'x'.repeat(Math.min(Number(url.searchParams.get('bytes') ?? 0), 10_000_000)) });
+    if (url.pathname === '/chunked') {
+      // A JSON string of `bytes` characters, sent without a length in 4 KiB writes.
+      const text = JSON.stringify({ data: 'y'.repeat(Math.min(Number(url.searchParams.get('bytes') ?? 0), 10_000_000)) });
+      res.writeHead(200, { 'content-type': 'application/json' });
+      for (let at = 0; at < text.length && !res.destroyed; at += 4096) {
+        res.write(text.slice(at, at + 4096));
+        await sleep(0);
+      }
+      return res.end();
+    }
     if (url.pathname === '/echo-headers') return sendJson(res, 200, { headers: req.headers, search: url.search });
+    if (['/sse', '/large', '/stall', '/fail-midway'].includes(url.pathname)) {
+      const record = { path: url.pathname, search: url.search, startedAt: Date.now(), closedAt: null, finished: false };
+      streams.push(record);
+      res.on('close', () => Object.assign(record, { closedAt: Date.now(), finished: res.writableFinished }));
+    }
+    if (url.pathname === '/sse') {
+      // `events` events `interval_ms` apart, resuming after Last-Event-ID.
+      const events = Math.min(Number(url.searchParams.get('events') ?? 8), 1000);
+      const interval = Math.min(Number(url.searchParams.get('interval_ms') ?? 400), 10_000);
+      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'max-age=3600' });
+      for (let i = Number(req.headers['last-event-id'] ?? -1) + 1; i < events && !res.destroyed; i++) {
+        res.write(`id: ${i}\nevent: tick\ndata: {"n": ${i}, "sent_at": ${Date.now()}}\n\n`);
+        if (i < events - 1) await sleep(interval);
+      }
+      if (!res.destroyed) res.end();
+      return;
+    }
+    if (url.pathname === '/large') {
+      // `mb` MiB (or `bytes`) of octets in `chunk_kb` writes; with `gate`, the rest waits after
+      // the first chunk until the test opens the gate (30 s at most).
+      const total = Math.min(Number(url.searchParams.get('bytes') ?? 0) || Number(url.searchParams.get('mb') ?? 1) * 1024 * 1024, 1024 ** 3);
+      const chunk = Math.min(Number(url.searchParams.get('chunk_kb') ?? 64), 4096) * 1024;
+      const key = url.searchParams.get('gate');
+      res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': total });
+      const wait = key ? () => Promise.race([gate(key).opened, sleep(30_000)]) : undefined;
+      return writeLarge(res, total, chunk, wait);
+    }
+    if (url.pathname === '/stall') {
+      // An event, then nothing for `ms`, then another.
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write('data: first\n\n');
+      await sleep(ms);
+      if (!res.destroyed) res.end('data: second\n\n');
+      return;
+    }
+    if (url.pathname === '/fail-midway') {
+      // Part of a declared body, then the connection drops.
+      res.writeHead(200, { 'content-type': 'text/plain', 'content-length': 1000 });
+      res.write('x'.repeat(100));
+      await sleep(ms || 100);
+      return req.socket.destroy();
+    }
+    if (url.pathname === '/encoded') {
+      const encoding = url.searchParams.get('encoding') ?? 'gzip';
+      const body = encoding === 'br' ? zlib.brotliCompressSync(ENCODED_TEXT) : zlib.gzipSync(ENCODED_TEXT);
+      res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': encoding, 'content-length': body.length });
+      return res.end(body);
+    }
+    if (url.pathname === '/hop-by-hop') {
+      res.writeHead(200, {
+        'content-type': 'text/plain',
+        connection: 'keep-alive, X-Hop',
+        'keep-alive': 'timeout=5',
+        'x-hop': 'only for this connection',
+        'x-end-to-end': 'kept',
+        'set-cookie': 'upstream_session=1',
+      });
+      return res.end('hop');
+    }
+    if (url.pathname === '/sha256') {
+      // Hashes whatever body arrives; the first `fail` requests per `key` answer 503 after reading it.
+      // Each upload is recorded in `uploads`, whole or broken off.
+      const hash = crypto.createHash('sha256');
+      const upload = { key: url.searchParams.get('key'), bytes: 0, complete: false };
+      uploads.push(upload);
+      try {
+        for await (const chunk of req) {
+          hash.update(chunk);
+          upload.bytes += chunk.length;
+        }
+      } catch {
+        return req.socket.destroy();
+      }
+      upload.complete = true;
+      const bytes = upload.bytes;
+      const n = next(`sha256:${url.searchParams.get('key')}`);
+      const digest = hash.digest('hex');
+      const failing = n <= Number(url.searchParams.get('fail') ?? 0);
+      return sendJson(res, failing ? 503 : 200, {
+        method: req.method,
+        sha256: digest,
+        bytes,
+        attempt: n,
+        content_type: req.headers['content-type'] ?? null,
+        content_length: req.headers['content-length'] ?? null,
+        idempotency_key: req.headers['idempotency-key'] ?? null,
+      });
+    }
+    if (url.pathname === '/versioned') {
+      // A document with validators; answers 304 to a matching If-None-Match (counted by `hits`).
+      const etag = `"v${url.searchParams.get('v') ?? 1}"`;
+      const headers = { etag, 'last-modified': 'Sun, 06 Nov 1994 08:49:37 GMT', 'content-type': 'application/json' };
+      if (req.headers['if-none-match'] === etag) {
+        res.writeHead(304, headers);
+        return res.end();
+      }
+      const text = JSON.stringify({ version: etag, count: next(`versioned:${url.searchParams.get('key')}`) });
+      res.writeHead(200, { ...headers, 'content-length': Buffer.byteLength(text) });
+      return res.end(text);
+    }
     if (url.pathname === '/text') {
       res.writeHead(200, { 'content-type': 'text/plain' });
       return res.end('plain text body');
@@ -102,6 +250,9 @@ export async function startUpstream({ port = 0, host = '127.0.0.1' } = {}) {
     requests,
     hits: (path) => requests.filter((r) => r.path === path).length,
     deliveries,
+    streams,
+    uploads,
+    release: (key) => gate(key).open(),
     close: () =>
       new Promise((resolve) => {
         for (const s of sockets) s.destroy();

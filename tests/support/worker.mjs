@@ -21,6 +21,7 @@ export async function startWorker(vars = {}, extra = {}) {
       { type: 'CompiledWasm', path: path.join(ROOT, 'build/index_bg.wasm') },
     ],
     compatibilityDate: '2026-11-01',
+    compatibilityFlags: ['enable_request_signal'],
     bindings: vars,
     // Swagger UI's files for /docs, as wrangler.toml's [assets] serves them.
     assets: { directory: path.join(ROOT, 'public'), routerConfig: { has_user_worker: true } },

@@ -150,6 +150,8 @@ mod tests {
             status: 200,
             content_type: Some(ct.into()),
             retry_after: None,
+            etag: None,
+            last_modified: None,
             body: Rc::from(body),
         };
         let raw = |r: Result<Box<RawValue>, UpstreamError>| r.map(|v| v.get().to_owned());

@@ -35,7 +35,13 @@ pub fn build() -> OpenApi {
     let mut paths = Paths::new();
     for route in served(false) {
         if let Some(operation) = operation(route) {
-            let method = if route.method == "POST" { HttpMethod::Post } else { HttpMethod::Get };
+            let method = match route.method {
+                "POST" => HttpMethod::Post,
+                "PUT" => HttpMethod::Put,
+                "PATCH" => HttpMethod::Patch,
+                "DELETE" => HttpMethod::Delete,
+                _ => HttpMethod::Get,
+            };
             paths.add_path_operation(route.path.replace("{*", "{"), vec![method], operation);
         }
     }
@@ -75,7 +81,7 @@ pub fn build() -> OpenApi {
 
 /// Each endpoint's operation; `None` for test-only routes, which are never documented.
 fn operation(route: &Route) -> Option<utoipa::openapi::path::Operation> {
-    let op = OperationBuilder::new().summary(Some(route.summary)).operation_id(Some(operation_id(route.path)));
+    let op = OperationBuilder::new().summary(Some(route.summary)).operation_id(Some(operation_id(route)));
     let any_json = ObjectBuilder::new().schema_type(SchemaType::AnyValue).build();
     let op = match route.endpoint {
         Endpoint::Index => op.response("200", json_response("The API index", "Index", example(meta::index_for(false)))),
@@ -123,41 +129,7 @@ fn operation(route: &Route) -> Option<utoipa::openapi::path::Operation> {
                     &ApiError::Upstream(UpstreamError::Timeout { timeout_ms: 5000 }),
                 ),
             ),
-        Endpoint::UpstreamProxy => op
-            .parameter(path_parameter("name", "A configured upstream's name"))
-            .parameter(path_parameter(
-                "path",
-                "Path under the upstream's base_url; may contain '/'. Dot segments, encoded '.', '/', '\\', '@' or '%', and absolute URLs are refused with 422",
-            ))
-            .response(
-                "200",
-                ResponseBuilder::new()
-                    .description("The upstream's answer (status < 500), with its content type; `Cache-Status` when the upstream is cached")
-                    .content("*/*", ContentBuilder::new().schema(Some(any_json.clone())).build()),
-            )
-            .response("404", problem_response("No upstream has this name", &ApiError::UnknownUpstream { name: "nope".into() }))
-            .response(
-                "422",
-                problem_response(
-                    "The path would leave the upstream's base URL",
-                    &ApiError::Validation(vec![FieldError::path("path", "unsafe_path", "'.' and '..' segments are not allowed", "../admin")]),
-                ),
-            )
-            .response(
-                "502",
-                problem_response("The upstream answered 5xx or could not be reached", &ApiError::Upstream(UpstreamError::BadStatus { status: 500 })),
-            )
-            .response(
-                "503",
-                problem_response(
-                    "The upstream's circuit breaker is open",
-                    &ApiError::Upstream(UpstreamError::CircuitOpen { retry_after_ms: 30_000.0 }),
-                ),
-            )
-            .response(
-                "504",
-                problem_response("The upstream did not answer in time", &ApiError::Upstream(UpstreamError::Timeout { timeout_ms: 5000 })),
-            ),
+        Endpoint::UpstreamProxy => upstream_proxy(op, route.method, any_json),
         Endpoint::Aggregate => op
             .description(Some(format!(
                 "1 to {MAX_ITEMS} GETs with unique ids, run concurrently (AGGREGATE_CONCURRENCY at once, 6 by default), \
@@ -284,6 +256,78 @@ fn operation(route: &Route) -> Option<utoipa::openapi::path::Operation> {
     Some(op.response("default", problem_response("Any other error, as an RFC 9457 problem", &ApiError::Overloaded { in_flight: 100 })).build())
 }
 
+/// The relay, for each method: GET and HEAD are open by default, the others where the
+/// upstream's `methods` allow them. GET carries the full description and examples; the write
+/// methods say what differs (a body goes up; 413), to keep the document small.
+fn upstream_proxy(op: OperationBuilder, method: &str, any: utoipa::openapi::schema::Object) -> OperationBuilder {
+    let op = op
+        .parameter(path_parameter("name", "A configured upstream's name"))
+        .parameter(path_parameter(
+            "path",
+            "Path under the upstream's base_url; may contain '/'. Dot segments, encoded '.', '/', '\\', '@' or '%', and absolute URLs are refused with 422",
+        ))
+        .response(
+            "200",
+            ResponseBuilder::new()
+                .description("The upstream's answer (status < 500) with its headers; `Cache-Status` when the upstream is cached")
+                .content("*/*", ContentBuilder::new().schema(Some(any.clone())).build()),
+        );
+    let problem = |description: &str, error: &ApiError| {
+        if method == "GET" {
+            problem_response(description, error)
+        } else {
+            ResponseBuilder::new()
+                .description(description)
+                .content("application/problem+json", ContentBuilder::new().schema(Some(Ref::from_schema_name("Problem"))).build())
+                .build()
+        }
+    };
+    let op = op
+        .response("404", problem("No upstream has this name", &ApiError::UnknownUpstream { name: "nope".into() }))
+        .response(
+            "405",
+            problem(
+                "The upstream's `methods` do not include this method (`Allow` lists those that do)",
+                &ApiError::MethodNotAllowed { method: method.to_owned(), allow: vec!["GET", "HEAD"] },
+            ),
+        )
+        .response(
+            "422",
+            problem(
+                "The path would leave the upstream's base URL",
+                &ApiError::Validation(vec![FieldError::path("path", "unsafe_path", "'.' and '..' segments are not allowed", "../admin")]),
+            ),
+        )
+        .response("502", problem("The upstream answered 5xx or could not be reached", &ApiError::Upstream(UpstreamError::BadStatus { status: 500 })))
+        .response("503", problem("The upstream's circuit breaker is open", &ApiError::Upstream(UpstreamError::CircuitOpen { retry_after_ms: 30_000.0 })))
+        .response("504", problem("The upstream sent no headers in time", &ApiError::Upstream(UpstreamError::Timeout { timeout_ms: 5000 })));
+    if method == "GET" {
+        return op
+            .description(Some(
+                "Streams: the answer's body is passed on as the upstream sends it (events as they come, memory flat for any size); \
+                 its headers pass except hop-by-hop ones, `Set-Cookie` and CORS. The upstream's `timeout_ms` covers the time to its \
+                 headers; an event stream is cut off after `stream_idle_ms` without data. A cached upstream's GET is read whole (up to \
+                 MAX_UPSTREAM_BODY_BYTES) and answered 304 to a matching If-None-Match / If-Modified-Since. `Last-Event-ID`, \
+                 conditional and `Range` headers go up.",
+            ))
+            .response("304", ResponseBuilder::new().description("Not modified: the client's validators match (no body)").build());
+    }
+    let op = op.description(Some(
+        "As GET, where the upstream's `methods` allow it. A body streams up as it arrives; it is sent again on a retry only \
+         for PUT and DELETE or with an `Idempotency-Key`.",
+    ));
+    if method == "DELETE" {
+        return op;
+    }
+    op.request_body(Some(
+        RequestBodyBuilder::new()
+            .description(Some("Any body, up to the upstream's max_request_body_bytes"))
+            .content("*/*", ContentBuilder::new().schema(Some(any)).build())
+            .build(),
+    ))
+    .response("413", problem("The body passed the upstream's max_request_body_bytes", &ApiError::Upstream(UpstreamError::RequestTooLarge { limit_bytes: 10_485_760 })))
+}
+
 fn job_accepted() -> JobAccepted {
     let id = "5c9e6f3a-0d41-4a8e-b1b7-6f2d3c4e5a60";
     JobAccepted { id: id.into(), status: JobStatus::Queued, status_url: format!("/jobs/{id}") }
@@ -313,12 +357,17 @@ fn int_query_parameter(name: &str, description: &str, range: RangeInclusive<u32>
         .build()
 }
 
-/// `/async-example` → `async_example`; `/` → `index`.
-fn operation_id(path: &str) -> String {
-    match path.trim_matches('/') {
+/// `GET /async-example` → `async_example`; `GET /` → `index`; a path served by more than one
+/// method (the relay) adds the method: `upstreams_name_path_post`.
+fn operation_id(route: &Route) -> String {
+    let base = match route.path.trim_matches('/') {
         "" => "index".to_owned(),
         p => p.replace(['{', '}', '*'], "").replace(['-', '.', '/'], "_"),
+    };
+    if route.endpoint == Endpoint::UpstreamProxy && route.method != "GET" {
+        return format!("{base}_{}", route.method.to_ascii_lowercase());
     }
+    base
 }
 
 fn path_parameter(name: &str, description: &str) -> utoipa::openapi::path::Parameter {
@@ -416,9 +465,13 @@ mod tests {
 
     #[test]
     fn operation_ids() {
-        assert_eq!(operation_id("/"), "index");
-        assert_eq!(operation_id("/openapi.json"), "openapi_json");
-        assert_eq!(operation_id("/async-example"), "async_example");
-        assert_eq!(operation_id("/upstreams/{name}/{*path}"), "upstreams_name_path");
+        let ids: Vec<String> = served(false).map(operation_id).collect();
+        for expected in ["index", "openapi_json", "async_example", "upstreams_name_path", "upstreams_name_path_post", "jobs_id"] {
+            assert!(ids.iter().any(|id| id == expected), "{expected} in {ids:?}");
+        }
+        let mut unique = ids.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(unique.len(), ids.len(), "operation ids are unique");
     }
 }

@@ -1,0 +1,149 @@
+//! One whole exchange with an upstream — request out, status, headers and the body read in
+//! full up to a cap — in one crossing into JS and one promise.
+//!
+//! The runtime's `fetch` and `arrayBuffer()` driven from Rust cost a crossing per header, per
+//! field and per promise, and workers-rs's `Response::bytes` a `read()` promise per chunk
+//! (18 % of the `/aggregate` profile).
+
+use std::rc::Rc;
+
+use wasm_bindgen_futures::JsFuture;
+use worker::js_sys;
+use worker::wasm_bindgen::{self, prelude::wasm_bindgen, JsCast};
+
+use super::registry::Upstream;
+use super::{UpstreamError, UpstreamResponse};
+use crate::error::js_error_message;
+use crate::http_url::HttpUrl;
+use crate::response::encode_header_lines;
+
+#[wasm_bindgen(inline_js = r#"
+const TOO_LARGE = "too-large";
+// The body, refused as soon as it is known to pass `cap` bytes: by its declared length, or
+// while it is read (always, when the runtime decodes it: a small gzip body can inflate).
+// Without a length it is read into a buffer that doubles as it fills, each `readAtLeast`
+// filling the buffer or ending the body: a body that fits the first buffer takes two reads,
+// however many chunks it came in (a read per chunk cost ~15 % more CPU on /aggregate).
+async function readCapped(response, cap) {
+  const declared = response.headers.has("content-encoding") ? null : response.headers.get("content-length");
+  if (declared !== null && Number(declared) > cap) throw TOO_LARGE;
+  if (declared !== null || !response.body) return new Uint8Array(await response.arrayBuffer());
+  const reader = response.body.getReader({ mode: "byob" });
+  let buffer = new Uint8Array(Math.min(cap + 1, 16384)), size = 0;
+  for (;;) {
+    const room = buffer.byteLength - size;
+    const { done, value } = await reader.readAtLeast(room, new Uint8Array(buffer.buffer, size, room));
+    if (value) {
+      buffer = new Uint8Array(value.buffer);
+      size += value.byteLength;
+    }
+    if (done) return buffer.subarray(0, size);
+    if (size > cap) {
+      reader.cancel().catch(() => {});
+      throw TOO_LARGE;
+    }
+    if (size === buffer.byteLength) {
+      const larger = new Uint8Array(Math.min(cap + 1, buffer.byteLength * 2));
+      larger.set(buffer);
+      buffer = larger;
+    }
+  }
+}
+export function exchange(url, method, headers, body, budgetMs, cap) {
+  // Aborts the fetch *and* a body read still pending: a slow body is cut off like slow headers.
+  const signal = AbortSignal.timeout(budgetMs);
+  const init = { method, headers: new Headers(), body, signal };
+  const list = headers.split("\n");
+  for (let i = 1; i < list.length; i += 2) init.headers.set(list[i - 1], list[i]);
+  return fetch(url, init).then((response) => readCapped(response, cap).then((bytes) => {
+    const h = (name) => response.headers.get(name) ?? "";
+    return [`${response.status}\n${h("content-type")}\n${h("retry-after")}\n${h("etag")}\n${h("last-modified")}`, bytes];
+  })).catch((error) => {
+    throw signal.aborted ? null : error;
+  });
+}
+"#)]
+extern "C" {
+    /// Resolves to `["status\ncontent-type\nretry-after\netag\nlast-modified", body bytes]`;
+    /// rejects with `null` when `budget_ms` ran out, `"too-large"` past `cap` bytes, else with
+    /// the runtime's error.
+    fn exchange(url: &str, method: &str, headers: &str, body: Option<js_sys::Uint8Array>, budget_ms: u32, cap: u32) -> js_sys::Promise;
+}
+
+/// One outbound request: GET without a body, POST with one.
+pub(super) struct Call<'a> {
+    pub request_id: &'a str,
+    pub upstream: &'a Upstream,
+    pub url: &'a HttpUrl,
+    /// Forwarded client headers, or the POST's own.
+    pub headers: &'a [(String, String)],
+    pub body: Option<&'a [u8]>,
+}
+
+/// One request, bounded by `budget_ms`, its body capped at the upstream's `max_body_bytes`.
+pub(super) async fn attempt(call: &Call<'_>, budget_ms: u32) -> Result<UpstreamResponse, UpstreamError> {
+    let (method, body) = match call.body {
+        Some(body) => ("POST", Some(js_sys::Uint8Array::from(body))),
+        None => ("GET", None),
+    };
+    let headers = encode_header_lines(request_headers(call.request_id, call.upstream, call.headers, Some("application/json")));
+    let cap = call.upstream.max_body_bytes;
+    match JsFuture::from(exchange(call.url.as_str(), method, &headers, body, budget_ms, cap)).await {
+        Ok(answer) => {
+            let answer: js_sys::Array = answer.unchecked_into();
+            let meta = parse_meta(&answer.get(0).as_string().unwrap_or_default());
+            let body = answer.get(1).unchecked_into::<js_sys::Uint8Array>().to_vec();
+            Ok(UpstreamResponse { body: Rc::from(body), ..meta })
+        }
+        Err(e) if e.is_null() => Err(UpstreamError::Timeout { timeout_ms: call.upstream.timeout_ms }),
+        Err(e) if e.as_string().as_deref() == Some("too-large") => Err(UpstreamError::TooLarge { limit_bytes: cap }),
+        Err(e) => Err(UpstreamError::Unreachable { reason: js_error_message(&e) }),
+    }
+}
+
+/// The headers of an outbound request, in the order they are set (a later one wins): the
+/// `accept` we want (a relay takes the client's), the forwarded client headers, who we are,
+/// then the upstream's configured ones.
+pub(super) fn request_headers<'a>(
+    request_id: &'a str,
+    upstream: &'a Upstream,
+    forwarded: &'a [(String, String)],
+    accept: Option<&'a str>,
+) -> impl Iterator<Item = (&'a str, &'a str)> {
+    let ours = accept.map(|accept| ("Accept", accept)).into_iter();
+    let forwarded = forwarded.iter().map(|(n, v)| (n.as_str(), v.as_str()));
+    let identity = [("User-Agent", concat!("edge-relay/", env!("CARGO_PKG_VERSION"))), ("X-Request-Id", request_id)].into_iter();
+    let configured = upstream.headers.iter().map(|(n, v)| (n.as_str(), v.as_str()));
+    ours.chain(forwarded).chain(identity).chain(configured)
+}
+
+/// `exchange`'s first value: status, then content type, `Retry-After`, `ETag` and
+/// `Last-Modified` (empty when absent); the body is left empty.
+fn parse_meta(meta: &str) -> UpstreamResponse {
+    let mut lines = meta.splitn(5, '\n');
+    let status = lines.next().and_then(|s| s.parse().ok()).unwrap_or(0);
+    let mut field = || lines.next().filter(|v| !v.is_empty()).map(str::to_owned);
+    UpstreamResponse {
+        status,
+        content_type: field(),
+        retry_after: field(),
+        etag: field(),
+        last_modified: field(),
+        body: Rc::from(Vec::new()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exchange_meta_is_status_then_five_headers() {
+        let m = parse_meta("200\napplication/json\n\n\"v1\"\nSun, 06 Nov 1994 08:49:37 GMT");
+        assert_eq!((m.status, m.content_type.as_deref(), m.retry_after.as_deref()), (200, Some("application/json"), None));
+        assert_eq!((m.etag.as_deref(), m.last_modified.as_deref()), (Some("\"v1\""), Some("Sun, 06 Nov 1994 08:49:37 GMT")));
+        let m = parse_meta("503\n\n120\n\n");
+        assert_eq!((m.status, m.content_type, m.retry_after.as_deref(), m.etag), (503, None, Some("120"), None));
+        assert_eq!(parse_meta("429\ntext/plain\nWed, 21 Oct 2026 07:28:00 GMT\n\n").retry_after.as_deref(), Some("Wed, 21 Oct 2026 07:28:00 GMT"));
+    }
+}

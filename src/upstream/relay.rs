@@ -1,0 +1,218 @@
+//! A relay that streams: the client's body goes up and the upstream's body comes back as
+//! the runtime's own streams, never copied into wasm, so memory stays flat for any size and a
+//! slow reader slows the writer. The deadline covers the time to the upstream's headers
+//! (attempts and backoff included); after that, the body is cut off only when the upstream
+//! goes quiet for `stream_idle_ms` (see `response::stream_response`). A client that hangs up
+//! aborts the upstream request (with the `enable_request_signal` compatibility flag).
+
+use wasm_bindgen_futures::JsFuture;
+use worker::wasm_bindgen::{self, prelude::wasm_bindgen, JsCast, JsValue};
+use worker::{js_sys, web_sys};
+
+use super::registry::Upstream;
+use super::{exchange, guarded, headers, now_ms, record, Attempted, UpstreamError};
+use crate::context::RequestContext;
+use crate::error::js_error_message;
+use crate::http_url::HttpUrl;
+use crate::response::{encode_header_lines, Streamed};
+
+#[wasm_bindgen(inline_js = r#"
+const TOO_LARGE = "too-large", CLIENT_CLOSED = "client-closed";
+// The client's body for the upstream: a stream that fails past `limit` bytes or, when it may
+// have to be sent again (`whole`), its bytes, read up to `limit`. Kept in JS either way.
+export function relay_body(request, limit, whole) {
+  if (!request.body) return Promise.resolve(null);
+  const declared = request.headers.get("content-length");
+  if (declared !== null && Number(declared) > limit) return Promise.reject(TOO_LARGE);
+  let size = 0;
+  // Past the limit, or when the client's body breaks off, the upload itself is aborted: a
+  // body stream that merely errors is ended cleanly by the runtime, and the upstream would
+  // take the truncated body for a whole one.
+  const control = new AbortController();
+  const limited = request.body.pipeThrough(new TransformStream({
+    transform(chunk, controller) {
+      size += chunk.byteLength;
+      if (size <= limit) return controller.enqueue(chunk);
+      control.abort();
+      controller.error(new Error(TOO_LARGE));
+    },
+    cancel() {
+      control.abort();
+    },
+  }));
+  const tooLarge = () => size > limit;
+  if (whole) {
+    return new Response(limited).arrayBuffer().then(
+      (body) => ({ body, tooLarge }),
+      () => { throw tooLarge() ? TOO_LARGE : CLIENT_CLOSED; },
+    );
+  }
+  // A declared length goes up as one, so the upstream sees Content-Length, not chunks.
+  const body = declared === null ? limited : limited.pipeThrough(new FixedLengthStream(Number(declared)));
+  return Promise.resolve({ body, tooLarge, control });
+}
+// Sends the request; resolves to ["status\nname\nvalue…", response] once headers arrive,
+// within `budgetMs`. The client hanging up aborts it, then or while its body streams.
+export function relay_open(url, method, headers, source, budgetMs, request) {
+  const control = source?.control ?? new AbortController();
+  const timer = setTimeout(() => control.abort(), budgetMs);
+  const hangUp = () => control.abort();
+  request.signal?.addEventListener("abort", hangUp);
+  const init = { method, headers: new Headers(), body: source?.body ?? null, signal: control.signal, redirect: "manual" };
+  const list = headers.split("\n");
+  for (let i = 1; i < list.length; i += 2) init.headers.set(list[i - 1], list[i]);
+  return fetch(url, init).then((response) => {
+    clearTimeout(timer);
+    let meta = String(response.status);
+    for (const [name, value] of response.headers) meta += `\n${name}\n${value}`;
+    return [meta, response];
+  }, (error) => {
+    clearTimeout(timer);
+    request.signal?.removeEventListener("abort", hangUp);
+    if (source?.tooLarge()) throw TOO_LARGE;
+    if (request.signal?.aborted) throw CLIENT_CLOSED;
+    throw control.signal.aborted ? null : error;
+  });
+}
+export function relay_discard(response) {
+  response.body?.cancel().catch(() => {});
+}
+export function body_of(response) {
+  return response.body;
+}
+export function signal_of(request) {
+  return request.signal;
+}
+"#)]
+extern "C" {
+    fn relay_body(request: &web_sys::Request, limit: u32, whole: bool) -> js_sys::Promise;
+    fn relay_open(url: &str, method: &str, headers: &str, source: &JsValue, budget_ms: u32, request: &web_sys::Request) -> js_sys::Promise;
+    fn relay_discard(response: &JsValue);
+    fn body_of(response: &JsValue) -> JsValue;
+    fn signal_of(request: &web_sys::Request) -> JsValue;
+}
+
+/// An upstream answer whose headers have arrived and whose body has not been read.
+pub struct Opened {
+    pub status: u16,
+    /// As the upstream sent them (names lower-case).
+    pub headers: Vec<(String, String)>,
+    response: JsValue,
+}
+
+impl Attempted for Opened {
+    fn status(&self) -> u16 {
+        self.status
+    }
+
+    fn retry_after(&self) -> Option<&str> {
+        self.headers.iter().find(|(name, _)| name == "retry-after").map(|(_, value)| value.as_str())
+    }
+
+    fn discard(&self) {
+        relay_discard(&self.response);
+    }
+}
+
+impl Opened {
+    /// The body to pass on, with the headers that may pass and the upstream's idle limit.
+    pub fn into_streamed(self, request: &web_sys::Request, idle_ms: u32) -> Streamed {
+        Streamed {
+            body: body_of(&self.response),
+            client_signal: signal_of(request),
+            idle_ms,
+            headers: headers::relayed_response_headers(&self.headers),
+        }
+    }
+}
+
+/// Lets go of an answer that is not passed on.
+pub fn discard(opened: &Opened) {
+    opened.discard();
+}
+
+/// Sends the client's `request` on to `url` with `method` and the `forwarded` headers, and
+/// returns once the upstream's headers are in. Records the call on `ctx`.
+///
+/// A body is sent more than once only where that is safe — an idempotent method (PUT,
+/// DELETE), or a client that sent `Idempotency-Key` — and only then is it read whole (up to
+/// the upstream's `max_request_body_bytes`) so it can be; any other body streams up once,
+/// with no retry.
+pub async fn open(
+    ctx: &RequestContext,
+    upstream: &Upstream,
+    request: &web_sys::Request,
+    url: &HttpUrl,
+    forwarded: &[(String, String)],
+) -> Result<Opened, UpstreamError> {
+    let started = now_ms();
+    let outcome = send(ctx, upstream, request, url, forwarded).await;
+    record(ctx, upstream, started, outcome.as_ref().map(|o| (o.status, None)), false);
+    outcome
+}
+
+async fn send(
+    ctx: &RequestContext,
+    upstream: &Upstream,
+    request: &web_sys::Request,
+    url: &HttpUrl,
+    forwarded: &[(String, String)],
+) -> Result<Opened, UpstreamError> {
+    let method = ctx.method.as_str();
+    let has_body = !matches!(method, "GET" | "HEAD");
+    let repeatable = !has_body || matches!(method, "PUT" | "DELETE") || forwarded.iter().any(|(n, _)| n == "idempotency-key");
+    let retries = if repeatable { upstream.retries } else { 0 };
+    let limit = upstream.max_request_body_bytes;
+    let source = if has_body {
+        JsFuture::from(relay_body(request, limit, retries > 0)).await.map_err(|e| failure(e, upstream))?
+    } else {
+        JsValue::NULL
+    };
+    let headers = encode_header_lines(exchange::request_headers(&ctx.request_id, upstream, forwarded, None));
+    guarded(upstream, retries, |budget_ms| {
+        let promise = relay_open(url.as_str(), method, &headers, &source, budget_ms, request);
+        async move {
+            let answer: js_sys::Array = JsFuture::from(promise).await.map_err(|e| failure(e, upstream))?.unchecked_into();
+            let (status, headers) = parse_meta(&answer.get(0).as_string().unwrap_or_default());
+            Ok(Opened { status, headers, response: answer.get(1) })
+        }
+    })
+    .await
+}
+
+/// What a rejection from the JS side means.
+fn failure(e: JsValue, upstream: &Upstream) -> UpstreamError {
+    match e.as_string().as_deref() {
+        _ if e.is_null() => UpstreamError::Timeout { timeout_ms: upstream.timeout_ms },
+        Some("too-large") => UpstreamError::RequestTooLarge { limit_bytes: upstream.max_request_body_bytes },
+        Some("client-closed") => UpstreamError::ClientClosed,
+        _ => UpstreamError::Unreachable { reason: js_error_message(&e) },
+    }
+}
+
+/// `relay_open`'s first value: the status, then header names and values, a line each.
+fn parse_meta(meta: &str) -> (u16, Vec<(String, String)>) {
+    let mut lines = meta.split('\n');
+    let status = lines.next().and_then(|s| s.parse().ok()).unwrap_or(0);
+    let mut headers = Vec::new();
+    while let (Some(name), Some(value)) = (lines.next(), lines.next()) {
+        headers.push((name.to_owned(), value.to_owned()));
+    }
+    (status, headers)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn meta_is_status_then_header_pairs() {
+        let (status, headers) = parse_meta("206\ncontent-type\ntext/event-stream\ncontent-range\nbytes 0-9/100");
+        assert_eq!(status, 206);
+        assert_eq!(
+            headers,
+            vec![("content-type".into(), "text/event-stream".into()), ("content-range".into(), "bytes 0-9/100".into())]
+        );
+        assert_eq!(parse_meta("204"), (204, vec![]));
+    }
+}
