@@ -15,10 +15,14 @@ if (!upstreamUrl) {
   demo = await startUpstream({ port: DEMO_PORT });
   upstreamUrl = `${demo.url}/json`;
   // Named upstreams on the demo server too, so /upstreams/demo/…, /aggregate and /events
-  // answer offline: `demo` is the whole server, `webhook` receives /events deliveries.
-  const upstreams = { demo: { base_url: demo.url }, webhook: { base_url: `${demo.url}/webhook`, retries: 2 } };
+  // answer offline: `demo` is the whole server (POST allowed, for its streaming /chat),
+  // `webhook` receives /events deliveries.
+  const upstreams = {
+    demo: { base_url: demo.url, methods: ['GET', 'HEAD', 'POST'] },
+    webhook: { base_url: `${demo.url}/webhook`, retries: 2 },
+  };
   vars.push('--var', `UPSTREAMS:${JSON.stringify(upstreams)}`, '--var', 'EVENTS_WEBHOOK:webhook');
-  console.log(`[dev] demo upstream on ${demo.url} (try ${demo.url}/delay?ms=500, /status/503, /invalid-json)`);
+  console.log(`[dev] demo upstream on ${demo.url} (try ${demo.url}/delay?ms=500, /status/503, /invalid-json, /sse, /large?mb=100, POST /chat)`);
   console.log('[dev] named upstreams: demo, webhook (EVENTS_WEBHOOK)');
 }
 console.log(`[dev] UPSTREAM_URL=${upstreamUrl}`);

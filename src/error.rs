@@ -6,8 +6,8 @@ use serde::Serialize;
 use worker::js_sys;
 use worker::wasm_bindgen::{JsCast, JsValue};
 
-use crate::config::ConfigError;
-use crate::upstream::UpstreamError;
+use crate::config::error::ConfigError;
+use crate::upstream::outcome::UpstreamError;
 
 /// Every way a request can fail, each mapped to one status and one problem `type`.
 #[derive(Debug, Clone, PartialEq)]

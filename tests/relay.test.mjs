@@ -2,37 +2,33 @@
 // bodies that pass through with flat memory, server-sent events as they are sent, hang-ups
 // that reach the upstream, failures that never look like a clean end, headers, methods and
 // request bodies, retries, conditional requests, and the cap on bodies read whole.
-import { test, before, after } from 'node:test';
+import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { startWorker } from './support/worker.mjs';
-import { startUpstream, ENCODED_TEXT, sleep } from './support/upstream.mjs';
+import { ENCODED_TEXT, sleep } from './support/upstream.mjs';
+import { upstreamFixture } from './support/fixture.mjs';
 import { call, assertProblem } from './support/http.mjs';
 
 const MiB = 1024 * 1024;
+const fixture = upstreamFixture();
 let upstream;
 let worker;
 
 before(async () => {
-  upstream = await startUpstream();
+  upstream = await fixture.start();
   const base = upstream.url;
   const UPSTREAMS = {
     stream: { base_url: base, timeout_ms: 3000, stream_idle_ms: 1000 },
     writer: { base_url: base, methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'], retries: 2, max_request_body_bytes: 8 * MiB },
     versioned: { base_url: base, cache_ttl_s: 1, stale_while_revalidate_s: 30 },
   };
-  worker = await startWorker({
-    UPSTREAMS: JSON.stringify(UPSTREAMS),
-    UPSTREAM_URL: `${base}/encoded?encoding=gzip`,
-    MAX_UPSTREAM_BODY_BYTES: '16384',
-  });
-});
-after(async () => {
-  await worker?.dispose();
-  await upstream?.close();
+  worker = fixture.track(
+    await startWorker({ UPSTREAMS: JSON.stringify(UPSTREAMS), UPSTREAM_URL: `${base}/encoded?encoding=gzip`, MAX_UPSTREAM_BODY_BYTES: '16384' }),
+  );
 });
 
 /** The workerd process serving this file's worker (node --test runs each file in its own process). */
@@ -48,11 +44,12 @@ const rssMiB = (pid) => Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pi
  * A GET with Node's own client, chunk by chunk: resolves to { status, headers, chunks: [{ at, data }],
  * clean } where `clean` says whether the body ended properly (not cut off).
  */
-function stream(url, { headers = {}, onChunk } = {}) {
+function stream(url, { headers = {}, onChunk, onResponse } = {}) {
   return new Promise((resolve, reject) => {
     const started = Date.now();
     const chunks = [];
     const req = http.get(url, { headers }, (res) => {
+      onResponse?.(res);
       const done = (clean) => resolve({ status: res.statusCode, headers: res.headers, chunks, clean, ms: Date.now() - started });
       res.on('data', (data) => {
         chunks.push({ at: Date.now() - started, data });
@@ -133,6 +130,28 @@ test('a 200 MB body streams through: first bytes before the upstream sent the re
   assert.ok(await eventually(() => accessLines('/upstreams/stream/large').some((l) => l.stream?.bytes === 200 * MiB && l.stream.outcome === 'complete')));
 });
 
+test('a slow client slows the upstream: backpressure reaches it through the worker', async (t) => {
+  const MB = 200;
+  const record = () => upstream.streams.find((s) => s.search.includes('tag=slow'));
+  let sentWhilePaused;
+  // The client takes its first chunk, then reads nothing for 1.5 s.
+  const res = await stream(`${worker.url}/upstreams/stream/large?mb=${MB}&tag=slow`, {
+    onResponse: (res) => {
+      res.once('data', () => {
+        res.pause();
+        setTimeout(() => {
+          sentWhilePaused = record().sent;
+          res.resume();
+        }, 1500);
+      });
+    },
+  });
+  assert.ok(res.clean);
+  assert.equal(res.chunks.reduce((n, c) => n + c.data.length, 0), MB * MiB);
+  t.diagnostic(`the upstream had sent ${(sentWhilePaused / MiB).toFixed(1)} MiB of ${MB} MiB after 1.5 s of a client reading nothing`);
+  assert.ok(sentWhilePaused < 64 * MiB, `the upstream sent ${(sentWhilePaused / MiB).toFixed(1)} MiB while the client read nothing`);
+});
+
 test('server-sent events arrive as sent, also to a client that accepts gzip and br', async (t) => {
   const res = await stream(`${worker.url}/upstreams/stream/sse?events=8&interval_ms=400`, { headers: { 'accept-encoding': 'gzip, br' } });
   assert.equal(res.status, 200);
@@ -157,7 +176,7 @@ test('Last-Event-ID goes up, so a reconnecting client resumes where it left off'
   assert.equal(upstream.requests.find((r) => r.search.includes('tag=resume')).headers['last-event-id'], '5');
 });
 
-test('a client that hangs up cancels the upstream request, and the log says 499', async () => {
+test('a client that hangs up cancels the upstream request, and the log says 499', async (t) => {
   let hungUpAt;
   await stream(`${worker.url}/upstreams/stream/sse?events=100&interval_ms=100&tag=hangup`, {
     onChunk: (data, req) => {
@@ -171,17 +190,26 @@ test('a client that hangs up cancels the upstream request, and the log says 499'
   assert.ok(await eventually(() => record()?.closedAt, 3000), 'the upstream connection was closed');
   const delay = record().closedAt - hungUpAt;
   assert.equal(record().finished, false, 'the upstream did not get to send everything');
+  t.diagnostic(`the event stream's upstream saw the hang-up after ${delay} ms`);
   assert.ok(delay < 2000, `the upstream saw the hang-up after ${delay} ms`);
   assert.ok(await eventually(() => accessLines('/upstreams/stream/sse').some((l) => l.stream?.outcome === 'client-closed')));
   const line = accessLines('/upstreams/stream/sse').find((l) => l.stream?.outcome === 'client-closed');
   assert.equal(line.status, 499);
 
   // The same for a bulk body, which the runtime pipes without JS.
-  await stream(`${worker.url}/upstreams/stream/large?mb=50&gate=hangup`, { onChunk: (data, req) => req.destroy() });
+  let bulkHungUpAt;
+  await stream(`${worker.url}/upstreams/stream/large?mb=50&gate=hangup`, {
+    onChunk: (data, req) => {
+      bulkHungUpAt ??= Date.now();
+      req.destroy();
+    },
+  });
   const bulk = () => upstream.streams.find((s) => s.search.includes('gate=hangup'));
   upstream.release('hangup');
   assert.ok(await eventually(() => bulk()?.closedAt, 3000), 'the upstream connection was closed');
   assert.equal(bulk().finished, false);
+  t.diagnostic(`the bulk body's upstream saw the hang-up after ${bulk().closedAt - bulkHungUpAt} ms`);
+  assert.ok(bulk().closedAt - bulkHungUpAt < 2000);
   assert.ok(await eventually(() => accessLines('/upstreams/stream/large').some((l) => l.status === 499)), JSON.stringify(accessLines('/upstreams/stream/large')));
 });
 

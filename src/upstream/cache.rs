@@ -5,7 +5,7 @@ use std::rc::Rc;
 
 use worker::{Cache, Headers, Response};
 
-use super::UpstreamResponse;
+use super::outcome::UpstreamResponse;
 use crate::http_url::HttpUrl;
 
 /// When the copy was stored, in epoch milliseconds: the Cache API keeps no such record.

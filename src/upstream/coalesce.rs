@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use worker::Delay;
 
-use super::{UpstreamError, UpstreamResponse};
+use super::outcome::{UpstreamError, UpstreamResponse};
 
 type Outcome = Result<UpstreamResponse, UpstreamError>;
 

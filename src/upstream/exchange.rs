@@ -12,7 +12,7 @@ use worker::js_sys;
 use worker::wasm_bindgen::{self, prelude::wasm_bindgen, JsCast};
 
 use super::registry::Upstream;
-use super::{UpstreamError, UpstreamResponse};
+use super::outcome::{UpstreamError, UpstreamResponse};
 use crate::error::js_error_message;
 use crate::http_url::HttpUrl;
 use crate::response::encode_header_lines;

@@ -11,12 +11,12 @@ mod coalesce;
 pub mod conditional;
 mod exchange;
 pub mod headers;
+pub mod outcome;
 pub mod path;
 pub mod registry;
 pub mod relay;
 pub mod retry;
 
-use std::fmt;
 use std::future::Future;
 use std::rc::Rc;
 use std::time::Duration;
@@ -29,71 +29,13 @@ use crate::context::{ms_since, now_ms, RequestContext, UpstreamCall};
 use crate::error::ApiError;
 use crate::http_url::HttpUrl;
 use crate::response::Relayed;
+pub use outcome::{UpstreamError, UpstreamResponse};
 use breaker::Admission;
 use cache::Freshness;
 use exchange::Call;
 use registry::Upstream;
 
-/// Why an upstream exchange failed; each maps to a problem (see `ApiError`).
-#[derive(Debug, Clone, PartialEq)]
-pub enum UpstreamError {
-    /// The upstream answered, but not with a 2xx.
-    BadStatus { status: u16 },
-    /// The upstream answered 2xx with a body that is not JSON.
-    InvalidJson { reason: String },
-    /// The body needed whole is larger than `MAX_UPSTREAM_BODY_BYTES`.
-    TooLarge { limit_bytes: u32 },
-    /// No complete answer (headers and body) within the deadline.
-    Timeout { timeout_ms: u32 },
-    /// Connection refused, reset or closed before a complete answer.
-    Unreachable { reason: String },
-    /// The upstream's circuit breaker is open: it failed repeatedly and is left alone.
-    CircuitOpen { retry_after_ms: f64 },
-    /// The client's body for a relay passed the upstream's `max_request_body_bytes`.
-    RequestTooLarge { limit_bytes: u32 },
-    /// The client hung up before the upstream answered.
-    ClientClosed,
-}
-
-impl fmt::Display for UpstreamError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            UpstreamError::BadStatus { status } => write!(f, "upstream answered with status {status}"),
-            UpstreamError::InvalidJson { reason } => write!(f, "upstream body is not valid JSON: {reason}"),
-            UpstreamError::TooLarge { limit_bytes } => {
-                write!(f, "upstream body is larger than {limit_bytes} bytes (MAX_UPSTREAM_BODY_BYTES)")
-            }
-            UpstreamError::Timeout { timeout_ms } => {
-                write!(f, "upstream did not answer completely within {timeout_ms} ms")
-            }
-            UpstreamError::Unreachable { reason } => write!(f, "upstream connection failed: {reason}"),
-            UpstreamError::CircuitOpen { retry_after_ms } => write!(
-                f,
-                "upstream failed repeatedly and is not being called for {} s",
-                (retry_after_ms / 1000.0).ceil() as u64
-            ),
-            UpstreamError::RequestTooLarge { limit_bytes } => write!(f, "the request body exceeds the limit of {limit_bytes} bytes"),
-            UpstreamError::ClientClosed => write!(f, "the client closed the connection"),
-        }
-    }
-}
-
-/// An upstream's answer, whole. Cheap to clone, so coalesced callers can share it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct UpstreamResponse {
-    pub status: u16,
-    pub content_type: Option<String>,
-    pub retry_after: Option<String>,
-    pub etag: Option<String>,
-    pub last_modified: Option<String>,
-    pub body: Rc<[u8]>,
-}
-
 impl UpstreamResponse {
-    pub fn is_success(&self) -> bool {
-        (200..300).contains(&self.status)
-    }
-
     pub fn is_json(&self) -> bool {
         crate::extract::is_json_content_type(self.content_type.as_deref())
     }

@@ -6,7 +6,7 @@ use std::rc::Rc;
 
 use serde::Deserialize;
 use super::headers::is_hop_by_hop;
-use crate::config::ConfigError;
+use crate::config::error::ConfigError;
 use crate::http_url::HttpUrl;
 
 /// The name `/external-api` calls.

@@ -146,38 +146,31 @@ pub async fn open(
     forwarded: &[(String, String)],
 ) -> Result<Opened, UpstreamError> {
     let started = now_ms();
-    let outcome = send(ctx, upstream, request, url, forwarded).await;
+    let outcome = async {
+        let method = ctx.method.as_str();
+        let has_body = !matches!(method, "GET" | "HEAD");
+        let repeatable = !has_body || matches!(method, "PUT" | "DELETE") || forwarded.iter().any(|(n, _)| n == "idempotency-key");
+        let retries = if repeatable { upstream.retries } else { 0 };
+        let limit = upstream.max_request_body_bytes;
+        let source = if has_body {
+            JsFuture::from(relay_body(request, limit, retries > 0)).await.map_err(|e| failure(e, upstream))?
+        } else {
+            JsValue::NULL
+        };
+        let headers = encode_header_lines(exchange::request_headers(&ctx.request_id, upstream, forwarded, None));
+        guarded(upstream, retries, |budget_ms| {
+            let promise = relay_open(url.as_str(), method, &headers, &source, budget_ms, request);
+            async move {
+                let answer: js_sys::Array = JsFuture::from(promise).await.map_err(|e| failure(e, upstream))?.unchecked_into();
+                let (status, headers) = parse_meta(&answer.get(0).as_string().unwrap_or_default());
+                Ok(Opened { status, headers, response: answer.get(1) })
+            }
+        })
+        .await
+    }
+    .await;
     record(ctx, upstream, started, outcome.as_ref().map(|o| (o.status, None)), false);
     outcome
-}
-
-async fn send(
-    ctx: &RequestContext,
-    upstream: &Upstream,
-    request: &web_sys::Request,
-    url: &HttpUrl,
-    forwarded: &[(String, String)],
-) -> Result<Opened, UpstreamError> {
-    let method = ctx.method.as_str();
-    let has_body = !matches!(method, "GET" | "HEAD");
-    let repeatable = !has_body || matches!(method, "PUT" | "DELETE") || forwarded.iter().any(|(n, _)| n == "idempotency-key");
-    let retries = if repeatable { upstream.retries } else { 0 };
-    let limit = upstream.max_request_body_bytes;
-    let source = if has_body {
-        JsFuture::from(relay_body(request, limit, retries > 0)).await.map_err(|e| failure(e, upstream))?
-    } else {
-        JsValue::NULL
-    };
-    let headers = encode_header_lines(exchange::request_headers(&ctx.request_id, upstream, forwarded, None));
-    guarded(upstream, retries, |budget_ms| {
-        let promise = relay_open(url.as_str(), method, &headers, &source, budget_ms, request);
-        async move {
-            let answer: js_sys::Array = JsFuture::from(promise).await.map_err(|e| failure(e, upstream))?.unchecked_into();
-            let (status, headers) = parse_meta(&answer.get(0).as_string().unwrap_or_default());
-            Ok(Opened { status, headers, response: answer.get(1) })
-        }
-    })
-    .await
 }
 
 /// What a rejection from the JS side means.

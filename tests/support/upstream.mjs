@@ -22,12 +22,14 @@ function sendJson(res, status, body) {
 /** A fixed body for the content-encoding endpoints: compressible, and long enough to matter. */
 export const ENCODED_TEXT = JSON.stringify({ items: Array.from({ length: 2000 }, (_, i) => ({ i, word: `item-${i}` })) });
 
-/** Writes `total` bytes of a repeating pattern in `chunk`-byte writes, honouring backpressure. */
-async function writeLarge(res, total, chunk, afterFirst) {
+/** Writes `total` bytes of a repeating pattern in `chunk`-byte writes, honouring backpressure;
+ * `progress.sent` counts the bytes handed to the socket so far. */
+async function writeLarge(res, total, chunk, afterFirst, progress = {}) {
   const block = Buffer.alloc(chunk);
   for (let i = 0; i < chunk; i++) block[i] = i % 251;
   for (let sent = 0; sent < total && !res.destroyed; sent += chunk) {
     const part = sent + chunk > total ? block.subarray(0, total - sent) : block;
+    progress.sent = sent + part.length;
     if (!res.write(part)) {
       await new Promise((resolve) => {
         const go = () => {
@@ -147,6 +149,26 @@ export async function startUpstream({ port = 0, host = '127.0.0.1' } = {}) {
       if (!res.destroyed) res.end();
       return;
     }
+    if (url.pathname === '/chat' && req.method === 'POST') {
+      // A stand-in for an LLM API's streaming chat completion: the reply's words as events.
+      let body = '';
+      for await (const chunk of req) body += chunk;
+      let prompt = '';
+      try {
+        prompt = String(JSON.parse(body).prompt ?? '');
+      } catch {
+        return sendJson(res, 400, { error: 'expected {"prompt": "..."}' });
+      }
+      const words = `You said: ${prompt}`.split(/\s+/).filter(Boolean);
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      for (const word of words) {
+        if (res.destroyed) return;
+        res.write(`data: ${JSON.stringify({ token: word })}\n\n`);
+        await sleep(Math.min(ms || 150, 2000));
+      }
+      if (!res.destroyed) res.end('data: [DONE]\n\n');
+      return;
+    }
     if (url.pathname === '/large') {
       // `mb` MiB (or `bytes`) of octets in `chunk_kb` writes; with `gate`, the rest waits after
       // the first chunk until the test opens the gate (30 s at most).
@@ -155,7 +177,7 @@ export async function startUpstream({ port = 0, host = '127.0.0.1' } = {}) {
       const key = url.searchParams.get('gate');
       res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': total });
       const wait = key ? () => Promise.race([gate(key).opened, sleep(30_000)]) : undefined;
-      return writeLarge(res, total, chunk, wait);
+      return writeLarge(res, total, chunk, wait, streams.at(-1));
     }
     if (url.pathname === '/stall') {
       // An event, then nothing for `ms`, then another.

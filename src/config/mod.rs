@@ -1,12 +1,14 @@
 //! Typed configuration, read once per isolate from the worker's vars and validated.
 
 use std::cell::OnceCell;
-use std::fmt;
 use std::ops::RangeInclusive;
 use std::rc::Rc;
 
 use worker::{console_error, Env};
 
+pub mod error;
+
+pub use error::ConfigError;
 use crate::auth::ApiKeys;
 use crate::http_url::HttpUrl;
 use crate::upstream::registry::{self, Registry};
@@ -71,23 +73,6 @@ pub enum AllowedOrigins {
     None,
     Any,
     List(Vec<String>),
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum ConfigError {
-    Missing { var: &'static str },
-    Invalid { var: &'static str, reason: String },
-}
-
-impl fmt::Display for ConfigError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ConfigError::Missing { var } => write!(f, "configuration variable {var} is not set"),
-            ConfigError::Invalid { var, reason } => {
-                write!(f, "configuration variable {var} is invalid: {reason}")
-            }
-        }
-    }
 }
 
 impl Config {
