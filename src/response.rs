@@ -246,12 +246,27 @@ impl IntoResponse for Html {
     }
 }
 
+impl Relayed {
+    /// 304 for an answer the client already has: the same validators and `Cache-Status`, no
+    /// body and no content type.
+    pub fn not_modified(self) -> Reply {
+        let mut reply = Reply::empty(304);
+        reply.headers.extend(self.kept_headers());
+        reply
+    }
+
+    /// `ETag`, `Last-Modified` and `Cache-Status`, those that are set.
+    fn kept_headers(self) -> impl Iterator<Item = (&'static str, String)> {
+        let kept = [("ETag", self.etag), ("Last-Modified", self.last_modified), ("Cache-Status", self.cache_status)];
+        kept.into_iter().filter_map(|(name, value)| Some((name, value?)))
+    }
+}
+
 impl IntoResponse for Relayed {
-    fn into_response(self) -> Result<Reply, ApiError> {
-        let content_type = self.content_type.as_deref().unwrap_or("application/octet-stream");
-        let mut reply = Reply::new(self.status, content_type, self.body);
-        let optional = [("ETag", self.etag), ("Last-Modified", self.last_modified), ("Cache-Status", self.cache_status)];
-        reply.headers.extend(optional.into_iter().filter_map(|(name, value)| Some((name, value?))));
+    fn into_response(mut self) -> Result<Reply, ApiError> {
+        let content_type = self.content_type.take().unwrap_or_else(|| "application/octet-stream".to_owned());
+        let mut reply = Reply::new(self.status, &content_type, std::mem::take(&mut self.body));
+        reply.headers.extend(self.kept_headers());
         Ok(reply)
     }
 }
@@ -314,6 +329,25 @@ mod tests {
                 ("ETag", "\"v1\"".to_owned()),
                 ("Cache-Status", "edge-relay; hit".to_owned())
             ]
+        );
+    }
+
+    #[test]
+    fn not_modified_keeps_validators_without_body_or_content_type() {
+        let relayed = Relayed {
+            status: 200,
+            content_type: Some("application/json".into()),
+            etag: Some("\"v1\"".into()),
+            last_modified: Some("Sun, 06 Nov 1994 08:49:37 GMT".into()),
+            cache_status: None,
+            body: b"{}".to_vec(),
+        };
+        let reply = relayed.not_modified();
+        assert_eq!(reply.status, 304);
+        assert!(reply.bytes().is_empty());
+        assert_eq!(
+            reply.headers,
+            vec![("ETag", "\"v1\"".to_owned()), ("Last-Modified", "Sun, 06 Nov 1994 08:49:37 GMT".to_owned())]
         );
     }
 }

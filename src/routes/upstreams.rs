@@ -15,7 +15,7 @@ use crate::response::{IntoResponse, Relayed, Reply};
 use crate::upstream::conditional::{self, Preconditions};
 use crate::upstream::headers::RELAY_FORWARD;
 use crate::upstream::registry::{Upstream, ALWAYS_FORWARD};
-use crate::upstream::{self, path, relay, UpstreamError};
+use crate::upstream::{self, path, relay, Attempted, UpstreamError};
 
 pub async fn proxy(
     req: &web_sys::Request,
@@ -48,11 +48,11 @@ pub async fn proxy(
         }
         let unchanged = response.status == 200 && conditional::not_modified(&preconditions, response.etag.as_deref(), response.last_modified.as_deref());
         let relayed = Relayed::from(answer);
-        return if unchanged { Ok(not_modified(relayed)) } else { relayed.into_response() };
+        return if unchanged { Ok(relayed.not_modified()) } else { relayed.into_response() };
     }
     let opened = relay::open(ctx, upstream, req, &url, &forwarded(headers, upstream, RELAY_FORWARD)).await?;
     if opened.status >= 500 {
-        relay::discard(&opened);
+        opened.discard();
         return Err(UpstreamError::BadStatus { status: opened.status }.into());
     }
     let status = opened.status;
@@ -69,12 +69,4 @@ fn forwarded(headers: &Headers, upstream: &Upstream, extra: &[&'static str]) -> 
         .chain(upstream.forward_headers.iter().map(String::as_str))
         .filter_map(|h| headers.get(h).ok().flatten().map(|v| (h.to_owned(), v)))
         .collect()
-}
-
-/// 304 for a cached answer the client already has: its validators, no body.
-fn not_modified(relayed: Relayed) -> Reply {
-    let mut reply = Reply::empty(304);
-    let kept = [("ETag", relayed.etag), ("Last-Modified", relayed.last_modified), ("Cache-Status", relayed.cache_status)];
-    reply.headers.extend(kept.into_iter().filter_map(|(name, value)| Some((name, value?))));
-    reply
 }

@@ -35,6 +35,7 @@ use cache::Freshness;
 use exchange::Call;
 use registry::Upstream;
 
+// Here rather than in `outcome`, which stays a leaf: this one needs `extract`.
 impl UpstreamResponse {
     pub fn is_json(&self) -> bool {
         crate::extract::is_json_content_type(self.content_type.as_deref())

@@ -126,11 +126,6 @@ impl Opened {
     }
 }
 
-/// Lets go of an answer that is not passed on.
-pub fn discard(opened: &Opened) {
-    opened.discard();
-}
-
 /// Sends the client's `request` on to `url` with `method` and the `forwarded` headers, and
 /// returns once the upstream's headers are in. Records the call on `ctx`.
 ///
