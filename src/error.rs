@@ -15,8 +15,16 @@ pub enum ApiError {
     NotFound { path: String },
     /// A job id that names no job.
     JobNotFound { id: String },
-    /// No or a wrong bearer key.
+    /// No bearer credentials at all (RFC 6750 §3.1: the challenge carries no error code).
     Unauthorized { reason: &'static str },
+    /// A bearer token that is not a valid key or JWT: expired, wrong issuer, bad signature…
+    InvalidToken { description: String },
+    /// An `Authorization: Bearer` header that is not one token.
+    InvalidAuthorization { description: &'static str },
+    /// A valid token without the scope the route requires.
+    InsufficientScope { scope: &'static str },
+    /// The issuer's keys are needed but cannot be had now (being fetched, or the issuer is down).
+    KeysUnavailable { reason: &'static str },
     /// An `Idempotency-Key` reused with a different request.
     IdempotencyConflict { key: String },
     UnknownUpstream { name: String },
@@ -106,7 +114,9 @@ impl ApiError {
     pub fn status(&self) -> u16 {
         match self {
             ApiError::NotFound { .. } | ApiError::UnknownUpstream { .. } | ApiError::JobNotFound { .. } => 404,
-            ApiError::Unauthorized { .. } => 401,
+            ApiError::Unauthorized { .. } | ApiError::InvalidToken { .. } => 401,
+            ApiError::InvalidAuthorization { .. } => 400,
+            ApiError::InsufficientScope { .. } => 403,
             ApiError::IdempotencyConflict { .. } => 409,
             ApiError::MethodNotAllowed { .. } => 405,
             ApiError::PayloadTooLarge { .. } | ApiError::Upstream(UpstreamError::RequestTooLarge { .. }) => 413,
@@ -115,7 +125,7 @@ impl ApiError {
             ApiError::UnsupportedMediaType { .. } => 415,
             ApiError::Validation(_) => 422,
             ApiError::TooManyRequests { .. } => 429,
-            ApiError::Overloaded { .. } | ApiError::NotConfigured { .. } | ApiError::StorageUnavailable { .. } => 503,
+            ApiError::Overloaded { .. } | ApiError::NotConfigured { .. } | ApiError::StorageUnavailable { .. } | ApiError::KeysUnavailable { .. } => 503,
             ApiError::Internal { .. } => 500,
             ApiError::Upstream(UpstreamError::Timeout { .. }) => 504,
             ApiError::Upstream(UpstreamError::CircuitOpen { .. }) => 503,
@@ -130,6 +140,10 @@ impl ApiError {
             ApiError::NotFound { .. } => "not-found",
             ApiError::JobNotFound { .. } => "job-not-found",
             ApiError::Unauthorized { .. } => "unauthorized",
+            ApiError::InvalidToken { .. } => "invalid-token",
+            ApiError::InvalidAuthorization { .. } => "invalid-authorization",
+            ApiError::InsufficientScope { .. } => "insufficient-scope",
+            ApiError::KeysUnavailable { .. } => "keys-unavailable",
             ApiError::IdempotencyConflict { .. } => "idempotency-conflict",
             ApiError::StorageUnavailable { .. } => "storage-unavailable",
             ApiError::ResultTooLarge { .. } => "result-too-large",
@@ -158,6 +172,10 @@ impl ApiError {
             ApiError::NotFound { .. } => "Not Found",
             ApiError::JobNotFound { .. } => "Job not found",
             ApiError::Unauthorized { .. } => "Unauthorized",
+            ApiError::InvalidToken { .. } => "Invalid token",
+            ApiError::InvalidAuthorization { .. } => "Malformed Authorization header",
+            ApiError::InsufficientScope { .. } => "Insufficient scope",
+            ApiError::KeysUnavailable { .. } => "Token keys unavailable",
             ApiError::IdempotencyConflict { .. } => "Idempotency key reused",
             ApiError::StorageUnavailable { .. } => "Job storage unavailable",
             ApiError::ResultTooLarge { .. } => "Result too large to store",
@@ -186,6 +204,10 @@ impl ApiError {
             ApiError::NotFound { path } => format!("no route matches path '{path}'"),
             ApiError::JobNotFound { id } => format!("no job has id '{id}'"),
             ApiError::Unauthorized { reason } => (*reason).to_owned(),
+            ApiError::InvalidToken { description } => description.clone(),
+            ApiError::InvalidAuthorization { description } => (*description).to_owned(),
+            ApiError::InsufficientScope { scope } => format!("this operation requires the scope '{scope}'"),
+            ApiError::KeysUnavailable { reason } => format!("{reason}; retry shortly"),
             ApiError::IdempotencyConflict { key } => {
                 format!("Idempotency-Key '{key}' was already used with a different request body; use a new key")
             }
@@ -226,8 +248,20 @@ impl ApiError {
         match self {
             ApiError::MethodNotAllowed { allow, .. } => vec![("Allow", allow.join(", "))],
             ApiError::TooManyRequests { retry_after_s } => vec![("Retry-After", retry_after_s.to_string())],
-            ApiError::Overloaded { .. } | ApiError::StorageUnavailable { .. } => vec![("Retry-After", "1".to_owned())],
-            ApiError::Unauthorized { .. } => vec![("WWW-Authenticate", "Bearer realm=\"edge-relay\"".to_owned())],
+            ApiError::Overloaded { .. } | ApiError::StorageUnavailable { .. } | ApiError::KeysUnavailable { .. } => {
+                vec![("Retry-After", "1".to_owned())]
+            }
+            ApiError::Unauthorized { .. } => vec![("WWW-Authenticate", bearer_challenge(&[]))],
+            ApiError::InvalidToken { description } => {
+                vec![("WWW-Authenticate", bearer_challenge(&[("error", "invalid_token"), ("error_description", description)]))]
+            }
+            ApiError::InvalidAuthorization { description } => {
+                vec![("WWW-Authenticate", bearer_challenge(&[("error", "invalid_request"), ("error_description", description)]))]
+            }
+            ApiError::InsufficientScope { scope } => {
+                let description = self.detail();
+                vec![("WWW-Authenticate", bearer_challenge(&[("error", "insufficient_scope"), ("error_description", &description), ("scope", scope)]))]
+            }
             ApiError::Upstream(UpstreamError::CircuitOpen { retry_after_ms }) => {
                 vec![("Retry-After", ((retry_after_ms / 1000.0).ceil() as u64).max(1).to_string())]
             }
@@ -252,6 +286,17 @@ impl ApiError {
             },
         }
     }
+}
+
+/// An RFC 6750 §3 challenge. Values are quoted strings of the characters the RFC allows
+/// (a description can quote a client's `kid`): anything else becomes `?`.
+fn bearer_challenge(params: &[(&str, &str)]) -> String {
+    let mut challenge = String::from("Bearer realm=\"edge-relay\"");
+    for (name, value) in params {
+        let safe: String = value.chars().map(|c| if matches!(c, ' ' | '!' | '#'..='[' | ']'..='~') { c } else { '?' }).collect();
+        challenge.push_str(&format!(", {name}=\"{safe}\""));
+    }
+    challenge
 }
 
 impl From<UpstreamError> for ApiError {
@@ -357,9 +402,13 @@ mod tests {
             ApiError::IdempotencyConflict { key: "k".into() },
             ApiError::StorageUnavailable { detail: "x".into() },
             ApiError::ResultTooLarge { bytes: 2, limit: 1 },
+            ApiError::InvalidToken { description: "x".into() },
+            ApiError::InvalidAuthorization { description: "x" },
+            ApiError::InsufficientScope { scope: "x" },
+            ApiError::KeysUnavailable { reason: "x" },
         ];
         let statuses: Vec<u16> = errors.iter().map(ApiError::status).collect();
-        assert_eq!(statuses, [404, 404, 405, 413, 415, 422, 429, 503, 503, 500, 404, 401, 409, 503, 502]);
+        assert_eq!(statuses, [404, 404, 405, 413, 415, 422, 429, 503, 503, 500, 404, 401, 409, 503, 502, 401, 400, 403, 503]);
         let mut slugs: Vec<&str> = errors.iter().map(ApiError::slug).collect();
         slugs.dedup();
         assert_eq!(slugs.len(), errors.len());
@@ -368,6 +417,25 @@ mod tests {
         assert!(errors[4].to_problem("r").detail.contains("got none"));
         let open = ApiError::from(UpstreamError::CircuitOpen { retry_after_ms: 1_500.0 });
         assert_eq!(open.extra_headers(), vec![("Retry-After", "2".to_owned())]);
+    }
+
+    #[test]
+    fn auth_errors_carry_rfc_6750_challenges() {
+        let challenge = |e: ApiError| e.extra_headers().into_iter().find(|(n, _)| *n == "WWW-Authenticate").map(|(_, v)| v);
+        assert_eq!(challenge(ApiError::Unauthorized { reason: "x" }).as_deref(), Some("Bearer realm=\"edge-relay\""));
+        assert_eq!(
+            challenge(ApiError::InvalidToken { description: "the issuer has no key with kid 'a\"b\\c\u{e9}'".into() }).as_deref(),
+            Some("Bearer realm=\"edge-relay\", error=\"invalid_token\", error_description=\"the issuer has no key with kid 'a?b?c?'\"")
+        );
+        assert_eq!(
+            challenge(ApiError::InvalidAuthorization { description: "the Bearer credentials are empty" }).as_deref(),
+            Some("Bearer realm=\"edge-relay\", error=\"invalid_request\", error_description=\"the Bearer credentials are empty\"")
+        );
+        assert_eq!(
+            challenge(ApiError::InsufficientScope { scope: "jobs:write" }).as_deref(),
+            Some("Bearer realm=\"edge-relay\", error=\"insufficient_scope\", error_description=\"this operation requires the scope 'jobs:write'\", scope=\"jobs:write\"")
+        );
+        assert_eq!(challenge(ApiError::KeysUnavailable { reason: "x" }), None);
     }
 
     #[test]

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { startWorker } from './support/worker.mjs';
 import { sleep } from './support/upstream.mjs';
 import { upstreamFixture } from './support/fixture.mjs';
-import { call, assertProblem } from './support/http.mjs';
+import { call, assertProblem, eventually } from './support/http.mjs';
 
 const fixture = upstreamFixture();
 
@@ -19,12 +19,6 @@ async function worker(webhookQuery, retries = 0) {
 const post = (w, body, headers = {}) =>
   call(`${w.url}/events`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
 
-async function until(predicate, ms = 5000) {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline && !predicate()) await sleep(20);
-  return predicate();
-}
-
 test('202 arrives before the webhook answers, and the event is delivered exactly once', async () => {
   fixture.upstream.deliveries.length = 0;
   const w = await worker('ms=500');
@@ -36,7 +30,7 @@ test('202 arrives before the webhook answers, and the event is delivered exactly
   assert.ok(res.ms < 400, `202 took ${res.ms} ms`);
   assert.ok(fixture.upstream.deliveries.every((d) => d.answeredAt === null), 'the webhook had not answered yet');
 
-  assert.ok(await until(() => fixture.upstream.deliveries.some((d) => d.answeredAt !== null)));
+  assert.ok(await eventually(() => fixture.upstream.deliveries.some((d) => d.answeredAt !== null)));
   await sleep(300);
   assert.equal(fixture.upstream.deliveries.length, 1, 'delivered exactly once');
   const [delivery] = fixture.upstream.deliveries;
@@ -46,7 +40,7 @@ test('202 arrives before the webhook answers, and the event is delivered exactly
   assert.equal(delivery.headers['x-request-id'], 'evt-req-1');
   assert.equal(delivery.headers['content-type'], 'application/json');
   const logged = () => w.logs.filter((l) => l.includes('"background_task"')).map((l) => JSON.parse(l));
-  assert.ok(await until(() => logged().length === 1));
+  assert.ok(await eventually(() => logged().length === 1));
   assert.deepEqual(
     (({ task, request_id, outcome }) => ({ task, request_id, outcome }))(logged()[0]),
     { task: 'deliver_event', request_id: 'evt-req-1', outcome: 'done' },
@@ -59,7 +53,7 @@ test('a failing webhook is retried with the same Idempotency-Key, then the failu
   const res = await post(w, { type: 'order.paid', payload: { order: 7 } }, { 'X-Request-Id': 'evt-req-2' });
   assert.equal(res.status, 202, 'the failure never changes the response');
   const failed = () => w.logs.filter((l) => l.includes('"background_task"') && l.includes('"failed"')).map((l) => JSON.parse(l));
-  assert.ok(await until(() => failed().length === 1, 8000), w.logs.join('\n'));
+  assert.ok(await eventually(() => failed().length === 1, 8000), w.logs.join('\n'));
   assert.equal(fixture.upstream.deliveries.length, 3, '1 attempt + 2 retries');
   assert.ok(fixture.upstream.deliveries.every((d) => d.headers['idempotency-key'] === res.body.id));
   const [line] = failed();

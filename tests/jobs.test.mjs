@@ -9,7 +9,7 @@ import { sleep } from './support/upstream.mjs';
 import { upstreamFixture } from './support/fixture.mjs';
 import { startWorker } from './support/worker.mjs';
 import { assertProblem } from './support/http.mjs';
-import { API_KEY, auth, getJob, startJobsWorker, submitJob, waitForJob } from './support/jobs.mjs';
+import { API_KEY, applyMigrations, auth, getJob, startJobsWorker, submitJob, waitForJob } from './support/jobs.mjs';
 
 const fixture = upstreamFixture();
 const tmpDirs = [];
@@ -163,11 +163,17 @@ test('idempotency: same key and body → same job, run once; same key, other bod
 test('auth: missing or wrong key → 401, any configured key works, no API_KEYS → 503', async () => {
   const w = await worker();
   const body = { requests: [item('a', '/json')] };
-  for (const headers of [{}, { authorization: 'Bearer nope' }, { authorization: `Basic ${API_KEY}` }, { authorization: `Bearer ${API_KEY}x` }]) {
+  for (const headers of [{}, { authorization: `Basic ${API_KEY}` }]) {
     const res = await submitJob(w.url, body, { headers });
     assertProblem(res, 401, 'unauthorized');
     assert.equal(res.headers.get('www-authenticate'), 'Bearer realm="edge-relay"');
     assertProblem(await getJob(w.url, '5c9e6f3a-0d41-4a8e-b1b7-6f2d3c4e5a60', '', headers), 401, 'unauthorized');
+  }
+  for (const headers of [{ authorization: 'Bearer nope' }, { authorization: `Bearer ${API_KEY}x` }]) {
+    const res = await submitJob(w.url, body, { headers });
+    assertProblem(res, 401, 'invalid-token');
+    assert.equal(res.headers.get('www-authenticate'), 'Bearer realm="edge-relay", error="invalid_token", error_description="the bearer key is not valid"');
+    assertProblem(await getJob(w.url, '5c9e6f3a-0d41-4a8e-b1b7-6f2d3c4e5a60', '', headers), 401, 'invalid-token');
   }
   const ok = await submitJob(w.url, body, { headers: auth('other-key') });
   assert.equal(ok.status, 202);
@@ -254,4 +260,27 @@ test('a crash mid-job loses nothing and counts nothing twice', async () => {
   // Items recorded before the crash were not called again; at most the one in flight was.
   const calledTwice = requests.filter((r) => hitsOf(r.path) > 1).length;
   assert.ok(calledTwice <= 1, `${calledTwice} items re-run`);
+});
+
+test('migration 0002 keeps existing jobs and items (owner-less), and scopes idempotency keys per owner', async () => {
+  const w = fixture.track(await startWorker({ UPSTREAMS: upstreams() }, { d1Databases: { JOBS_DB: 'edge-relay-migration-test' } }));
+  const db = await w.mf.getD1Database('JOBS_DB');
+  await applyMigrations(db, '0001_jobs.sql');
+  await db.batch([
+    db.prepare("INSERT INTO jobs (id, idempotency_key, request, total, status, created_at, updated_at, lease_until) VALUES ('j1', 'k', '{}', 1, 'queued', 1, 1, 1)"),
+    db.prepare("INSERT INTO job_items (job_id, idx) VALUES ('j1', 0)"),
+  ]);
+  await applyMigrations(db);
+  assert.deepEqual(await db.prepare('SELECT id, owner, idempotency_key, status FROM jobs').all().then((r) => r.results), [
+    { id: 'j1', owner: '', idempotency_key: 'k', status: 'queued' },
+  ]);
+  assert.equal((await db.prepare("SELECT count(*) AS n FROM job_items WHERE job_id = 'j1'").first()).n, 1);
+  await db.prepare("INSERT INTO jobs (id, owner, idempotency_key, request, total, status, created_at, updated_at, lease_until) VALUES ('j2', 'key:x', 'k', '{}', 1, 'queued', 1, 1, 1)").run();
+  await assert.rejects(
+    db.prepare("INSERT INTO jobs (id, owner, idempotency_key, request, total, status, created_at, updated_at, lease_until) VALUES ('j3', 'key:x', 'k', '{}', 1, 'queued', 1, 1, 1)").run(),
+    /UNIQUE/,
+  );
+  const items = await db.prepare("SELECT sql FROM sqlite_master WHERE name = 'job_items'").first();
+  assert.match(items.sql, /REFERENCES "jobs" \(id\)/);
+  await assert.rejects(db.prepare("INSERT INTO job_items (job_id, idx) VALUES ('nope', 0)").run(), /FOREIGN KEY/);
 });

@@ -11,7 +11,7 @@ import { execFileSync } from 'node:child_process';
 import { startWorker } from './support/worker.mjs';
 import { ENCODED_TEXT, sleep } from './support/upstream.mjs';
 import { upstreamFixture } from './support/fixture.mjs';
-import { call, assertProblem } from './support/http.mjs';
+import { call, assertProblem, eventually } from './support/http.mjs';
 
 const MiB = 1024 * 1024;
 const fixture = upstreamFixture();
@@ -89,11 +89,6 @@ function send(url, method, body, headers = {}, { declare } = {}) {
 }
 
 const accessLines = (path) => worker.logs.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l)).filter((l) => l.path === path);
-
-async function eventually(check, ms = 3000) {
-  for (const until = Date.now() + ms; Date.now() < until; await sleep(25)) if (check()) return true;
-  return check();
-}
 
 test('a 200 MB body streams through: first bytes before the upstream sent the rest, memory flat', async (t) => {
   const pid = workerdPid();

@@ -1,15 +1,16 @@
 //! Typed configuration, read once per isolate from the worker's vars and validated.
 
 use std::cell::OnceCell;
-use std::ops::RangeInclusive;
 use std::rc::Rc;
 
 use worker::{console_error, Env};
 
 pub mod error;
+pub mod vars;
 
 pub use error::ConfigError;
-use crate::auth::ApiKeys;
+use vars::{parse_bool, parse_u32};
+use crate::auth::{ApiKeys, Issuer};
 use crate::http_url::HttpUrl;
 use crate::upstream::registry::{self, Registry};
 
@@ -37,8 +38,11 @@ pub struct Config {
     pub rate_limiter_bound: bool,
     /// Diagnostic routes under `/_test/` (`ENABLE_TEST_ROUTES`); off unless set to `true`.
     pub test_routes: bool,
-    /// Bearer keys for `/jobs` (`API_KEYS`, a secret); none → the jobs API answers 503.
+    /// Static bearer keys (`API_KEYS`, a secret), each its own owner with every scope.
     pub api_keys: ApiKeys,
+    /// The trusted JWT issuer (`JWT_ISSUER` and the vars beside it); `None`: JWT auth off.
+    /// With neither keys nor an issuer the guarded routes answer 503.
+    pub jwt: Option<Issuer>,
     pub jobs: JobsConfig,
 }
 
@@ -91,6 +95,7 @@ impl Config {
             rate_limiter_bound: false,
             test_routes: parse_bool("ENABLE_TEST_ROUTES", var("ENABLE_TEST_ROUTES"))?,
             api_keys: ApiKeys::parse(var("API_KEYS").as_deref()),
+            jwt: Issuer::parse(&var)?,
             jobs: JobsConfig {
                 chunk_size: parse_u32("JOBS_CHUNK_SIZE", var("JOBS_CHUNK_SIZE"), 50, 1..=1000)?,
                 // Six: the simultaneous connections one queue invocation may open.
@@ -197,26 +202,6 @@ fn validate_origin(origin: &str) -> Result<(), ConfigError> {
 
 fn is_token_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
-}
-
-fn parse_bool(var: &'static str, raw: Option<String>) -> Result<bool, ConfigError> {
-    match raw.as_deref().map(str::trim) {
-        None | Some("false") | Some("0") => Ok(false),
-        Some("true") | Some("1") => Ok(true),
-        Some(other) => Err(ConfigError::Invalid { var, reason: format!("'{other}' is not true or false") }),
-    }
-}
-
-fn parse_u32(var: &'static str, raw: Option<String>, default: u32, range: RangeInclusive<u32>) -> Result<u32, ConfigError> {
-    let Some(raw) = raw else {
-        return Ok(default);
-    };
-    let invalid = |reason: String| ConfigError::Invalid { var, reason };
-    let n: u32 = raw.trim().parse().map_err(|_| invalid(format!("'{raw}' is not a whole number")))?;
-    if !range.contains(&n) {
-        return Err(invalid(format!("{n} is outside {}..={}", range.start(), range.end())));
-    }
-    Ok(n)
 }
 
 #[cfg(test)]

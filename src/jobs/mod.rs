@@ -60,14 +60,15 @@ impl Jobs {
         now + f64::from(self.settings.lease_s + extra_s) * 1000.0
     }
 
-    /// Stores a job under its idempotency key and enqueues it. The same key with the same
-    /// request returns the stored job (enqueued again only if its first send failed); with
-    /// another request it is a conflict.
-    pub async fn submit(&self, key: &str, request: &JobRequest) -> Result<JobRow, ApiError> {
+    /// Stores a job under its owner's idempotency key and enqueues it. The same key with the
+    /// same request returns the stored job (enqueued again only if its first send failed);
+    /// with another request it is a conflict.
+    pub async fn submit(&self, owner: &str, key: &str, request: &JobRequest) -> Result<JobRow, ApiError> {
         let normalised = serde_json::to_string(request).map_err(|e| ApiError::Internal { detail: format!("could not encode the job: {e}") })?;
         let (id, now) = (new_id(), now_ms());
         let new = NewJob {
             id: &id,
+            owner,
             idempotency_key: key,
             request: &normalised,
             total: request.requests.len() as u32,

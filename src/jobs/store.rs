@@ -33,6 +33,8 @@ pub struct JobRow {
 /// What `create` inserts.
 pub struct NewJob<'a> {
     pub id: &'a str,
+    /// Who submitted it: only they can read it, and their keys do not collide with others'.
+    pub owner: &'a str,
     pub idempotency_key: &'a str,
     pub request: &'a str,
     pub total: u32,
@@ -113,21 +115,25 @@ impl Store {
         Ok(Self::rows_at(results, index)?.into_iter().next())
     }
 
-    /// Inserts the job and its pending items unless the key is taken (one transaction);
-    /// returns the key's job either way, so the caller can tell a replay from a new job.
+    /// Inserts the job and its pending items unless the owner's key is taken (one
+    /// transaction); returns that key's job either way, so the caller can tell a replay from
+    /// a new job.
     pub async fn create(&self, job: &NewJob<'_>) -> Result<JobRow> {
         let (id, request) = (JsValue::from(job.id), JsValue::from(job.request));
         let insert_job = Self::statement(
-            "INSERT INTO jobs (id, idempotency_key, request, total, status, created_at, updated_at, lease_until) \
-             VALUES (?1, ?2, ?3, ?4, 'queued', ?5, ?5, ?6) ON CONFLICT (idempotency_key) DO NOTHING",
-            &[id.clone(), job.idempotency_key.into(), request.clone(), job.total.into(), job.now.into(), job.lease_until.into()],
+            "INSERT INTO jobs (id, owner, idempotency_key, request, total, status, created_at, updated_at, lease_until) \
+             VALUES (?1, ?7, ?2, ?3, ?4, 'queued', ?5, ?5, ?6) ON CONFLICT (owner, idempotency_key) DO NOTHING",
+            &[id.clone(), job.idempotency_key.into(), request.clone(), job.total.into(), job.now.into(), job.lease_until.into(), job.owner.into()],
         );
         let insert_items = Self::statement(
             "INSERT INTO job_items (job_id, idx) SELECT ?1, key FROM json_each(?2, '$.requests') \
              WHERE EXISTS (SELECT 1 FROM jobs WHERE id = ?1)",
             &[id, request],
         );
-        let select = Self::statement(&format!("SELECT {COLUMNS} FROM jobs WHERE idempotency_key = ?1"), &[job.idempotency_key.into()]);
+        let select = Self::statement(
+            &format!("SELECT {COLUMNS} FROM jobs WHERE owner = ?1 AND idempotency_key = ?2"),
+            &[job.owner.into(), job.idempotency_key.into()],
+        );
         let results = self.batch(vec![insert_job, insert_items, select]).await?;
         Self::first_row(&results, 2)?.ok_or_else(|| ApiError::StorageUnavailable { detail: "the job store lost a job it had just written".into() })
     }
@@ -140,14 +146,14 @@ impl Store {
         self.run("UPDATE jobs SET enqueued_at = ?2 WHERE id = ?1", &[id.into(), now.into()]).await.map(drop)
     }
 
-    /// The job and its item counts, read in one round trip.
-    pub async fn get_with_progress(&self, id: &str) -> Result<Option<(JobRow, Progress)>> {
+    /// The owner's job and its item counts, read in one round trip; `None` for another's.
+    pub async fn get_with_progress(&self, id: &str, owner: &str) -> Result<Option<(JobRow, Progress)>> {
         #[derive(Deserialize)]
         struct Count {
             outcome: String,
             n: u32,
         }
-        let job = Self::statement(&format!("SELECT {COLUMNS} FROM jobs WHERE id = ?1"), &[id.into()]);
+        let job = Self::statement(&format!("SELECT {COLUMNS} FROM jobs WHERE id = ?1 AND owner = ?2"), &[id.into(), owner.into()]);
         let counts = Self::statement("SELECT outcome, count(*) AS n FROM job_items WHERE job_id = ?1 GROUP BY outcome", &[id.into()]);
         let results = self.batch(vec![job, counts]).await?;
         let Some(job) = Self::first_row::<JobRow>(&results, 0)? else {

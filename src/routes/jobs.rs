@@ -1,9 +1,10 @@
-//! `POST /jobs` and `GET /jobs/{id}`: durable jobs behind a bearer key (see `crate::jobs`).
+//! `POST /jobs` and `GET /jobs/{id}`: durable jobs, each owned by the caller that submitted
+//! it (see `crate::jobs`; the caller was authenticated by the route's guard).
 
 use serde_json::value::RawValue;
 use worker::{web_sys, Env, Headers};
 
-use crate::auth::authorize;
+use crate::auth::Caller;
 use crate::background;
 use crate::config::Config;
 use crate::context::{now_ms, RequestContext};
@@ -18,26 +19,19 @@ fn header(headers: &Headers, name: &str) -> Option<String> {
     headers.get(name).ok().flatten()
 }
 
-/// The key check and the bindings every jobs route needs, in that order: a caller without
-/// a key learns nothing about the deployment.
-fn open(headers: &Headers, env: &Env, config: &Config) -> Result<Jobs, ApiError> {
-    authorize(header(headers, "Authorization").as_deref(), &config.api_keys)?;
-    Jobs::bind(env, config)
-}
-
-pub async fn submit(req: &web_sys::Request, headers: &Headers, env: &Env, config: &Config) -> Result<Accepted<JobAccepted>, ApiError> {
-    let jobs = open(headers, env, config)?;
+pub async fn submit(req: &web_sys::Request, headers: &Headers, env: &Env, config: &Config, caller: &Caller) -> Result<Accepted<JobAccepted>, ApiError> {
+    let jobs = Jobs::bind(env, config)?;
     let key = model::idempotency_key(header(headers, "Idempotency-Key").as_deref()).map_err(|e| ApiError::Validation(vec![e]))?;
     let request: JobRequest = json_body(req, config.max_body_bytes).await?;
     // Unknown upstreams and unsafe paths are refused now, not discovered by the consumer.
     let registry = config.upstreams.as_ref().map_err(|e| ApiError::Config(e.clone()))?;
     plan(request.requests.clone(), registry)?;
-    let job = jobs.submit(&key, &request).await?;
+    let job = jobs.submit(&caller.owner, &key, &request).await?;
     Ok(Accepted(JobAccepted { status_url: format!("/jobs/{}", job.id), id: job.id, status: job.status }))
 }
 
-pub async fn status(headers: &Headers, env: &Env, config: &Config, ctx: &RequestContext, id: &str) -> Result<Json<JobView>, ApiError> {
-    let jobs = open(headers, env, config)?;
+pub async fn status(env: &Env, config: &Config, ctx: &RequestContext, caller: &Caller, id: &str) -> Result<Json<JobView>, ApiError> {
+    let jobs = Jobs::bind(env, config)?;
     let query = ctx.query_params();
     let offset = query.optional_u32("offset", 0..=MAX_ITEMS as u32);
     let limit = query.optional_u32("limit", 1..=MAX_PAGE);
@@ -49,7 +43,8 @@ pub async fn status(headers: &Headers, env: &Env, config: &Config, ctx: &Request
     if !is_job_id(id) {
         return Err(not_found());
     }
-    let (job, progress) = jobs.store.get_with_progress(id).await?.ok_or_else(not_found)?;
+    // Another caller's job is as unknown as one that does not exist.
+    let (job, progress) = jobs.store.get_with_progress(id, &caller.owner).await?.ok_or_else(not_found)?;
     let (mut results, mut next) = (None, None);
     if job.status.is_terminal() {
         let page = jobs.store.results(id, offset, limit).await?;

@@ -13,6 +13,7 @@ mod upstreams;
 
 use worker::{web_sys, Env, Headers};
 
+use crate::auth::{Caller, Guard};
 use crate::config::Config;
 use crate::context::RequestContext;
 use crate::error::ApiError;
@@ -37,23 +38,31 @@ pub enum Endpoint {
     TestEcho,
 }
 
-#[derive(Debug)]
+#[derive(Debug, PartialEq)]
 pub struct Route {
     pub method: &'static str,
     /// Literal segments, `{name}` (one segment) and a final `{*name}` (the rest, maybe empty).
     pub path: &'static str,
     pub summary: &'static str,
     pub endpoint: Endpoint,
+    /// Who may call it; checked (and the caller identified) before the handler runs.
+    pub guard: Guard,
     /// Served only with `ENABLE_TEST_ROUTES=true`, and never documented.
     pub test_only: bool,
 }
 
 const fn route(method: &'static str, path: &'static str, summary: &'static str, endpoint: Endpoint) -> Route {
-    Route { method, path, summary, endpoint, test_only: false }
+    Route { method, path, summary, endpoint, guard: Guard::Open, test_only: false }
 }
 
 const fn test_route(method: &'static str, path: &'static str, summary: &'static str, endpoint: Endpoint) -> Route {
-    Route { method, path, summary, endpoint, test_only: true }
+    Route { method, path, summary, endpoint, guard: Guard::Open, test_only: true }
+}
+
+impl Route {
+    const fn guarded(self, guard: Guard) -> Route {
+        Route { guard, ..self }
+    }
 }
 
 /// The relay's path: every method reaches it; each upstream's `methods` decides.
@@ -77,9 +86,12 @@ pub const ROUTES: &[Route] = &[
     route("PATCH", UPSTREAM_PATH, "Relays a PATCH, streaming the body both ways, where the upstream's methods allow it", Endpoint::UpstreamProxy),
     route("DELETE", UPSTREAM_PATH, "Relays a DELETE where the upstream's methods allow it", Endpoint::UpstreamProxy),
     route("POST", "/aggregate", "Calls up to 50 upstream paths concurrently, one result each", Endpoint::Aggregate),
-    route("POST", "/events", "Accepts an event (202) and delivers it to EVENTS_WEBHOOK in the background", Endpoint::Events),
-    route("POST", "/jobs", "Queues a durable job of up to 1000 upstream GETs (202; bearer key, Idempotency-Key)", Endpoint::SubmitJob),
-    route("GET", "/jobs/{id}", "A job's status, progress and, once it has ended, its results (bearer key)", Endpoint::JobStatus),
+    route("POST", "/events", "Accepts an event (202) and delivers it to EVENTS_WEBHOOK in the background", Endpoint::Events)
+        .guarded(Guard::ScopeWhenJwt("events:write")),
+    route("POST", "/jobs", "Queues a durable job of up to 1000 upstream GETs (202; Idempotency-Key)", Endpoint::SubmitJob)
+        .guarded(Guard::Scope("jobs:write")),
+    route("GET", "/jobs/{id}", "One of the caller's jobs: status, progress and, once it has ended, its results", Endpoint::JobStatus)
+        .guarded(Guard::Scope("jobs:read")),
     test_route("GET", "/_test/panic", "Panics (?in=background: in a background task), to prove panic isolation", Endpoint::TestPanic),
     test_route("GET", "/_test/abort", "Aborts the wasm instance (?at=start: before the first await), to prove recovery", Endpoint::TestAbort),
     test_route("POST", "/_test/echo", "Validates a JSON body and echoes it", Endpoint::TestEcho),
@@ -112,9 +124,9 @@ pub fn match_template(template: &str, path: &str) -> Option<Vec<String>> {
     segments.next().is_none().then_some(params)
 }
 
-/// Finds the endpoint and path parameters for a method and path. HEAD is served wherever
+/// Finds the route and path parameters for a method and path. HEAD is served wherever
 /// GET is.
-pub fn resolve(method: &str, path: &str, test_routes: bool) -> Result<(Endpoint, Vec<String>), ApiError> {
+pub fn resolve(method: &str, path: &str, test_routes: bool) -> Result<(&'static Route, Vec<String>), ApiError> {
     let mut on_path = served(test_routes).filter_map(|r| Some((r, match_template(r.path, path)?))).peekable();
     if on_path.peek().is_none() {
         return Err(ApiError::NotFound { path: path.to_owned() });
@@ -123,7 +135,7 @@ pub fn resolve(method: &str, path: &str, test_routes: bool) -> Result<(Endpoint,
     let mut allow = Vec::new();
     for (route, params) in on_path {
         if route.method == lookup {
-            return Ok((route.endpoint, params));
+            return Ok((route, params));
         }
         allow.push(route.method);
         if route.method == "GET" {
@@ -133,9 +145,23 @@ pub fn resolve(method: &str, path: &str, test_routes: bool) -> Result<(Endpoint,
     Err(ApiError::MethodNotAllowed { method: method.to_owned(), allow })
 }
 
-/// Runs the request through its route.
-pub async fn dispatch(req: web_sys::Request, headers: &Headers, env: &Env, config: &Config, ctx: &RequestContext) -> Result<Reply, ApiError> {
-    let (endpoint, params) = resolve(&ctx.method, &ctx.path, config.test_routes)?;
+/// Who a guarded handler serves. A route whose guard applies always has one; without, the
+/// request is refused rather than served as nobody.
+fn caller(caller: Option<&Caller>) -> Result<&Caller, ApiError> {
+    caller.ok_or(ApiError::Unauthorized { reason: "send Authorization: Bearer <token>" })
+}
+
+/// Runs the request through its route (resolved, and its guard passed, by the middleware).
+pub async fn dispatch(
+    endpoint: Endpoint,
+    params: &[String],
+    who: Option<&Caller>,
+    req: web_sys::Request,
+    headers: &Headers,
+    env: &Env,
+    config: &Config,
+    ctx: &RequestContext,
+) -> Result<Reply, ApiError> {
     match endpoint {
         Endpoint::Index => meta::index(config).into_response(),
         Endpoint::Healthz => meta::healthz().into_response(),
@@ -146,8 +172,8 @@ pub async fn dispatch(req: web_sys::Request, headers: &Headers, env: &Env, confi
         Endpoint::UpstreamProxy => upstreams::proxy(&req, headers, config, ctx, &params[0], &params[1]).await,
         Endpoint::Aggregate => aggregate::handle(&req, config, ctx).await?.into_response(),
         Endpoint::Events => events::accept(&req, config, ctx).await?.into_response(),
-        Endpoint::SubmitJob => jobs::submit(&req, headers, env, config).await?.into_response(),
-        Endpoint::JobStatus => jobs::status(headers, env, config, ctx, &params[0]).await?.into_response(),
+        Endpoint::SubmitJob => jobs::submit(&req, headers, env, config, caller(who)?).await?.into_response(),
+        Endpoint::JobStatus => jobs::status(env, config, ctx, caller(who)?, &params[0]).await?.into_response(),
         Endpoint::TestPanic => diagnostics::panic(&ctx.query_params(), ctx),
         Endpoint::TestAbort => diagnostics::abort(&ctx.query_params()).await,
         Endpoint::TestEcho => diagnostics::echo(&req, config).await?.into_response(),
@@ -158,14 +184,18 @@ pub async fn dispatch(req: web_sys::Request, headers: &Headers, env: &Env, confi
 mod tests {
     use super::*;
 
+    fn endpoint(resolved: Result<(&Route, Vec<String>), ApiError>) -> Result<(Endpoint, Vec<String>), ApiError> {
+        resolved.map(|(route, params)| (route.endpoint, params))
+    }
+
     #[test]
     fn resolves_every_route_for_get_and_head() {
         for route in ROUTES.iter().filter(|r| r.method == "GET" && !r.path.contains('{')) {
-            assert_eq!(resolve("GET", route.path, true), Ok((route.endpoint, vec![])));
-            assert_eq!(resolve("HEAD", route.path, true), Ok((route.endpoint, vec![])));
+            assert_eq!(endpoint(resolve("GET", route.path, true)), Ok((route.endpoint, vec![])));
+            assert_eq!(endpoint(resolve("HEAD", route.path, true)), Ok((route.endpoint, vec![])));
         }
         let proxy = (Endpoint::UpstreamProxy, vec!["users".to_owned(), "v1/users/1".to_owned()]);
-        assert_eq!(resolve("HEAD", "/upstreams/users/v1/users/1", false), Ok(proxy));
+        assert_eq!(endpoint(resolve("HEAD", "/upstreams/users/v1/users/1", false)), Ok(proxy));
     }
 
     #[test]
@@ -178,7 +208,7 @@ mod tests {
     #[test]
     fn test_routes_are_hidden_unless_enabled() {
         assert!(matches!(resolve("GET", "/_test/panic", false), Err(ApiError::NotFound { .. })));
-        assert_eq!(resolve("GET", "/_test/panic", true), Ok((Endpoint::TestPanic, vec![])));
+        assert_eq!(endpoint(resolve("GET", "/_test/panic", true)), Ok((Endpoint::TestPanic, vec![])));
         assert!(served(false).all(|r| !r.path.starts_with("/_test/")));
     }
 

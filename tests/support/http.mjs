@@ -26,3 +26,9 @@ export function assertProblem(res, status, slug) {
   assert.equal(typeof res.body.detail, 'string');
   return res.body;
 }
+
+/** Polls `check` until it returns true or `ms` pass; resolves to its last result. */
+export async function eventually(check, ms = 5000) {
+  for (const until = Date.now() + ms; Date.now() < until; await new Promise((r) => setTimeout(r, 25))) if (check()) return true;
+  return check();
+}

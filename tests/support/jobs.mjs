@@ -12,16 +12,16 @@ export const QUEUE = 'edge-relay-jobs';
 export const DLQ = 'edge-relay-jobs-dlq';
 
 /**
- * Applies `migrations/*.sql` not yet applied, recording them in the table wrangler's
- * `d1 migrations apply` uses, so both see the same history.
+ * Applies `migrations/*.sql` not yet applied (those named up to `last`, if given), recording
+ * them in the table wrangler's `d1 migrations apply` uses, so both see the same history.
  */
-export async function applyMigrations(db) {
+export async function applyMigrations(db, last = '\uffff') {
   await db.exec(
     'CREATE TABLE IF NOT EXISTS d1_migrations (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT UNIQUE, applied_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP NOT NULL)',
   );
   const applied = new Set((await db.prepare('SELECT name FROM d1_migrations').all()).results.map((r) => r.name));
   for (const name of (await fs.readdir(MIGRATIONS)).filter((f) => f.endsWith('.sql')).sort()) {
-    if (applied.has(name)) continue;
+    if (applied.has(name) || name > last) continue;
     const sql = await fs.readFile(path.join(MIGRATIONS, name), 'utf8');
     const statements = sql
       .replace(/--.*$/gm, '')

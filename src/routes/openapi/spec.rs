@@ -15,6 +15,7 @@ use utoipa::openapi::schema::{ObjectBuilder, SchemaType, Type};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
 use utoipa::openapi::{ComponentsBuilder, InfoBuilder, OpenApi, OpenApiBuilder, Paths, Ref, Required};
 
+use crate::auth::Guard;
 use crate::error::{ApiError, FieldError, Problem};
 use crate::routes::aggregate::model::{AggregateRequest, AggregateResponse, Item, ItemResult, MAX_ITEMS};
 use crate::jobs::model::{JobAccepted, JobRequest, JobStatus, JobView, Progress, DEFAULT_PAGE, MAX_ITEMS as JOBS_MAX_ITEMS, MAX_PAGE};
@@ -24,8 +25,8 @@ use crate::routes::meta::{self, Health, Index, RouteInfo};
 use crate::routes::{served, Endpoint, Route};
 use crate::upstream::UpstreamError;
 
-/// The name of the bearer-key security scheme.
-const BEARER_SCHEME: &str = "bearerKey";
+/// The name of the bearer security scheme (an API key or a JWT access token).
+const BEARER_SCHEME: &str = "bearer";
 
 /// The request id the examples' problems carry.
 const EXAMPLE_REQUEST_ID: &str = "3f1c8f0e-8a52-4c1e-9d36-2b7f0f4a9c11";
@@ -73,7 +74,20 @@ pub fn build() -> OpenApi {
                 .schema_from::<JobStatus>()
                 .schema_from::<JobView>()
                 .schema_from::<Progress>()
-                .security_scheme(BEARER_SCHEME, SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()))
+                .security_scheme(
+                    BEARER_SCHEME,
+                    SecurityScheme::Http(
+                        HttpBuilder::new()
+                            .scheme(HttpAuthScheme::Bearer)
+                            .bearer_format("JWT")
+                            .description(Some(
+                                "A JWT access token from the issuer in JWT_ISSUER (RS256, ES256 or EdDSA; `aud` one of \
+                                 JWT_AUDIENCE; scopes in `scope` or `scp`), or one of the static API_KEYS, which holds \
+                                 every scope. Each operation lists the scope it needs.",
+                            ))
+                            .build(),
+                    ),
+                )
                 .build(),
         ))
         .build()
@@ -187,7 +201,7 @@ fn operation(route: &Route) -> Option<utoipa::openapi::path::Operation> {
                 "503",
                 problem_response("No EVENTS_WEBHOOK is configured", &ApiError::NotConfigured { feature: "event delivery", var: "EVENTS_WEBHOOK" }),
             ),
-        Endpoint::SubmitJob => jobs_security(op)
+        Endpoint::SubmitJob => op
             .description(Some(format!(
                 "Stores the job in D1 and queues it in chunks of JOBS_CHUNK_SIZE items; the queue consumer runs them \
                  (JOBS_CONCURRENCY at once), recording every result. Upstream timeouts, unreachable upstreams, 429 and \
@@ -225,11 +239,13 @@ fn operation(route: &Route) -> Option<utoipa::openapi::path::Operation> {
             .response(
                 "503",
                 problem_response(
-                    "No API_KEYS configured (the route is closed), or the store/queue failed",
-                    &ApiError::NotConfigured { feature: "the jobs API", var: "API_KEYS" },
+                    "Neither API_KEYS nor JWT_ISSUER is configured (the route is closed), the issuer's keys cannot \
+                     be fetched, or the store/queue failed",
+                    &ApiError::NotConfigured { feature: "authentication", var: "API_KEYS or JWT_ISSUER" },
                 ),
             ),
-        Endpoint::JobStatus => jobs_security(op)
+        Endpoint::JobStatus => op
+            .description(Some("Only the caller that submitted the job can read it; to anyone else it does not exist (404)."))
             .parameter(path_parameter("id", "The job id POST /jobs returned"))
             .parameter(int_query_parameter("offset", "Results to skip", 0..=JOBS_MAX_ITEMS as u32, Some(0)))
             .parameter(int_query_parameter("limit", "Results per page", 1..=MAX_PAGE, Some(DEFAULT_PAGE)))
@@ -253,7 +269,7 @@ fn operation(route: &Route) -> Option<utoipa::openapi::path::Operation> {
             .response("404", problem_response("No job has this id", &ApiError::JobNotFound { id: "nope".into() })),
         Endpoint::TestPanic | Endpoint::TestAbort | Endpoint::TestEcho => return None,
     };
-    Some(op.response("default", problem_response("Any other error, as an RFC 9457 problem", &ApiError::Overloaded { in_flight: 100 })).build())
+    Some(guarded(op, route.guard).response("default", problem_response("Any other error, as an RFC 9457 problem", &ApiError::Overloaded { in_flight: 100 })).build())
 }
 
 /// The relay, for each method: GET and HEAD are open by default, the others where the
@@ -333,11 +349,40 @@ fn job_accepted() -> JobAccepted {
     JobAccepted { id: id.into(), status: JobStatus::Queued, status_url: format!("/jobs/{id}") }
 }
 
-/// Bearer auth and its 401, shared by the jobs operations.
-fn jobs_security(op: OperationBuilder) -> OperationBuilder {
-    op.security(SecurityRequirement::new(BEARER_SCHEME, Vec::<String>::new())).response(
+/// A guarded operation's security requirement, with the scope it needs, and the RFC 6750
+/// answers of its guard.
+fn guarded(op: OperationBuilder, guard: Guard) -> OperationBuilder {
+    let Some(scope) = guard.scope(true) else {
+        return op;
+    };
+    let requirement = SecurityRequirement::new(BEARER_SCHEME, [scope]);
+    let op = match guard {
+        // Open unless JWT auth is on: the empty requirement says no credentials are needed.
+        Guard::ScopeWhenJwt(_) => op.security(SecurityRequirement::default()).security(requirement),
+        _ => op.security(requirement),
+    };
+    op.response(
+        "400",
+        problem_response(
+            "`Authorization: Bearer` not followed by one token (`WWW-Authenticate: Bearer error=\"invalid_request\"`)",
+            &ApiError::InvalidAuthorization { description: "the Bearer credentials are not one token" },
+        ),
+    )
+    .response(
         "401",
-        problem_response("No or a wrong `Authorization: Bearer <key>`", &ApiError::Unauthorized { reason: "the bearer key is not valid" }),
+        problem_response(
+            "No credentials (`WWW-Authenticate: Bearer realm=\"edge-relay\"`), or a token that is not a valid API key \
+             or JWT: bad signature, expired, wrong issuer or audience (`error=\"invalid_token\"` with an \
+             `error_description`)",
+            &ApiError::InvalidToken { description: "the token has expired".into() },
+        ),
+    )
+    .response(
+        "403",
+        problem_response(
+            &format!("The token lacks the scope `{scope}` (`error=\"insufficient_scope\"`)"),
+            &ApiError::InsufficientScope { scope },
+        ),
     )
 }
 

@@ -1,0 +1,166 @@
+//! The runtime side of authentication: the issuer's key set fetched and imported into
+//! WebCrypto once per isolate (`keys::KeyCache` decides when), signatures verified by
+//! `crypto.subtle.verify`, API keys digested. No crypto is compiled into the wasm.
+
+use std::cell::RefCell;
+
+use wasm_bindgen_futures::JsFuture;
+use worker::wasm_bindgen::{self, prelude::wasm_bindgen, JsCast, JsValue};
+use worker::{console_log, console_warn, js_sys};
+
+use super::issuer::Issuer;
+use super::jwk::{parse_set, Alg, Jwk};
+use super::jwt::{self, Verified};
+use super::keys::{ttl_ms, KeyCache, Plan, FETCH_TIMEOUT_MS};
+use crate::context::now_ms;
+use crate::error::{js_error_message, ApiError};
+
+/// Largest key set read; real ones are a few KB.
+const MAX_JWKS_BYTES: u32 = 256 * 1024;
+
+#[wasm_bindgen(inline_js = r#"
+// [import parameters, verify parameters] per algorithm.
+const ALGORITHMS = {
+  RS256: [{ name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" }, { name: "RSASSA-PKCS1-v1_5" }],
+  ES256: [{ name: "ECDSA", namedCurve: "P-256" }, { name: "ECDSA", hash: "SHA-256" }],
+  EdDSA: [{ name: "Ed25519" }, { name: "Ed25519" }],
+};
+export async function fetch_jwks(url, timeoutMs, cap) {
+  const signal = AbortSignal.timeout(timeoutMs);
+  try {
+    const response = await fetch(url, { headers: { accept: "application/json" }, signal });
+    if (!response.ok) {
+      response.body?.cancel().catch(() => {});
+      throw new Error(`the JWKS URL answered ${response.status}`);
+    }
+    if (Number(response.headers.get("content-length") ?? 0) > cap) throw new Error(`the key set is larger than ${cap} bytes`);
+    const reader = response.body.getReader();
+    const parts = [];
+    for (let size = 0; ; ) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > cap) {
+        reader.cancel().catch(() => {});
+        throw new Error(`the key set is larger than ${cap} bytes`);
+      }
+      parts.push(value);
+    }
+    return [response.headers.get("cache-control") ?? "", await new Blob(parts).text()];
+  } catch (error) {
+    throw signal.aborted ? new Error(`no answer within ${timeoutMs} ms`) : error;
+  }
+}
+// Each key imported for its algorithm: a CryptoKey, or the reason it was refused.
+export function import_keys(jwks, algs) {
+  return Promise.all(jwks.map((jwk, i) => {
+    // The public members only: a private key published by mistake is not imported as one.
+    const { kty, crv, n, e, x, y } = JSON.parse(jwk);
+    return crypto.subtle.importKey("jwk", { kty, crv, n, e, x, y }, ALGORITHMS[algs[i]][0], false, ["verify"])
+      .catch((error) => String(error?.message ?? error));
+  }));
+}
+export function verify_signature(key, alg, signature, data) {
+  return crypto.subtle.verify(ALGORITHMS[alg][1], key, signature, new TextEncoder().encode(data));
+}
+export async function key_digest(key) {
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(key)));
+  return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+"#)]
+extern "C" {
+    /// Resolves to `[cache-control, body]`; rejects with the reason it could not.
+    fn fetch_jwks(url: &str, timeout_ms: u32, cap: u32) -> js_sys::Promise;
+    /// Resolves to one `CryptoKey` or refusal (a string) per key.
+    fn import_keys(jwks: js_sys::Array, algs: js_sys::Array) -> js_sys::Promise;
+    fn verify_signature(key: &JsValue, alg: &str, signature: js_sys::Uint8Array, data: &str) -> js_sys::Promise;
+    fn key_digest(key: &str) -> js_sys::Promise;
+}
+
+thread_local! {
+    /// The isolate's keys: resolved `CryptoKey`s only, never a pending promise.
+    static KEYS: RefCell<KeyCache<JsValue>> = RefCell::new(KeyCache::default());
+}
+
+/// Verifies a token's signature with the issuer's key, then its claims.
+pub(super) async fn verify(token: &str, issuer: &Issuer) -> Result<Verified, ApiError> {
+    let invalid = |description: String| ApiError::InvalidToken { description };
+    let token = jwt::parse(token, &issuer.algorithms).map_err(invalid)?;
+    let mut fetched = false;
+    let key = loop {
+        match KEYS.with(|k| k.borrow().plan(token.alg, token.kid.as_deref(), now_ms(), fetched)) {
+            Plan::Use(index) => break KEYS.with(|k| k.borrow().key(index).cloned()).unwrap_or_default(),
+            Plan::Fetch => {
+                KEYS.with(|k| k.borrow_mut().begin_fetch(now_ms()));
+                let keys = fetch_keys(issuer).await;
+                KEYS.with(|k| k.borrow_mut().finish_fetch(now_ms(), keys));
+                fetched = true;
+            }
+            Plan::Invalid(description) => return Err(invalid(description)),
+            Plan::Unavailable(reason) => return Err(ApiError::KeysUnavailable { reason }),
+        }
+    };
+    let signature = js_sys::Uint8Array::from(token.signature.as_slice());
+    let valid = JsFuture::from(verify_signature(&key, token.alg.name(), signature, token.signing_input)).await;
+    if valid.ok().and_then(|v| v.as_bool()) != Some(true) {
+        return Err(invalid("the signature does not verify".into()));
+    }
+    jwt::check_claims(&token.claims, issuer, now_ms() / 1000.0).map_err(invalid)
+}
+
+/// The issuer's key set with each usable key imported, and how long it may be kept; `None`
+/// (logged) when it could not be had.
+async fn fetch_keys(issuer: &Issuer) -> Option<(Vec<(Jwk, JsValue)>, f64)> {
+    let url = issuer.jwks_url.as_str();
+    let fail = |error: String| {
+        console_warn!("{}", serde_json::json!({"level": "warn", "event": "jwks_fetch_failed", "url": url, "error": error}));
+        None
+    };
+    let answer = match JsFuture::from(fetch_jwks(url, FETCH_TIMEOUT_MS, MAX_JWKS_BYTES)).await {
+        Ok(answer) => answer.unchecked_into::<js_sys::Array>(),
+        Err(e) => return fail(js_error_message(&e)),
+    };
+    let set = match parse_set(&answer.get(1).as_string().unwrap_or_default()) {
+        Ok(set) => set,
+        Err(e) => return fail(e),
+    };
+    // Each key that fits an allowed algorithm (at most one: type and curve decide).
+    let usable: Vec<(Jwk, String, Alg)> = set
+        .into_iter()
+        .filter_map(|(jwk, json)| {
+            let alg = jwk.usable_with(&issuer.algorithms).first().copied()?;
+            Some((jwk, json, alg))
+        })
+        .collect();
+    let jsons: js_sys::Array = usable.iter().map(|(_, json, _)| JsValue::from(json.as_str())).collect();
+    let algs: js_sys::Array = usable.iter().map(|(_, _, alg)| JsValue::from(alg.name())).collect();
+    let handles: js_sys::Array = match JsFuture::from(import_keys(jsons, algs)).await {
+        Ok(handles) => handles.unchecked_into(),
+        Err(e) => return fail(js_error_message(&e)),
+    };
+    let mut imported = Vec::new();
+    for ((jwk, _, _), handle) in usable.into_iter().zip(handles.iter()) {
+        match handle.as_string() {
+            Some(error) => console_warn!("{}", serde_json::json!({"level": "warn", "event": "jwk_refused", "kid": jwk.kid, "error": error})),
+            None => imported.push((jwk, handle)),
+        }
+    }
+    let kids: Vec<_> = imported.iter().map(|(jwk, _)| jwk.kid.as_deref().unwrap_or("")).collect();
+    console_log!("{}", serde_json::json!({"event": "jwks_fetched", "url": url, "kids": kids}));
+    Some((imported, ttl_ms(answer.get(0).as_string().filter(|c| !c.is_empty()).as_deref())))
+}
+
+/// An API key's owner id: its SHA-256, so the key itself is never stored. Computed once per
+/// key and isolate.
+pub(super) async fn owner_digest(key: &str) -> Result<String, ApiError> {
+    thread_local! {
+        static DIGESTS: RefCell<Vec<(String, String)>> = const { RefCell::new(Vec::new()) };
+    }
+    if let Some(hit) = DIGESTS.with(|d| d.borrow().iter().find(|(k, _)| k == key).map(|(_, digest)| digest.clone())) {
+        return Ok(hit);
+    }
+    let digest = JsFuture::from(key_digest(key)).await.map_err(|e| ApiError::Internal { detail: format!("could not digest a key: {}", js_error_message(&e)) })?;
+    let digest = digest.as_string().unwrap_or_default();
+    DIGESTS.with(|d| d.borrow_mut().push((key.to_owned(), digest.clone())));
+    Ok(digest)
+}
