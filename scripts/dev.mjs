@@ -2,11 +2,15 @@
 // that /external-api, the `demo` upstream and the /events webhook point at, so every route
 // answers offline. With UPSTREAM_URL set in the environment, that URL is used instead and no
 // demo upstream starts. The jobs API runs on local D1 and queues under .wrangler/state: the
-// D1 migrations are applied first, and API_KEYS defaults to a dev key.
+// D1 migrations are applied first, and API_KEYS defaults to a dev key. JWT auth is on, with a
+// local issuer on 127.0.0.1:8789 that publishes its key set and mints tokens (GET /token);
+// with JWT_ISSUER set in the environment (and JWT_AUDIENCE, …), that issuer is used instead.
 import { spawn, spawnSync } from 'node:child_process';
 import { startUpstream } from '../tests/support/upstream.mjs';
+import { makeKey, startIssuer, AUDIENCE, ISSUER } from '../tests/support/issuer.mjs';
 
 const DEMO_PORT = Number(process.env.DEMO_UPSTREAM_PORT ?? 8788);
+const ISSUER_PORT = Number(process.env.DEV_ISSUER_PORT ?? 8789);
 
 let demo;
 let upstreamUrl = process.env.UPSTREAM_URL;
@@ -36,7 +40,18 @@ if (migrate.status !== 0) {
 }
 const apiKey = process.env.API_KEYS ?? 'dev-key';
 vars.push('--var', `API_KEYS:${apiKey}`);
-console.log(`[dev] jobs API key(s): ${apiKey} (curl -H 'Authorization: Bearer ${apiKey.split(',')[0]}' …)`);
+console.log(`[dev] API key(s): ${apiKey} (curl -H 'Authorization: Bearer ${apiKey.split(',')[0]}' …)`);
+let issuer;
+if (process.env.JWT_ISSUER) {
+  for (const name of ['JWT_ISSUER', 'JWT_AUDIENCE', 'JWT_JWKS_URL', 'JWT_ALGORITHMS', 'JWT_LEEWAY_S']) {
+    if (process.env[name]) vars.push('--var', `${name}:${process.env[name]}`);
+  }
+  console.log(`[dev] JWT issuer ${process.env.JWT_ISSUER}`);
+} else {
+  issuer = await startIssuer([makeKey('EdDSA', 'dev-1')], { port: ISSUER_PORT, mint: true });
+  vars.push('--var', `JWT_ISSUER:${ISSUER}`, '--var', `JWT_AUDIENCE:${AUDIENCE}`, '--var', `JWT_JWKS_URL:${issuer.jwksUrl}`);
+  console.log(`[dev] JWT issuer ${ISSUER}, keys at ${issuer.jwksUrl}; a token: curl -s '${issuer.url}/token?sub=alice&scope=jobs:read+jobs:write'`);
+}
 console.log('[dev] cron sweep on demand: curl "http://127.0.0.1:8787/__scheduled?cron=*/5+*+*+*+*"');
 
 const args = ['dev', '--ip', '127.0.0.1', '--port', '8787', '--test-scheduled', '--var', `UPSTREAM_URL:${upstreamUrl}`, ...vars, ...process.argv.slice(2)];
@@ -46,6 +61,6 @@ const stop = (signal) => wrangler.kill(signal);
 process.on('SIGINT', () => stop('SIGINT'));
 process.on('SIGTERM', () => stop('SIGTERM'));
 wrangler.on('exit', async (code, signal) => {
-  await demo?.close();
+  await Promise.all([demo?.close(), issuer?.close()]);
   process.exit(code ?? (signal ? 0 : 1));
 });

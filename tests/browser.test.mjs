@@ -9,6 +9,8 @@ import { fileURLToPath } from 'node:url';
 import { startWorker } from './support/worker.mjs';
 import { startUpstream } from './support/upstream.mjs';
 import { launchBrowser } from './support/browser.mjs';
+import { startJobsWorker } from './support/jobs.mjs';
+import { makeKey, sign, claims, startIssuer } from './support/issuer.mjs';
 
 const RESULTS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../test-results');
 
@@ -68,6 +70,39 @@ test('/docs renders every route and "try it out" on /async-example succeeds', as
     await page.screenshot({ path: path.join(RESULTS, 'docs.png'), fullPage: false });
   } finally {
     await page.close();
+  }
+});
+
+test('/docs: "Authorize" with a JWT sends it with "try it out"', async () => {
+  const key = makeKey('ES256', 'docs-1');
+  const issuer = await startIssuer([key]);
+  const jobs = await startJobsWorker({ ...issuer.vars, UPSTREAMS: JSON.stringify({ demo: { base_url: upstream.url } }) });
+  const page = await browser.newPage({ viewport: { width: 1280, height: 1600 } });
+  try {
+    await page.goto(`${jobs.url}/docs`);
+    const op = page.locator('#operations-default-jobs_id');
+    await op.waitFor({ timeout: 15_000 });
+    await op.locator('.opblock-summary').click();
+    await op.locator('input[placeholder="id"], input[placeholder^="id -"]').first().fill('5c9e6f3a-0d41-4a8e-b1b7-6f2d3c4e5a60');
+    const execute = async () => {
+      await op.locator('button.execute').click();
+      const status = op.locator('.live-responses-table tbody .response-col_status').first();
+      await status.waitFor({ timeout: 15_000 });
+      const text = (await status.textContent()).trim();
+      await op.locator('button.btn-clear').click();
+      return text;
+    };
+    assert.equal(await execute(), '401', 'no token yet');
+
+    await page.locator('.auth-wrapper button.authorize').click();
+    await page.locator('.auth-container input').first().fill(sign(key, claims('docs-user', { scope: 'jobs:read' })));
+    await page.locator('.auth-btn-wrapper button.authorize').click();
+    await page.locator('.auth-btn-wrapper button.btn-done').click();
+    assert.equal(await execute(), '404', 'the token is accepted: the job is simply not there');
+  } finally {
+    await page.close();
+    await jobs.dispose();
+    await issuer.close();
   }
 });
 

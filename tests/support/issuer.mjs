@@ -55,23 +55,34 @@ export const bearer = (token) => ({ authorization: `Bearer ${token}` });
 /**
  * Serves `{ keys }` at `/jwks`. `state.keys` (the published keys), `state.maxAge` (its
  * Cache-Control) and `state.down` (answer 503) may change at any time; `state.fetches`
- * counts requests.
+ * counts requests. With `mint`, `GET /token?sub=…&scope=…&ttl=…` signs a token with the
+ * first key (for `npm run dev`; tests sign their own).
  */
-export async function startIssuer(keys = []) {
+export async function startIssuer(keys = [], { port = 0, mint = false } = {}) {
   const state = { keys, maxAge: 300, down: false, fetches: 0 };
   const server = http.createServer((req, res) => {
+    const url = new URL(req.url, 'http://issuer');
+    if (mint && url.pathname === '/token') {
+      const q = url.searchParams;
+      const ttl = Number(q.get('ttl') ?? 3600);
+      const payload = claims(q.get('sub') ?? 'dev-user', { scope: q.get('scope') ?? 'jobs:read jobs:write events:write', exp: now() + ttl });
+      res.writeHead(200, { 'content-type': 'text/plain' }).end(sign(state.keys[0], payload));
+      return;
+    }
     state.fetches += 1;
-    if (state.down || req.url !== '/jwks') {
+    if (state.down || url.pathname !== '/jwks') {
       res.writeHead(state.down ? 503 : 404).end();
       return;
     }
     res.writeHead(200, { 'content-type': 'application/json', 'cache-control': `public, max-age=${state.maxAge}` });
     res.end(JSON.stringify({ keys: state.keys.map((k) => k.jwk) }));
   });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const jwksUrl = `http://127.0.0.1:${server.address().port}/jwks`;
+  await new Promise((resolve, reject) => server.once('error', reject).listen(port, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${server.address().port}`;
+  const jwksUrl = `${url}/jwks`;
   return {
     state,
+    url,
     jwksUrl,
     /** The vars that make a worker trust this issuer. */
     vars: { JWT_ISSUER: ISSUER, JWT_AUDIENCE: AUDIENCE, JWT_JWKS_URL: jwksUrl },
