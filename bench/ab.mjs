@@ -5,10 +5,14 @@
 //
 //   node bench/ab.mjs --a /tmp/base-build --b build [--route /async-example] [--connections 64] [--rounds 5] [--seconds 4]
 //   node bench/ab.mjs --a bench/js-worker.mjs --b build     edge-relay against the JS worker
+//   node bench/ab.mjs --a build --b build --route /jobs/5c9e6f3a-0d41-4a8e-b1b7-6f2d3c4e5a60 --auth-a key --auth-b EdDSA
+//       the cost of verifying a JWT (cached key) against an API key on a guarded route
+//       (--auth-*: none, key, RS256, ES256 or EdDSA; a local issuer serves the key set)
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ROOT, ROUTES, edgeModules, sleep, startNginx, waitReady, workerConfig, wrk } from './servers.mjs';
+import { claims, makeKey, sign, startIssuer } from '../tests/support/issuer.mjs';
 
 const { values: opts } = parseArgs({
   options: {
@@ -18,15 +22,33 @@ const { values: opts } = parseArgs({
     connections: { type: 'string', default: '64' },
     rounds: { type: 'string', default: '5' },
     seconds: { type: 'string', default: '4' },
+    'auth-a': { type: 'string', default: 'none' },
+    'auth-b': { type: 'string', default: 'none' },
   },
 });
 if (!opts.a) throw new Error('--a DIR (the baseline build) is required');
 
 const route = ROUTES.find((r) => r.name === opts.route) ?? { path: opts.route };
 
+/** With `--auth-*`: a local issuer of one key per algorithm, the vars that trust it and an API
+ * key, and the `Authorization` value of each kind. */
+const BENCH_KEY = 'bench-key';
+let issuer;
+const authorization = { none: '' };
+if (opts['auth-a'] !== 'none' || opts['auth-b'] !== 'none') {
+  const keys = ['RS256', 'ES256', 'EdDSA'].map((alg) => makeKey(alg, `bench-${alg}`));
+  issuer = await startIssuer(keys);
+  authorization.key = `Bearer ${BENCH_KEY}`;
+  for (const key of keys) authorization[key.alg] = `Bearer ${sign(key, claims('bench-user', { scope: 'jobs:read jobs:write', exp: Math.floor(Date.now() / 1000) + 86_400 }))}`;
+}
+const vars = issuer ? { ...issuer.vars, API_KEYS: BENCH_KEY } : {};
+for (const side of ['auth-a', 'auth-b']) {
+  if (!(opts[side] in authorization)) throw new Error(`--${side}: one of ${Object.keys(authorization).join(', ')}`);
+}
+
 /** wrk on core 1, one thread; resolves to { rps, requests }. */
-async function load(url) {
-  const s = await wrk(url + route.path, { connections: Number(opts.connections), seconds: Number(opts.seconds), threads: 1, body: route.body, cpu: 1 });
+async function load(url, auth = '') {
+  const s = await wrk(url + route.path, { connections: Number(opts.connections), seconds: Number(opts.seconds), threads: 1, body: route.body, cpu: 1, authorization: auth });
   return { rps: s.requests / (s.duration_us / 1e6), requests: s.requests };
 }
 
@@ -41,9 +63,9 @@ async function measure(config) {
   const child = config.start();
   try {
     await waitReady(`${config.url}/healthz`, child);
-    await load(config.url); // warm-up at the same load
+    await load(config.url, config.auth); // warm-up at the same load
     const before = await cpuSeconds(child.pid);
-    const { rps, requests } = await load(config.url);
+    const { rps, requests } = await load(config.url, config.auth);
     const cpuUs = ((await cpuSeconds(child.pid)) - before) * 1e6 / requests;
     return { rps, cpuUs };
   } finally {
@@ -60,24 +82,27 @@ const modules = (target) =>
 // nginx shares wrk's core: the worker under test has core 0 to itself.
 const nginx = await startNginx(1);
 try {
-  const a = await workerConfig('ab-a', nginx.url, modules(opts.a), 0);
-  const b = await workerConfig('ab-b', nginx.url, modules(opts.b), 0);
+  const a = { ...(await workerConfig('ab-a', nginx.url, modules(opts.a), 0, vars)), auth: authorization[opts['auth-a']] };
+  const b = { ...(await workerConfig('ab-b', nginx.url, modules(opts.b), 0, vars)), auth: authorization[opts['auth-b']] };
   const rps = [];
   const cpu = [];
+  const cpuDiff = [];
   for (let round = 1; round <= Number(opts.rounds); round++) {
     // Alternate which goes first, so drift hits both alike.
     const [ra, rb] = round % 2 ? [await measure(a), await measure(b)] : [await measure(b), await measure(a)].reverse();
     rps.push(rb.rps / ra.rps);
     cpu.push(rb.cpuUs / ra.cpuUs);
+    cpuDiff.push(rb.cpuUs - ra.cpuUs);
     console.log(
       `round ${round}: A ${ra.rps.toFixed(0)} req/s ${ra.cpuUs.toFixed(0)} µs CPU/req, B ${rb.rps.toFixed(0)} req/s ${rb.cpuUs.toFixed(0)} µs CPU/req`,
     );
   }
   console.log(
     `${opts.route} at ${opts.connections} connections, ${rps.length} rounds: B/A requests/s median ${median(rps).toFixed(3)}, ` +
-      `B/A CPU per request median ${median(cpu).toFixed(3)}`,
+      `B/A CPU per request median ${median(cpu).toFixed(3)}, B−A ${median(cpuDiff).toFixed(1)} µs`,
   );
 } finally {
   nginx.child.kill('SIGTERM');
+  await issuer?.close();
   await sleep(100);
 }

@@ -68,11 +68,11 @@ export const ROUTES = [
 /** One wrk run with bench/wrk.lua (which writes /aggregate's POST bodies); resolves to its
  * JSON summary { requests, duration_us, errors, non2xx, p50_us, p99_us, mean_us }. `cpu` pins
  * wrk to that core. */
-export function wrk(url, { connections, seconds, threads = Math.min(2, connections), body = '', cpu } = {}) {
+export function wrk(url, { connections, seconds, threads = Math.min(2, connections), body = '', cpu, authorization = '' } = {}) {
   const args = ['-t', String(threads), '-c', String(connections), '-d', `${seconds}s`, '--timeout', '10s', '-s', path.join(ROOT, 'bench/wrk.lua'), url];
   const [command, argv] = cpu === undefined ? ['wrk', args] : ['taskset', ['-c', String(cpu), 'wrk', ...args]];
   return new Promise((resolve, reject) => {
-    const child = spawn(command, argv, { env: { ...process.env, BENCH_BODY: body }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, argv, { env: { ...process.env, BENCH_BODY: body, BENCH_AUTH: authorization }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (out += d));
@@ -177,12 +177,13 @@ ${Object.entries(bindings).map(([k, v]) => `    (name = ${capnpString(k)}, text 
 }
 
 /** A worker on raw workerd, calling `upstream`: { url, start() }. `name` names its config and
- * log; `cpu` pins workerd to that core (taskset). */
-export async function workerConfig(name, upstream, modules, cpu) {
+ * log; `cpu` pins workerd to that core (taskset); `vars` adds text bindings. */
+export async function workerConfig(name, upstream, modules, cpu, vars = {}) {
   const bindings = {
     UPSTREAM_URL: `${upstream}/json`,
     UPSTREAM_BASE: upstream,
     UPSTREAMS: JSON.stringify({ bench: { base_url: upstream } }),
+    ...vars,
   };
   await fs.mkdir(OUT, { recursive: true });
   const port = await freePort();

@@ -1,6 +1,8 @@
 -- wrk script: optional POST body for /aggregate (a fresh nonce per request, so no server can
 -- answer from a cache or share calls between requests), and a JSON summary at the end.
 local body_kind = os.getenv("BENCH_BODY")
+-- An Authorization header value for every request (bench/ab.mjs --auth-a/--auth-b).
+local authorization = os.getenv("BENCH_AUTH") or ""
 local counter = 0
 
 request = function()
@@ -11,6 +13,9 @@ request = function()
       items[i] = string.format('{"id":"r%d","upstream":"bench","path":"/delay/100?n=%d-%d-%d"}', i, counter, i, math.random(1, 1e9))
     end
     return wrk.format("POST", nil, { ["content-type"] = "application/json" }, '{"requests":[' .. table.concat(items, ",") .. ']}')
+  end
+  if authorization ~= "" then
+    return wrk.format(nil, nil, { ["Authorization"] = authorization })
   end
   return wrk.format(nil)
 end

@@ -23,7 +23,7 @@ pub struct Token<'a> {
 }
 
 /// Who a verified token speaks for.
-#[derive(Debug, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Verified {
     pub subject: String,
     pub scopes: Vec<String>,
@@ -65,6 +65,15 @@ pub fn parse<'a>(token: &'a str, allowed: &[Alg]) -> Result<Token<'a>, String> {
     let claims = json_part(payload, "payload")?;
     let kid = text(&head, "kid").map_err(in_header)?;
     Ok(Token { alg, kid, signing_input: &token[..header.len() + 1 + payload.len()], signature, claims })
+}
+
+/// The span in which a token's times hold, leeway included: from its `nbf`/`iat` until its
+/// `exp` (for a token `check_claims` accepted).
+pub fn window(claims: &Object, leeway_s: u32) -> (f64, f64) {
+    let leeway = f64::from(leeway_s);
+    let time = |name| number(claims, name).ok().flatten();
+    let from = time("nbf").into_iter().chain(time("iat")).fold(f64::NEG_INFINITY, f64::max) - leeway;
+    (from, time("exp").map_or(f64::NEG_INFINITY, |exp| exp + leeway))
 }
 
 /// The checks on a token whose signature held: issuer, audience, times (with the leeway)
@@ -210,6 +219,16 @@ mod tests {
         assert!(check_claims(&claims(no_exp), &issuer(), NOW).unwrap_err().contains("'exp'"));
         let text_exp = r#"{"iss":"https://id.example.com","aud":"edge-relay","sub":"u","exp":"soon"}"#;
         assert_eq!(check_claims(&claims(text_exp), &issuer(), NOW).unwrap_err(), "the claim 'exp' is not a number");
+    }
+
+    #[test]
+    fn the_window_is_where_check_claims_accepts() {
+        let json = format!(r#"{{"iss":"https://id.example.com","aud":"edge-relay","sub":"u","iat":{},"nbf":{},"exp":{}}}"#, NOW - 10.0, NOW + 5.0, NOW + 100.0);
+        let (from, until) = window(&claims(&json), 60);
+        assert_eq!((from, until), (NOW + 5.0 - 60.0, NOW + 100.0 + 60.0));
+        for at in [from - 1.0, from, until - 1.0, until] {
+            assert_eq!(check_claims(&claims(&json), &issuer(), at).is_ok(), from <= at && at < until, "{at}");
+        }
     }
 
     #[test]

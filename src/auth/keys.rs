@@ -62,7 +62,7 @@ impl<K> KeyCache<K> {
     }
 
     /// The set's lifetime ran out, and (after a failure) the retry interval too.
-    fn refresh_due(&self, now: f64) -> bool {
+    pub fn refresh_due(&self, now: f64) -> bool {
         now >= self.expires_at && !(self.last_failed && self.recent_attempt(now))
     }
 

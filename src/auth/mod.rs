@@ -12,6 +12,7 @@ pub mod jwk;
 pub mod jwt;
 pub mod keys;
 mod members;
+pub mod verified;
 mod verify;
 
 pub use api_keys::ApiKeys;

@@ -12,6 +12,7 @@ use super::issuer::Issuer;
 use super::jwk::{parse_set, Alg, Jwk};
 use super::jwt::{self, Verified};
 use super::keys::{ttl_ms, KeyCache, Plan, FETCH_TIMEOUT_MS};
+use super::verified::VerifiedTokens;
 use crate::context::now_ms;
 use crate::error::{js_error_message, ApiError};
 
@@ -80,12 +81,20 @@ extern "C" {
 thread_local! {
     /// The isolate's keys: resolved `CryptoKey`s only, never a pending promise.
     static KEYS: RefCell<KeyCache<JsValue>> = RefCell::new(KeyCache::default());
+    static VERIFIED: RefCell<VerifiedTokens> = RefCell::new(VerifiedTokens::default());
 }
 
-/// Verifies a token's signature with the issuer's key, then its claims.
-pub(super) async fn verify(token: &str, issuer: &Issuer) -> Result<Verified, ApiError> {
+/// Verifies a token's signature with the issuer's key, then its claims; a token verified
+/// before with the same key set only has its time window checked again.
+pub(super) async fn verify(raw: &str, issuer: &Issuer) -> Result<Verified, ApiError> {
+    // While the key set is due for a refresh the cache is bypassed: the refresh runs, and
+    // a key it drops stops verifying at once.
+    let known = || VERIFIED.with(|v| v.borrow().get(raw, now_ms() / 1000.0));
+    if let Some(verified) = KEYS.with(|k| !k.borrow().refresh_due(now_ms())).then(known).flatten() {
+        return Ok(verified);
+    }
     let invalid = |description: String| ApiError::InvalidToken { description };
-    let token = jwt::parse(token, &issuer.algorithms).map_err(invalid)?;
+    let token = jwt::parse(raw, &issuer.algorithms).map_err(invalid)?;
     let mut fetched = false;
     let key = loop {
         match KEYS.with(|k| k.borrow().plan(token.alg, token.kid.as_deref(), now_ms(), fetched)) {
@@ -93,6 +102,9 @@ pub(super) async fn verify(token: &str, issuer: &Issuer) -> Result<Verified, Api
             Plan::Fetch => {
                 KEYS.with(|k| k.borrow_mut().begin_fetch(now_ms()));
                 let keys = fetch_keys(issuer).await;
+                if keys.is_some() {
+                    VERIFIED.with(|v| v.borrow_mut().clear());
+                }
                 KEYS.with(|k| k.borrow_mut().finish_fetch(now_ms(), keys));
                 fetched = true;
             }
@@ -105,7 +117,10 @@ pub(super) async fn verify(token: &str, issuer: &Issuer) -> Result<Verified, Api
     if valid.ok().and_then(|v| v.as_bool()) != Some(true) {
         return Err(invalid("the signature does not verify".into()));
     }
-    jwt::check_claims(&token.claims, issuer, now_ms() / 1000.0).map_err(invalid)
+    let verified = jwt::check_claims(&token.claims, issuer, now_ms() / 1000.0).map_err(invalid)?;
+    let (from, until) = jwt::window(&token.claims, issuer.leeway_s);
+    VERIFIED.with(|v| v.borrow_mut().insert(raw, verified.clone(), from, until));
+    Ok(verified)
 }
 
 /// The issuer's key set with each usable key imported, and how long it may be kept; `None`
