@@ -1,6 +1,6 @@
 //! Typed members of the small JSON objects a token and a key set are made of. Read from a
 //! `serde_json` map rather than with `#[derive(Deserialize)]` structs: one generic parser
-//! instead of one per type (the derives cost ~15 KB of wasm).
+//! instead of one per type (the derives cost ~1.9 KB of gzipped wasm).
 
 use serde_json::{Map, Value};
 
