@@ -36,13 +36,17 @@ pub enum ApiError {
     Overloaded { in_flight: u32 },
     /// A feature whose configuration is absent, so it is switched off.
     NotConfigured { feature: &'static str, var: &'static str },
-    /// The job store or queue failed; the request may be retried as is.
+    /// The job store or queue failed; the request may be retried as is. `detail` is the
+    /// store's own error, for the log only.
     StorageUnavailable { detail: String },
+    /// The job store lacks tables or columns: its migrations were not (all) applied. `detail`
+    /// is the store's own error, for the log only.
+    StoreNotMigrated { detail: String },
     /// An upstream answer too large to keep as a job result.
     ResultTooLarge { bytes: usize, limit: usize },
     Upstream(UpstreamError),
     Config(ConfigError),
-    /// A runtime call failed or a handler panicked; `detail` is safe to show.
+    /// A runtime call failed; `detail` says how, for the log only.
     Internal { detail: String },
 }
 
@@ -125,7 +129,11 @@ impl ApiError {
             ApiError::UnsupportedMediaType { .. } => 415,
             ApiError::Validation(_) => 422,
             ApiError::TooManyRequests { .. } => 429,
-            ApiError::Overloaded { .. } | ApiError::NotConfigured { .. } | ApiError::StorageUnavailable { .. } | ApiError::KeysUnavailable { .. } => 503,
+            ApiError::Overloaded { .. }
+            | ApiError::NotConfigured { .. }
+            | ApiError::StorageUnavailable { .. }
+            | ApiError::StoreNotMigrated { .. }
+            | ApiError::KeysUnavailable { .. } => 503,
             ApiError::Internal { .. } => 500,
             ApiError::Upstream(UpstreamError::Timeout { .. }) => 504,
             ApiError::Upstream(UpstreamError::CircuitOpen { .. }) => 503,
@@ -146,6 +154,7 @@ impl ApiError {
             ApiError::KeysUnavailable { .. } => "keys-unavailable",
             ApiError::IdempotencyConflict { .. } => "idempotency-conflict",
             ApiError::StorageUnavailable { .. } => "storage-unavailable",
+            ApiError::StoreNotMigrated { .. } => "storage-not-migrated",
             ApiError::ResultTooLarge { .. } => "result-too-large",
             ApiError::UnknownUpstream { .. } => "unknown-upstream",
             ApiError::MethodNotAllowed { .. } => "method-not-allowed",
@@ -178,6 +187,7 @@ impl ApiError {
             ApiError::KeysUnavailable { .. } => "Token keys unavailable",
             ApiError::IdempotencyConflict { .. } => "Idempotency key reused",
             ApiError::StorageUnavailable { .. } => "Job storage unavailable",
+            ApiError::StoreNotMigrated { .. } => "Job storage has no schema",
             ApiError::ResultTooLarge { .. } => "Result too large to store",
             ApiError::UnknownUpstream { .. } => "Unknown upstream",
             ApiError::MethodNotAllowed { .. } => "Method Not Allowed",
@@ -211,7 +221,12 @@ impl ApiError {
             ApiError::IdempotencyConflict { key } => {
                 format!("Idempotency-Key '{key}' was already used with a different request body; use a new key")
             }
-            ApiError::StorageUnavailable { detail } => format!("{detail}; retry with the same Idempotency-Key"),
+            ApiError::StorageUnavailable { .. } => {
+                "the job store or queue did not answer; retry with the same Idempotency-Key (the error is logged under the request id)".to_owned()
+            }
+            ApiError::StoreNotMigrated { .. } => "the job store (D1) lacks tables or columns: run `npx wrangler d1 migrations apply JOBS_DB --local` \
+                 (`--remote` for the deployed database), or start with `npm run dev`, which applies them"
+                .to_owned(),
             ApiError::ResultTooLarge { bytes, limit } => {
                 format!("the upstream's answer makes a {bytes}-byte result; job results are kept up to {limit} bytes")
             }
@@ -233,7 +248,7 @@ impl ApiError {
                 format!("this instance is already serving {in_flight} requests; retry shortly")
             }
             ApiError::NotConfigured { feature, var } => format!("{feature} is off: set {var} to enable it"),
-            ApiError::Internal { detail } => detail.clone(),
+            ApiError::Internal { .. } => "an internal error ended this request; it is logged under the request id".to_owned(),
             ApiError::Validation(errors) => match errors.len() {
                 1 => "1 input is invalid".to_owned(),
                 n => format!("{n} inputs are invalid"),
@@ -241,6 +256,20 @@ impl ApiError {
             ApiError::Upstream(e) => e.to_string(),
             ApiError::Config(e) => e.to_string(),
         }
+    }
+
+    /// What went wrong inside, for the log line only, never a problem body: a store's or the
+    /// runtime's own words can carry stack frames and runtime paths.
+    pub fn cause(&self) -> Option<&str> {
+        match self {
+            ApiError::StorageUnavailable { detail } | ApiError::StoreNotMigrated { detail } | ApiError::Internal { detail } => Some(detail),
+            _ => None,
+        }
+    }
+
+    /// The whole story, for a log: the cause where there is one, else what the client sees.
+    pub fn log_detail(&self) -> String {
+        self.cause().map_or_else(|| self.detail(), str::to_owned)
     }
 
     /// The response headers this error adds beyond the content type.
@@ -406,9 +435,10 @@ mod tests {
             ApiError::InvalidAuthorization { description: "x" },
             ApiError::InsufficientScope { scope: "x" },
             ApiError::KeysUnavailable { reason: "x" },
+            ApiError::StoreNotMigrated { detail: "x".into() },
         ];
         let statuses: Vec<u16> = errors.iter().map(ApiError::status).collect();
-        assert_eq!(statuses, [404, 404, 405, 413, 415, 422, 429, 503, 503, 500, 404, 401, 409, 503, 502, 401, 400, 403, 503]);
+        assert_eq!(statuses, [404, 404, 405, 413, 415, 422, 429, 503, 503, 500, 404, 401, 409, 503, 502, 401, 400, 403, 503, 503]);
         let mut slugs: Vec<&str> = errors.iter().map(ApiError::slug).collect();
         slugs.dedup();
         assert_eq!(slugs.len(), errors.len());
@@ -436,6 +466,19 @@ mod tests {
             Some("Bearer realm=\"edge-relay\", error=\"insufficient_scope\", error_description=\"this operation requires the scope 'jobs:write'\", scope=\"jobs:write\"")
         );
         assert_eq!(challenge(ApiError::KeysUnavailable { reason: "x" }), None);
+    }
+
+    #[test]
+    fn internals_reach_the_log_not_the_problem() {
+        let raw = "D1_ERROR: no such column: x: SQLITE_ERROR at cloudflare-internal:d1-api:192:24";
+        for e in [ApiError::StorageUnavailable { detail: raw.into() }, ApiError::Internal { detail: raw.into() }] {
+            let problem = e.to_problem("rid");
+            assert!(!problem.detail.contains("cloudflare-internal") && !problem.detail.contains("D1_ERROR"), "{}", problem.detail);
+            assert!(problem.detail.contains("logged under the request id"));
+            assert_eq!((e.cause(), e.log_detail()), (Some(raw), raw.to_owned()));
+        }
+        assert!(ApiError::StoreNotMigrated { detail: "no such table: jobs".into() }.to_problem("r").detail.contains("npx wrangler d1 migrations apply JOBS_DB --local"));
+        assert_eq!(ApiError::NotFound { path: "/x".into() }.cause(), None);
     }
 
     #[test]

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { sleep } from './support/upstream.mjs';
 import { upstreamFixture } from './support/fixture.mjs';
 import { startWorker } from './support/worker.mjs';
-import { assertProblem } from './support/http.mjs';
+import { assertProblem, eventually } from './support/http.mjs';
 import { API_KEY, applyMigrations, auth, getJob, startJobsWorker, submitJob, waitForJob } from './support/jobs.mjs';
 
 const fixture = upstreamFixture();
@@ -283,4 +283,22 @@ test('migration 0002 keeps existing jobs and items (owner-less), and scopes idem
   const items = await db.prepare("SELECT sql FROM sqlite_master WHERE name = 'job_items'").first();
   assert.match(items.sql, /REFERENCES "jobs" \(id\)/);
   await assert.rejects(db.prepare("INSERT INTO job_items (job_id, idx) VALUES ('nope', 0)").run(), /FOREIGN KEY/);
+});
+
+test('a job store without (all) its migrations: 503 naming the command, the D1 error only in the log', async () => {
+  for (const last of ['', '0001_jobs.sql']) {
+    const w = fixture.track(await startWorker({ UPSTREAMS: upstreams(), API_KEYS: API_KEY }, {
+      d1Databases: { JOBS_DB: `edge-relay-unmigrated-${last || 'none'}` },
+      queueProducers: { JOBS_QUEUE: 'edge-relay-jobs-unmigrated' },
+    }));
+    if (last) await applyMigrations(await w.mf.getD1Database('JOBS_DB'), last);
+    const res = await submitJob(w.url, { requests: [item('a', '/json')] });
+    const problem = assertProblem(res, 503, 'storage-not-migrated');
+    assert.match(problem.detail, /npx wrangler d1 migrations apply JOBS_DB --local/);
+    assertProblem(await getJob(w.url, '5c9e6f3a-0d41-4a8e-b1b7-6f2d3c4e5a60'), 503, 'storage-not-migrated');
+    const line = () => w.logs.map((l) => (l.startsWith('{') ? JSON.parse(l) : {})).find((l) => l.request_id === problem.instance);
+    assert.ok(await eventually(() => line()), w.logs.join('\n'));
+    assert.equal(line().error, 'storage-not-migrated');
+    assert.match(line().cause, last ? /has no column named owner/ : /no such table: jobs/, 'the D1 error is in the log line');
+  }
 });

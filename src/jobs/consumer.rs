@@ -55,7 +55,7 @@ pub async fn consume(batch: worker_sys::MessageBatch, env: Env, runtime: worker_
         Ok(bound) => bound,
         Err(e) => {
             // Nothing can run without config and bindings; the queue's retries give a fix time to land.
-            console_error!("{}", serde_json::json!({"level": "error", "event": "jobs_unavailable", "error": e.to_problem("queue").detail}));
+            console_error!("{}", serde_json::json!({"level": "error", "event": "jobs_unavailable", "error": e.log_detail()}));
             let _ = batch.retry_all(JsValue::UNDEFINED);
             return;
         }
@@ -111,7 +111,7 @@ async fn handle(jobs: &Jobs, config: &Config, message: &worker_sys::Message, dea
             }
             Err(e) => {
                 let _ = message.retry(JsValue::UNDEFINED);
-                log("retry", None, Some(&e.to_problem(&msg.job).detail));
+                log("retry", None, Some(&e.log_detail()));
             }
         }
         return;
@@ -133,7 +133,13 @@ async fn handle(jobs: &Jobs, config: &Config, message: &worker_sys::Message, dea
             log("skipped", None, None);
         }
         Ok(Handled::Retry(reason)) => retry(jobs, message, &msg, attempt, &reason, &log).await,
-        Err(e) => retry(jobs, message, &msg, attempt, &e.to_problem(&msg.job).detail, &log).await,
+        // The job shows the problem's stable words; the log gets the cause.
+        Err(e) => {
+            if let Some(cause) = e.cause() {
+                log("failed", None, Some(cause));
+            }
+            retry(jobs, message, &msg, attempt, &e.to_problem(&msg.job).detail, &log).await
+        }
     }
 }
 
@@ -220,6 +226,6 @@ pub async fn sweep(env: &Env) {
     };
     match outcome {
         Ok(resumed) => console_log!("{}", serde_json::json!({"event": "jobs_sweep", "resumed": resumed})),
-        Err(e) => console_error!("{}", serde_json::json!({"level": "error", "event": "jobs_sweep", "error": e.to_problem("cron").detail})),
+        Err(e) => console_error!("{}", serde_json::json!({"level": "error", "event": "jobs_sweep", "error": e.log_detail()})),
     }
 }

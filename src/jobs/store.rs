@@ -65,7 +65,12 @@ extern "C" {
 type Result<T> = std::result::Result<T, ApiError>;
 
 fn unavailable(reason: impl std::fmt::Display) -> ApiError {
-    ApiError::StorageUnavailable { detail: format!("the job store (D1) failed: {reason}") }
+    let detail = format!("the job store (D1) failed: {reason}");
+    // A database whose migrations were not (all) applied: say which command fixes it.
+    if ["no such table", "no such column", "has no column named"].iter().any(|m| detail.contains(m)) {
+        return ApiError::StoreNotMigrated { detail };
+    }
+    ApiError::StorageUnavailable { detail }
 }
 
 impl Store {

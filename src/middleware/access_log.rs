@@ -20,6 +20,10 @@ pub struct AccessLog<'a> {
     pub upstream: Vec<UpstreamCall>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<&'static str>,
+    /// What went wrong inside (a store's or the runtime's own error), which the client's
+    /// problem leaves out.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cause: Option<&'a str>,
     /// A panic's message, which is ours (never client input).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub panic: Option<&'a str>,
@@ -33,7 +37,7 @@ impl AccessLog<'_> {
 }
 
 impl<'a> AccessLog<'a> {
-    pub fn new(ctx: &'a RequestContext, status: u16, error: Option<&ApiError>, panic: Option<&'a str>) -> Self {
+    pub fn new(ctx: &'a RequestContext, status: u16, error: Option<&'a ApiError>, panic: Option<&'a str>) -> Self {
         AccessLog {
             event: "request",
             request_id: &ctx.request_id,
@@ -43,6 +47,7 @@ impl<'a> AccessLog<'a> {
             duration_ms: ctx.elapsed_ms(),
             upstream: ctx.upstream_calls(),
             error: error.map(ApiError::slug),
+            cause: error.and_then(ApiError::cause),
             panic,
         }
     }

@@ -58,7 +58,7 @@ pub async fn status(env: &Env, config: &Config, ctx: &RequestContext, caller: &C
         // Its message was lost (e.g. the runtime restarted): put the pending items back on the queue.
         let stale = job.clone();
         background::spawn(ctx, "resume_job", async move {
-            jobs.resume(&stale).await.map(drop).map_err(|e| e.to_problem(&stale.id).detail)
+            jobs.resume(&stale).await.map(drop).map_err(|e| e.log_detail())
         });
     }
     Ok(Json(JobView {

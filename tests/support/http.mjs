@@ -1,12 +1,21 @@
 // Small HTTP helpers shared by the integration tests.
 import assert from 'node:assert/strict';
 
+/** What must never reach a client: stack frames, runtime and source paths. */
+const INTERNALS = /\bat \S+ \(|cloudflare-internal|node:internal|wasm-function|\.rs:\d+|\.m?js:\d+|\/(work|home|root|tmp)\//;
+
+/** Asserts a problem body carries no internals (every problem any test provokes passes here). */
+export function assertNoInternals(text) {
+  assert.doesNotMatch(text, INTERNALS, 'a problem body leaks internals');
+}
+
 /** Fetches and decodes a response: { status, headers, body, text, ms }. */
 export async function call(url, init = {}) {
   const started = performance.now();
   const res = await fetch(url, { ...init, signal: AbortSignal.timeout(20_000) });
   const text = await res.text();
   const ms = performance.now() - started;
+  if (res.headers.get('content-type') === 'application/problem+json') assertNoInternals(text);
   let body;
   try {
     body = text ? JSON.parse(text) : undefined;
