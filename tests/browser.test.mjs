@@ -58,7 +58,7 @@ test('/docs renders every route and "try it out" on /async-example succeeds', as
       ['/', '/aggregate', '/async-example', '/docs', '/events', '/external-api', '/healthz', '/jobs', '/jobs/{id}', '/openapi.json', '/upstreams/{name}/{path}'].sort(),
     );
 
-    const op = page.locator('#operations-default-async_example');
+    const op = page.locator('#operations-examples-async_example');
     await op.locator('.opblock-summary').click();
     await op.locator('input[placeholder="delay_ms"], input[placeholder="delay_ms - Milliseconds the runtime timer waits"]').first().fill('50');
     await op.locator('button.execute').click();
@@ -80,7 +80,7 @@ test('/docs: "Authorize" with a JWT sends it with "try it out"', async () => {
   const page = await browser.newPage({ viewport: { width: 1280, height: 1600 } });
   try {
     await page.goto(`${jobs.url}/docs`);
-    const op = page.locator('#operations-default-jobs_id');
+    const op = page.locator('#operations-jobs-jobs_id');
     await op.waitFor({ timeout: 15_000 });
     await op.locator('.opblock-summary').click();
     await op.locator('input[placeholder="id"], input[placeholder^="id -"]').first().fill('5c9e6f3a-0d41-4a8e-b1b7-6f2d3c4e5a60');

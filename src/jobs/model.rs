@@ -189,12 +189,15 @@ pub fn retry_delay_s(attempts: u32, base_s: u32) -> u32 {
 }
 
 /// `Idempotency-Key`: required, 1..=255 visible ASCII characters.
+/// Characters in an `Idempotency-Key` (visible ASCII; the document states the same).
+pub const IDEMPOTENCY_KEY_CHARS: std::ops::RangeInclusive<usize> = 1..=255;
+
 pub fn idempotency_key(header: Option<&str>) -> Result<String, FieldError> {
     let name = "idempotency-key";
     let Some(key) = header.map(str::trim) else {
         return Err(FieldError::header(name, "missing", "POST /jobs needs an Idempotency-Key header", None));
     };
-    if !(1..=255).contains(&key.len()) || !key.bytes().all(|b| b.is_ascii_graphic()) {
+    if !IDEMPOTENCY_KEY_CHARS.contains(&key.len()) || !key.bytes().all(|b| b.is_ascii_graphic()) {
         return Err(FieldError::header(name, "invalid", "must be 1 to 255 visible ASCII characters", Some(key)));
     }
     Ok(key.to_owned())

@@ -83,7 +83,8 @@ async fn run(req: web_sys::Request, headers: &Headers, env: &Env, config: &Confi
     if let (Some(caller), Some(scope)) = (&caller, scope) {
         caller.require(scope)?;
     }
-    routes::dispatch(route.endpoint, &params, caller.as_ref(), req, headers, env, config, ctx).await
+    let call = routes::Call { req, headers, env, config, ctx, params: &params, caller: caller.as_ref() };
+    routes::dispatch(route, call).await
 }
 
 /// Per-client limits from the `RATE_LIMITER` binding, keyed by the authenticated caller

@@ -5,12 +5,38 @@ use std::time::Duration;
 use serde::Serialize;
 use worker::Delay;
 
+use super::Route;
 use crate::error::ApiError;
 use crate::extract::QueryParams;
-use crate::response::Json;
+use crate::response::{IntoResponse, Json};
+#[cfg(test)]
+use super::openapi::op::{example, Op};
+#[cfg(test)]
+use crate::error::FieldError;
 
 /// The longest timer a client may ask for.
 pub const MAX_DELAY_MS: u32 = 10_000;
+
+pub const ROUTE: Route = Route {
+    path: "/async-example",
+    summary: "Awaits a runtime timer of delay_ms (0..=10000) without blocking",
+    tag: "examples",
+    handler: |call| Box::pin(async move { handle(&call.ctx.query_params()).await?.into_response() }),
+    #[cfg(test)]
+    doc: document,
+    ..Route::DEFAULT
+};
+
+#[cfg(test)]
+fn document(_: &Route, op: Op) -> Op {
+    op.query_int("delay_ms", "Milliseconds the runtime timer waits", 0..=MAX_DELAY_MS, Some(0))
+        .json::<Message>("200", "The timer completed", example(Message::completed()))
+        .problem(
+            "422",
+            "`delay_ms` is not an integer in range",
+            &ApiError::Validation(vec![FieldError::query("delay_ms", "int_parsing", "must be a whole number", Some("abc"))]),
+        )
+}
 
 #[derive(Serialize)]
 #[cfg_attr(test, derive(utoipa::ToSchema))]

@@ -7,12 +7,37 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use worker::{web_sys, Delay};
 
+use super::Route;
 use crate::background;
 use crate::config::Config;
 use crate::context::RequestContext;
 use crate::error::{ApiError, FieldError};
 use crate::extract::{check_chars, json_body, QueryParams, Validate};
-use crate::response::{Json, Reply};
+use crate::response::{IntoResponse, Json, Reply};
+
+const TEST: Route = Route { tag: "test", test_only: true, ..Route::DEFAULT };
+
+pub const PANIC: Route = Route {
+    path: "/_test/panic",
+    summary: "Panics (?in=background: in a background task), to prove panic isolation",
+    handler: |call| Box::pin(async move { panic(&call.ctx.query_params(), call.ctx) }),
+    ..TEST
+};
+
+pub const ABORT: Route = Route {
+    path: "/_test/abort",
+    summary: "Aborts the wasm instance (?at=start: before the first await), to prove recovery",
+    handler: |call| Box::pin(async move { abort(&call.ctx.query_params()).await }),
+    ..TEST
+};
+
+pub const ECHO: Route = Route {
+    method: "POST",
+    path: "/_test/echo",
+    summary: "Validates a JSON body and echoes it",
+    handler: |call| Box::pin(async move { echo(&call.req, call.config).await?.into_response() }),
+    ..TEST
+};
 
 /// Panics in this request or, with `?in=background`, in a background task after a 202.
 pub fn panic(query: &QueryParams, ctx: &RequestContext) -> Result<Reply, ApiError> {

@@ -5,16 +5,57 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use worker::web_sys;
 
+use super::Route;
+use crate::auth::Guard;
 use crate::background;
 use crate::config::{Config, ConfigError};
 use crate::context::{new_id, RequestContext};
 use crate::error::{ApiError, FieldError};
 use crate::extract::{check_chars, json_body, Validate};
-use crate::response::Accepted;
+use crate::response::{Accepted, IntoResponse};
 use crate::upstream;
 
 /// The largest `payload`, serialised.
 const MAX_PAYLOAD_BYTES: usize = 64 * 1024;
+/// Characters in `type`.
+const TYPE_CHARS: std::ops::RangeInclusive<usize> = 1..=64;
+
+pub const ROUTE: Route = Route {
+    method: "POST",
+    path: "/events",
+    summary: "Accepts an event (202) and delivers it to EVENTS_WEBHOOK in the background",
+    tag: "events",
+    guard: Guard::ScopeWhenJwt("events:write"),
+    handler: |call| Box::pin(async move { accept(&call.req, call.config, call.ctx).await?.into_response() }),
+    #[cfg(test)]
+    doc: document,
+    ..Route::DEFAULT
+};
+
+#[cfg(test)]
+fn document(_: &Route, op: super::openapi::op::Op) -> super::openapi::op::Op {
+    use super::openapi::op::length;
+    use serde_json::json;
+    op.description(
+        "Answers 202 at once; the event is then POSTed as {id, type, payload, request_id} to the EVENTS_WEBHOOK \
+         upstream after the response, with an Idempotency-Key of the event id, retried on that upstream's policy. \
+         A delivery failure is logged with the request id and never changes the response.",
+    )
+    .json_body::<EventIn>(json!({"type": "user.signed_up", "payload": {"user_id": 42}}))
+    .constrain("EventIn", "/properties/type", length(&TYPE_CHARS))
+    .constrain("EventIn", "/properties/payload", json!({"description": format!("At most {MAX_PAYLOAD_BYTES} bytes as JSON.")}))
+    .json::<EventAccepted>(
+        "202",
+        "Accepted; delivery continues in the background",
+        json!({"id": "0b7d8a4e-5d0c-4b7e-9a55-3c1f7e2d9f10", "status": "accepted"}),
+    )
+    .problem(
+        "422",
+        "`type` not 1..=64 characters, or `payload` not an object of at most 64 KiB",
+        &ApiError::Validation(vec![FieldError::body(&["type"], "string_length", "must be 1 to 64 characters long, got 0")]),
+    )
+    .problem("503", "No EVENTS_WEBHOOK is configured", &ApiError::NotConfigured { feature: "event delivery", var: "EVENTS_WEBHOOK" })
+}
 
 #[derive(Debug, Deserialize)]
 #[cfg_attr(test, derive(utoipa::ToSchema))]
@@ -27,7 +68,7 @@ pub struct EventIn {
 
 impl Validate for EventIn {
     fn validate(&self, errors: &mut Vec<FieldError>) {
-        check_chars(errors, &["type"], &self.kind, 1..=64);
+        check_chars(errors, &["type"], &self.kind, TYPE_CHARS);
         let size = serde_json::to_vec(&self.payload).map_or(0, |v| v.len());
         if size > MAX_PAYLOAD_BYTES {
             let msg = format!("must be at most {MAX_PAYLOAD_BYTES} bytes as JSON, got {size}");

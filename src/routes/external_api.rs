@@ -1,10 +1,32 @@
 //! `GET /external-api`: relays the JSON body of the `default` upstream.
 
+use super::Route;
 use crate::config::{Config, ConfigError};
 use crate::context::RequestContext;
 use crate::error::ApiError;
-use crate::response::Relayed;
+use crate::response::{IntoResponse, Relayed};
 use crate::upstream::{self, registry::DEFAULT_UPSTREAM};
+#[cfg(test)]
+use super::openapi::op::Op;
+#[cfg(test)]
+use crate::upstream::UpstreamError;
+
+pub const ROUTE: Route = Route {
+    path: "/external-api",
+    summary: "Relays the JSON body of the configured upstream (UPSTREAM_URL)",
+    tag: "upstreams",
+    handler: |call| Box::pin(async move { handle(call.config, call.ctx).await?.into_response() }),
+    #[cfg(test)]
+    doc: document,
+    ..Route::DEFAULT
+};
+
+#[cfg(test)]
+fn document(_: &Route, op: Op) -> Op {
+    op.any("200", "The upstream's JSON body, as it sent it", "application/json")
+        .problem("502", "The upstream failed: error status, invalid JSON, or connection failure", &ApiError::Upstream(UpstreamError::BadStatus { status: 503 }))
+        .problem("504", "The upstream did not answer within UPSTREAM_TIMEOUT_MS", &ApiError::Upstream(UpstreamError::Timeout { timeout_ms: 5000 }))
+}
 
 pub async fn handle(config: &Config, ctx: &RequestContext) -> Result<Relayed, ApiError> {
     let registry = config.upstreams.as_ref().map_err(|e| ApiError::Config(e.clone()))?;

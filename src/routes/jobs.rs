@@ -4,7 +4,8 @@
 use serde_json::value::RawValue;
 use worker::{web_sys, Env, Headers};
 
-use crate::auth::Caller;
+use super::Route;
+use crate::auth::{Caller, Guard};
 use crate::background;
 use crate::config::Config;
 use crate::context::{now_ms, RequestContext};
@@ -12,8 +13,93 @@ use crate::error::ApiError;
 use crate::extract::json_body;
 use crate::jobs::model::{self, is_job_id, rfc3339, JobAccepted, JobRequest, JobView, DEFAULT_PAGE, MAX_ITEMS, MAX_PAGE};
 use crate::jobs::Jobs;
-use crate::response::{Accepted, Json};
+use crate::response::{Accepted, IntoResponse, Json};
 use crate::routes::aggregate::service::plan;
+
+pub const SUBMIT: Route = Route {
+    method: "POST",
+    path: "/jobs",
+    summary: "Queues a durable job of up to 1000 upstream GETs (202; Idempotency-Key)",
+    tag: "jobs",
+    guard: Guard::Scope("jobs:write"),
+    handler: |call| Box::pin(async move { submit(&call.req, call.headers, call.env, call.config, call.caller()?).await?.into_response() }),
+    #[cfg(test)]
+    doc: document_submit,
+    ..Route::DEFAULT
+};
+
+pub const STATUS: Route = Route {
+    path: "/jobs/{id}",
+    summary: "One of the caller's jobs: status, progress and, once it has ended, its results",
+    tag: "jobs",
+    guard: Guard::Scope("jobs:read"),
+    handler: |call| Box::pin(async move { status(call.env, call.config, call.ctx, call.caller()?, call.param(0)).await?.into_response() }),
+    #[cfg(test)]
+    doc: document_status,
+    ..Route::DEFAULT
+};
+
+#[cfg(test)]
+const EXAMPLE_JOB: &str = "5c9e6f3a-0d41-4a8e-b1b7-6f2d3c4e5a60";
+
+#[cfg(test)]
+fn document_submit(_: &Route, op: super::openapi::op::Op) -> super::openapi::op::Op {
+    use super::openapi::op::example;
+    use crate::error::FieldError;
+    use crate::jobs::model::{JobStatus, IDEMPOTENCY_KEY_CHARS};
+    use serde_json::json;
+    let accepted = JobAccepted { id: EXAMPLE_JOB.into(), status: JobStatus::Queued, status_url: format!("/jobs/{EXAMPLE_JOB}") };
+    crate::routes::aggregate::model::document_items(op, "JobRequest", MAX_ITEMS)
+        .description(format!(
+            "Stores the job in D1 and queues it in chunks of JOBS_CHUNK_SIZE items; the queue consumer runs them \
+             (JOBS_CONCURRENCY at once), recording every result. Upstream timeouts, unreachable upstreams, 429 and \
+             5xx answers are retried with the message (exponential backoff from JOBS_RETRY_DELAY_S) until the \
+             queue's max_retries, then the job fails via the dead-letter queue. Same Idempotency-Key and body → \
+             the same job; same key, other body → 409. 1 to {MAX_ITEMS} requests in /aggregate's format."
+        ))
+        .header_param("Idempotency-Key", "Visible ASCII characters, unique per job of this caller", IDEMPOTENCY_KEY_CHARS)
+        .json_body::<JobRequest>(json!({"requests": [
+            {"id": "user-1", "upstream": "users", "path": "/users/1"},
+            {"id": "user-2", "upstream": "users", "path": "/users/2"}
+        ]}))
+        .json::<JobAccepted>("202", "Queued (or the job this key already named)", example(accepted))
+        .problem("409", "The Idempotency-Key was used with a different body", &ApiError::IdempotencyConflict { key: "order-42".into() })
+        .problem(
+            "422",
+            "Missing Idempotency-Key, or an invalid batch (as for /aggregate)",
+            &ApiError::Validation(vec![FieldError::header("idempotency-key", "missing", "POST /jobs needs an Idempotency-Key header", None)]),
+        )
+        .problem(
+            "503",
+            "Neither API_KEYS nor JWT_ISSUER is configured (the route is closed), the issuer's keys cannot \
+             be fetched, or the store/queue failed",
+            &ApiError::NotConfigured { feature: "authentication", var: "API_KEYS or JWT_ISSUER" },
+        )
+}
+
+#[cfg(test)]
+fn document_status(_: &Route, op: super::openapi::op::Op) -> super::openapi::op::Op {
+    use serde_json::json;
+    op.description("Only the caller that submitted the job can read it; to anyone else it does not exist (404).")
+        .path_param("id", "The job id POST /jobs returned", None)
+        .query_int("offset", "Results to skip", 0..=MAX_ITEMS as u32, Some(0))
+        .query_int("limit", "Results per page", 1..=MAX_PAGE, Some(DEFAULT_PAGE))
+        .json::<JobView>(
+            "200",
+            "The job; `results` once it has ended, `next` while more pages remain",
+            json!({
+                "id": EXAMPLE_JOB, "status": "succeeded",
+                "progress": {"total": 2, "pending": 0, "succeeded": 1, "failed": 1},
+                "created_at": "2026-11-25T18:00:00.000Z", "started_at": "2026-11-25T18:00:00.120Z",
+                "finished_at": "2026-11-25T18:00:00.480Z",
+                "results": [
+                    {"id": "user-1", "status": 200, "body": {"id": 1, "name": "Ada"}, "duration_ms": 105},
+                    {"id": "user-2", "status": 404, "body": {"error": "no such user"}, "duration_ms": 98}
+                ]
+            }),
+        )
+        .problem("404", "No job has this id", &ApiError::JobNotFound { id: "nope".into() })
+}
 
 fn header(headers: &Headers, name: &str) -> Option<String> {
     headers.get(name).ok().flatten()

@@ -1,10 +1,30 @@
-//! Service metadata: the index and the liveness check.
+//! Service metadata: `GET /` (the index) and `GET /healthz` (the liveness check).
 
 use serde::Serialize;
 
-use super::served;
+use super::{served, Route};
 use crate::config::Config;
-use crate::response::Json;
+use crate::response::{IntoResponse, Json};
+#[cfg(test)]
+use super::openapi::op::example;
+
+pub const INDEX: Route = Route {
+    path: "/",
+    summary: "This index: name, version and routes",
+    handler: |call| Box::pin(async move { index(call.config).into_response() }),
+    #[cfg(test)]
+    doc: |_, op| op.json::<Index>("200", "The API index", example(index_for(false))),
+    ..Route::DEFAULT
+};
+
+pub const HEALTHZ: Route = Route {
+    path: "/healthz",
+    summary: "Liveness check",
+    handler: |_| Box::pin(async { healthz().into_response() }),
+    #[cfg(test)]
+    doc: |_, op| op.json::<Health>("200", "The worker is alive", example(healthz().0)),
+    ..Route::DEFAULT
+};
 
 #[derive(Serialize)]
 #[cfg_attr(test, derive(utoipa::ToSchema))]

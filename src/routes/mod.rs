@@ -1,5 +1,7 @@
-//! The route table, which serves requests, lists routes (`GET /`) and is the OpenAPI
-//! document's list of operations: one source for all three.
+//! The route table: one line per route, each declared whole in its own module — method,
+//! path, summary, tag, guard, handler and (host-only) its documented operation side by side.
+//! Dispatch, `GET /` and the OpenAPI document all read this table; adding an endpoint is one
+//! module and one line here.
 
 pub(crate) mod aggregate;
 pub(crate) mod async_example;
@@ -11,90 +13,109 @@ pub(crate) mod meta;
 mod openapi;
 mod upstreams;
 
+use std::future::Future;
+use std::pin::Pin;
+
 use worker::{web_sys, Env, Headers};
 
 use crate::auth::{Caller, Guard};
 use crate::config::Config;
 use crate::context::RequestContext;
 use crate::error::ApiError;
-use crate::response::{IntoResponse, Reply};
+use crate::response::Reply;
+#[cfg(test)]
+use openapi::op::Op;
 
-/// What a matched route runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Endpoint {
-    Index,
-    Healthz,
-    OpenApi,
-    Docs,
-    AsyncExample,
-    ExternalApi,
-    UpstreamProxy,
-    Aggregate,
-    Events,
-    SubmitJob,
-    JobStatus,
-    TestPanic,
-    TestAbort,
-    TestEcho,
+/// What a handler gets: the request and everything the middleware established for it.
+pub struct Call<'a> {
+    pub req: web_sys::Request,
+    pub headers: &'a Headers,
+    pub env: &'a Env,
+    pub config: &'a Config,
+    pub ctx: &'a RequestContext,
+    /// The path's `{…}` values, in order.
+    pub params: &'a [String],
+    /// Who is calling, when the route's guard asked.
+    pub caller: Option<&'a Caller>,
 }
 
-#[derive(Debug, PartialEq)]
+impl Call<'_> {
+    pub fn param(&self, index: usize) -> &str {
+        self.params.get(index).map_or("", String::as_str)
+    }
+
+    /// The caller of a guarded route. A route whose guard applies always has one; without,
+    /// the request is refused rather than served as nobody.
+    pub fn caller(&self) -> Result<&Caller, ApiError> {
+        self.caller.ok_or(ApiError::Unauthorized { reason: "send Authorization: Bearer <token>" })
+    }
+}
+
+/// A handler's answer, boxed so that one table can hold every route.
+pub type Handled<'a> = Pin<Box<dyn Future<Output = Result<Reply, ApiError>> + 'a>>;
+
+#[derive(Debug)]
 pub struct Route {
     pub method: &'static str,
     /// Literal segments, `{name}` (one segment) and a final `{*name}` (the rest, maybe empty).
     pub path: &'static str,
     pub summary: &'static str,
-    pub endpoint: Endpoint,
+    /// The group it is listed under in `/docs`.
+    pub tag: &'static str,
     /// Who may call it; checked (and the caller identified) before the handler runs.
     pub guard: Guard,
     /// Served only with `ENABLE_TEST_ROUTES=true`, and never documented.
     pub test_only: bool,
+    pub handler: for<'a> fn(Call<'a>) -> Handled<'a>,
+    /// Its operation in the OpenAPI document, beyond method, path, summary, tag and guard.
+    #[cfg(test)]
+    pub doc: fn(&Route, Op) -> Op,
 }
 
-const fn route(method: &'static str, path: &'static str, summary: &'static str, endpoint: Endpoint) -> Route {
-    Route { method, path, summary, endpoint, guard: Guard::Open, test_only: false }
-}
-
-const fn test_route(method: &'static str, path: &'static str, summary: &'static str, endpoint: Endpoint) -> Route {
-    Route { method, path, summary, endpoint, guard: Guard::Open, test_only: true }
-}
-
-impl Route {
-    const fn guarded(self, guard: Guard) -> Route {
-        Route { guard, ..self }
+impl PartialEq for Route {
+    fn eq(&self, other: &Route) -> bool {
+        (self.method, self.path) == (other.method, other.path)
     }
 }
 
-/// The relay's path: every method reaches it; each upstream's `methods` decides.
-const UPSTREAM_PATH: &str = "/upstreams/{name}/{*path}";
+fn unrouted(_: Call<'_>) -> Handled<'_> {
+    Box::pin(async { Err(ApiError::Internal { detail: "a route without a handler".into() }) })
+}
+
+impl Route {
+    /// What a route declaration leaves out.
+    pub const DEFAULT: Route = Route {
+        method: "GET",
+        path: "/",
+        summary: "",
+        tag: "meta",
+        guard: Guard::Open,
+        test_only: false,
+        handler: unrouted,
+        #[cfg(test)]
+        doc: |_, op| op,
+    };
+}
 
 pub const ROUTES: &[Route] = &[
-    route("GET", "/", "This index: name, version and routes", Endpoint::Index),
-    route("GET", "/healthz", "Liveness check", Endpoint::Healthz),
-    route("GET", "/openapi.json", "The OpenAPI 3.1 document of this API", Endpoint::OpenApi),
-    route("GET", "/docs", "Interactive API documentation (Swagger UI)", Endpoint::Docs),
-    route(
-        "GET",
-        "/async-example",
-        "Awaits a runtime timer of delay_ms (0..=10000) without blocking",
-        Endpoint::AsyncExample,
-    ),
-    route("GET", "/external-api", "Relays the JSON body of the configured upstream (UPSTREAM_URL)", Endpoint::ExternalApi),
-    route("GET", UPSTREAM_PATH, "Relays a GET to a configured upstream (base_url + path + query), streaming its answer", Endpoint::UpstreamProxy),
-    route("POST", UPSTREAM_PATH, "Relays a POST, streaming the body both ways, where the upstream's methods allow it", Endpoint::UpstreamProxy),
-    route("PUT", UPSTREAM_PATH, "Relays a PUT, streaming the body both ways, where the upstream's methods allow it", Endpoint::UpstreamProxy),
-    route("PATCH", UPSTREAM_PATH, "Relays a PATCH, streaming the body both ways, where the upstream's methods allow it", Endpoint::UpstreamProxy),
-    route("DELETE", UPSTREAM_PATH, "Relays a DELETE where the upstream's methods allow it", Endpoint::UpstreamProxy),
-    route("POST", "/aggregate", "Calls up to 50 upstream paths concurrently, one result each", Endpoint::Aggregate),
-    route("POST", "/events", "Accepts an event (202) and delivers it to EVENTS_WEBHOOK in the background", Endpoint::Events)
-        .guarded(Guard::ScopeWhenJwt("events:write")),
-    route("POST", "/jobs", "Queues a durable job of up to 1000 upstream GETs (202; Idempotency-Key)", Endpoint::SubmitJob)
-        .guarded(Guard::Scope("jobs:write")),
-    route("GET", "/jobs/{id}", "One of the caller's jobs: status, progress and, once it has ended, its results", Endpoint::JobStatus)
-        .guarded(Guard::Scope("jobs:read")),
-    test_route("GET", "/_test/panic", "Panics (?in=background: in a background task), to prove panic isolation", Endpoint::TestPanic),
-    test_route("GET", "/_test/abort", "Aborts the wasm instance (?at=start: before the first await), to prove recovery", Endpoint::TestAbort),
-    test_route("POST", "/_test/echo", "Validates a JSON body and echoes it", Endpoint::TestEcho),
+    meta::INDEX,
+    meta::HEALTHZ,
+    openapi::SPEC,
+    openapi::DOCS,
+    async_example::ROUTE,
+    external_api::ROUTE,
+    upstreams::GET,
+    upstreams::POST,
+    upstreams::PUT,
+    upstreams::PATCH,
+    upstreams::DELETE,
+    aggregate::ROUTE,
+    events::ROUTE,
+    jobs::SUBMIT,
+    jobs::STATUS,
+    diagnostics::PANIC,
+    diagnostics::ABORT,
+    diagnostics::ECHO,
 ];
 
 /// The routes this deployment serves.
@@ -145,56 +166,26 @@ pub fn resolve(method: &str, path: &str, test_routes: bool) -> Result<(&'static 
     Err(ApiError::MethodNotAllowed { method: method.to_owned(), allow })
 }
 
-/// Who a guarded handler serves. A route whose guard applies always has one; without, the
-/// request is refused rather than served as nobody.
-fn caller(caller: Option<&Caller>) -> Result<&Caller, ApiError> {
-    caller.ok_or(ApiError::Unauthorized { reason: "send Authorization: Bearer <token>" })
-}
-
 /// Runs the request through its route (resolved, and its guard passed, by the middleware).
-pub async fn dispatch(
-    endpoint: Endpoint,
-    params: &[String],
-    who: Option<&Caller>,
-    req: web_sys::Request,
-    headers: &Headers,
-    env: &Env,
-    config: &Config,
-    ctx: &RequestContext,
-) -> Result<Reply, ApiError> {
-    match endpoint {
-        Endpoint::Index => meta::index(config).into_response(),
-        Endpoint::Healthz => meta::healthz().into_response(),
-        Endpoint::OpenApi => openapi::document().into_response(),
-        Endpoint::Docs => openapi::docs_page().into_response(),
-        Endpoint::AsyncExample => async_example::handle(&ctx.query_params()).await?.into_response(),
-        Endpoint::ExternalApi => external_api::handle(config, ctx).await?.into_response(),
-        Endpoint::UpstreamProxy => upstreams::proxy(&req, headers, config, ctx, &params[0], &params[1]).await,
-        Endpoint::Aggregate => aggregate::handle(&req, config, ctx).await?.into_response(),
-        Endpoint::Events => events::accept(&req, config, ctx).await?.into_response(),
-        Endpoint::SubmitJob => jobs::submit(&req, headers, env, config, caller(who)?).await?.into_response(),
-        Endpoint::JobStatus => jobs::status(env, config, ctx, caller(who)?, &params[0]).await?.into_response(),
-        Endpoint::TestPanic => diagnostics::panic(&ctx.query_params(), ctx),
-        Endpoint::TestAbort => diagnostics::abort(&ctx.query_params()).await,
-        Endpoint::TestEcho => diagnostics::echo(&req, config).await?.into_response(),
-    }
+pub async fn dispatch(route: &Route, call: Call<'_>) -> Result<Reply, ApiError> {
+    (route.handler)(call).await
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn endpoint(resolved: Result<(&Route, Vec<String>), ApiError>) -> Result<(Endpoint, Vec<String>), ApiError> {
-        resolved.map(|(route, params)| (route.endpoint, params))
+    fn endpoint(resolved: Result<(&'static Route, Vec<String>), ApiError>) -> Result<((&'static str, &'static str), Vec<String>), ApiError> {
+        resolved.map(|(route, params)| ((route.method, route.path), params))
     }
 
     #[test]
     fn resolves_every_route_for_get_and_head() {
         for route in ROUTES.iter().filter(|r| r.method == "GET" && !r.path.contains('{')) {
-            assert_eq!(endpoint(resolve("GET", route.path, true)), Ok((route.endpoint, vec![])));
-            assert_eq!(endpoint(resolve("HEAD", route.path, true)), Ok((route.endpoint, vec![])));
+            assert_eq!(endpoint(resolve("GET", route.path, true)), Ok(((route.method, route.path), vec![])));
+            assert_eq!(endpoint(resolve("HEAD", route.path, true)), Ok(((route.method, route.path), vec![])));
         }
-        let proxy = (Endpoint::UpstreamProxy, vec!["users".to_owned(), "v1/users/1".to_owned()]);
+        let proxy = (("GET", upstreams::PATH), vec!["users".to_owned(), "v1/users/1".to_owned()]);
         assert_eq!(endpoint(resolve("HEAD", "/upstreams/users/v1/users/1", false)), Ok(proxy));
     }
 
@@ -208,7 +199,7 @@ mod tests {
     #[test]
     fn test_routes_are_hidden_unless_enabled() {
         assert!(matches!(resolve("GET", "/_test/panic", false), Err(ApiError::NotFound { .. })));
-        assert_eq!(endpoint(resolve("GET", "/_test/panic", true)), Ok((Endpoint::TestPanic, vec![])));
+        assert_eq!(endpoint(resolve("GET", "/_test/panic", true)), Ok((("GET", "/_test/panic"), vec![])));
         assert!(served(false).all(|r| !r.path.starts_with("/_test/")));
     }
 
@@ -231,6 +222,13 @@ mod tests {
         assert_eq!(match_template("/", "/"), Some(vec![]));
         assert_eq!(match_template("/healthz", "/healthz/"), None);
         assert_eq!(match_template("/a/{id}", "/a/1/2"), None);
+    }
+
+    #[test]
+    fn every_route_has_a_summary_and_tag() {
+        for route in ROUTES {
+            assert!(!route.summary.is_empty() && !route.tag.is_empty(), "{} {}", route.method, route.path);
+        }
     }
 
     #[test]

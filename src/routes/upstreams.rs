@@ -8,6 +8,7 @@
 
 use worker::{web_sys, Headers};
 
+use super::Route;
 use crate::config::Config;
 use crate::context::RequestContext;
 use crate::error::{ApiError, FieldError};
@@ -16,6 +17,27 @@ use crate::upstream::conditional::{self, Preconditions};
 use crate::upstream::headers::RELAY_FORWARD;
 use crate::upstream::registry::{Upstream, ALWAYS_FORWARD};
 use crate::upstream::{self, path, relay, Attempted, UpstreamError};
+
+/// The relay's path: every method reaches it; each upstream's `methods` decides.
+pub const PATH: &str = "/upstreams/{name}/{*path}";
+
+const RELAY: Route = Route {
+    path: PATH,
+    summary: "",
+    tag: "upstreams",
+    handler: |call| Box::pin(async move { proxy(&call.req, call.headers, call.config, call.ctx, call.param(0), call.param(1)).await }),
+    #[cfg(test)]
+    doc: document,
+    ..Route::DEFAULT
+};
+
+pub const GET: Route = Route { summary: "Relays a GET to a configured upstream (base_url + path + query), streaming its answer", ..RELAY };
+pub const POST: Route =
+    Route { method: "POST", summary: "Relays a POST, streaming the body both ways, where the upstream's methods allow it", ..RELAY };
+pub const PUT: Route = Route { method: "PUT", summary: "Relays a PUT, streaming the body both ways, where the upstream's methods allow it", ..RELAY };
+pub const PATCH: Route =
+    Route { method: "PATCH", summary: "Relays a PATCH, streaming the body both ways, where the upstream's methods allow it", ..RELAY };
+pub const DELETE: Route = Route { method: "DELETE", summary: "Relays a DELETE where the upstream's methods allow it", ..RELAY };
 
 pub async fn proxy(
     req: &web_sys::Request,
@@ -69,4 +91,82 @@ fn forwarded(headers: &Headers, upstream: &Upstream, extra: &[&'static str]) -> 
         .chain(upstream.forward_headers.iter().map(String::as_str))
         .filter_map(|h| headers.get(h).ok().flatten().map(|v| (h.to_owned(), v)))
         .collect()
+}
+
+/// The relay, for each method: GET and HEAD are open by default, the others where the
+/// upstream's `methods` allow them. GET carries the full description and examples; the write
+/// methods say what differs (a body goes up; 413), to keep the document small.
+#[cfg(test)]
+fn document(route: &Route, op: super::openapi::op::Op) -> super::openapi::op::Op {
+    use super::openapi::op::{bare_problem_response, problem_response};
+    use utoipa::openapi::content::ContentBuilder;
+    use utoipa::openapi::request_body::RequestBodyBuilder;
+    use utoipa::openapi::response::ResponseBuilder;
+    use utoipa::openapi::schema::{ObjectBuilder, SchemaType};
+
+    let method = route.method;
+    let problem = |description: &str, error: &ApiError| {
+        if method == "GET" {
+            problem_response(description, error)
+        } else {
+            bare_problem_response(description)
+        }
+    };
+    let op = op
+        .upstream_name_param("A configured upstream's name")
+        .path_param(
+            "path",
+            "Path under the upstream's base_url; may contain '/'. Dot segments, encoded '.', '/', '\\', '@' or '%', and absolute URLs are refused with 422",
+            None,
+        )
+        .any("200", "The upstream's answer (status < 500) with its headers; `Cache-Status` when the upstream is cached", "*/*")
+        .with(|b| {
+            b.response("404", problem("No upstream has this name", &ApiError::UnknownUpstream { name: "nope".into() }))
+                .response(
+                    "405",
+                    problem(
+                        "The upstream's `methods` do not include this method (`Allow` lists those that do)",
+                        &ApiError::MethodNotAllowed { method: method.to_owned(), allow: vec!["GET", "HEAD"] },
+                    ),
+                )
+                .response(
+                    "422",
+                    problem(
+                        "The path would leave the upstream's base URL",
+                        &ApiError::Validation(vec![FieldError::path("path", "unsafe_path", "'.' and '..' segments are not allowed", "../admin")]),
+                    ),
+                )
+                .response("502", problem("The upstream answered 5xx or could not be reached", &ApiError::Upstream(UpstreamError::BadStatus { status: 500 })))
+                .response("503", problem("The upstream's circuit breaker is open", &ApiError::Upstream(UpstreamError::CircuitOpen { retry_after_ms: 30_000.0 })))
+                .response("504", problem("The upstream sent no headers in time", &ApiError::Upstream(UpstreamError::Timeout { timeout_ms: 5000 })))
+        });
+    if method == "GET" {
+        return op
+            .description(
+                "Streams: the answer's body is passed on as the upstream sends it (events as they come, memory flat for any size); \
+                 its headers pass except hop-by-hop ones, `Set-Cookie` and CORS. The upstream's `timeout_ms` covers the time to its \
+                 headers; an event stream is cut off after `stream_idle_ms` without data. A cached upstream's GET is read whole (up to \
+                 MAX_UPSTREAM_BODY_BYTES) and answered 304 to a matching If-None-Match / If-Modified-Since. `Last-Event-ID`, \
+                 conditional and `Range` headers go up.",
+            )
+            .with(|b| b.response("304", ResponseBuilder::new().description("Not modified: the client's validators match (no body)").build()));
+    }
+    let op = op.description(
+        "As GET, where the upstream's `methods` allow it. A body streams up as it arrives; it is sent again on a retry only \
+         for PUT and DELETE or with an `Idempotency-Key`.",
+    );
+    if method == "DELETE" {
+        return op;
+    }
+    let any = ObjectBuilder::new().schema_type(SchemaType::AnyValue).build();
+    let body = RequestBodyBuilder::new()
+        .description(Some("Any body, up to the upstream's max_request_body_bytes"))
+        .content("*/*", ContentBuilder::new().schema(Some(any)).build())
+        .build();
+    op.with(|b| {
+        b.request_body(Some(body)).response(
+            "413",
+            problem("The body passed the upstream's max_request_body_bytes", &ApiError::Upstream(UpstreamError::RequestTooLarge { limit_bytes: 10_485_760 })),
+        )
+    })
 }

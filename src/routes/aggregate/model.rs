@@ -1,6 +1,7 @@
 //! `/aggregate`'s request and response bodies.
 
 use std::collections::HashSet;
+use std::ops::RangeInclusive;
 
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
@@ -9,6 +10,9 @@ use crate::error::{FieldError, Problem};
 use crate::extract::{check_chars, Validate};
 
 pub const MAX_ITEMS: usize = 50;
+/// Characters in an item's `id` and `path` (the document states the same limits).
+pub const ID_CHARS: RangeInclusive<usize> = 1..=64;
+pub const PATH_CHARS: RangeInclusive<usize> = 1..=2048;
 
 #[derive(Debug, Deserialize)]
 #[cfg_attr(test, derive(utoipa::ToSchema))]
@@ -41,12 +45,27 @@ pub fn validate_items(items: &[Item], max: usize, errors: &mut Vec<FieldError>) 
     let mut seen = HashSet::new();
     for (i, item) in items.iter().enumerate() {
         let i = i.to_string();
-        check_chars(errors, &["requests", &i, "id"], &item.id, 1..=64);
+        check_chars(errors, &["requests", &i, "id"], &item.id, ID_CHARS);
         if !seen.insert(item.id.as_str()) {
             errors.push(FieldError::body(&["requests", &i, "id"], "duplicate", format!("id '{}' is used twice", item.id)));
         }
-        check_chars(errors, &["requests", &i, "path"], &item.path, 1..=2048);
+        check_chars(errors, &["requests", &i, "path"], &item.path, PATH_CHARS);
     }
+}
+
+/// The limits `validate_items` enforces, written into the document: on the `requests` of
+/// the request body `schema` (1..=`max` items) and on every item.
+#[cfg(test)]
+pub fn document_items(op: crate::routes::openapi::op::Op, schema: &'static str, max: usize) -> crate::routes::openapi::op::Op {
+    use crate::routes::openapi::op::length;
+    op.constrain(
+        schema,
+        "/properties/requests",
+        serde_json::json!({"minItems": 1, "maxItems": max, "description": "Each item's `id` is unique within the list."}),
+    )
+    .constrain("Item", "/properties/id", length(&ID_CHARS))
+    .constrain("Item", "/properties/path", length(&PATH_CHARS))
+    .constrain("Item", "/properties/upstream", serde_json::json!({crate::routes::openapi::UPSTREAM_NAMES: true}))
 }
 
 #[derive(Debug, Serialize)]

@@ -1,9 +1,34 @@
 //! `GET /openapi.json` and `GET /docs`.
 
 #[cfg(test)]
-mod spec;
+pub mod op;
+#[cfg(test)]
+pub mod spec;
 
-use crate::response::{Html, RawJson};
+use std::cell::OnceCell;
+use std::rc::Rc;
+
+use super::Route;
+use crate::config::Config;
+use crate::response::{Html, IntoResponse, RawJson};
+
+pub const SPEC: Route = Route {
+    path: "/openapi.json",
+    summary: "The OpenAPI 3.1 document of this API",
+    handler: |call| Box::pin(async move { document(call.config).into_response() }),
+    #[cfg(test)]
+    doc: |_, op| op.any("200", "This document", "application/json"),
+    ..Route::DEFAULT
+};
+
+pub const DOCS: Route = Route {
+    path: "/docs",
+    summary: "Interactive API documentation (Swagger UI)",
+    handler: |_| Box::pin(async { docs_page().into_response() }),
+    #[cfg(test)]
+    doc: |_, op| op.any("200", "Swagger UI for this API", "text/html"),
+    ..Route::DEFAULT
+};
 
 /// The OpenAPI 3.1 document, built from the route table and handler types by `spec` (a host
 /// test) and checked in pretty-printed, for review; a test fails if it no longer matches the
@@ -60,8 +85,31 @@ const fn keeps(byte: u8, in_string: &mut bool, escaped: &mut bool) -> bool {
 /// Swagger UI, served from this worker's static assets (no CDN), pointed at `/openapi.json`.
 const DOCS_HTML: &str = include_str!("docs.html");
 
-pub fn document() -> RawJson {
-    RawJson(DOCUMENT.to_vec())
+/// The extension that marks a schema whose values are this deployment's upstream names.
+pub const UPSTREAM_NAMES: &str = "x-upstream-names";
+
+/// The document as this deployment serves it: upstream names as an `enum` where the
+/// checked-in one has the mark, and no `bearerFormat: JWT` without JWT auth. Made once per
+/// isolate (the config is).
+pub fn document(config: &Config) -> RawJson {
+    thread_local! {
+        static SERVED: OnceCell<Rc<[u8]>> = const { OnceCell::new() };
+    }
+    let served = SERVED.with(|cell| cell.get_or_init(|| for_deployment(config).into()).clone());
+    RawJson(served.to_vec())
+}
+
+fn for_deployment(config: &Config) -> Vec<u8> {
+    let text = String::from_utf8_lossy(&DOCUMENT);
+    let names: Vec<&str> = config.upstreams.as_ref().map(|r| r.names().collect()).unwrap_or_default();
+    let mark = format!("\"{UPSTREAM_NAMES}\":true");
+    // No upstream configured: no value is valid, which an empty list says.
+    let listed = if names.is_empty() { format!("\"{UPSTREAM_NAMES}\":[]") } else { format!("\"enum\":{}", serde_json::to_string(&names).unwrap_or_default()) };
+    let mut text = text.replace(&mark, &listed);
+    if config.jwt.is_none() {
+        text = text.replace("\"bearerFormat\":\"JWT\",", "");
+    }
+    text.into_bytes()
 }
 
 pub fn docs_page() -> Html {
@@ -71,6 +119,32 @@ pub fn docs_page() -> Html {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_served_document_describes_the_deployment() {
+        let config = |vars: &[(&str, &str)]| {
+            let vars: Vec<(String, String)> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+            Config::parse(|name| vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())).unwrap()
+        };
+        let with = config(&[
+            ("UPSTREAMS", r#"{"users":{"base_url":"https://users.example"},"orders":{"base_url":"https://orders.example"}}"#),
+            ("JWT_ISSUER", "https://id.example"),
+            ("JWT_AUDIENCE", "api"),
+        ]);
+        let doc: serde_json::Value = serde_json::from_slice(&for_deployment(&with)).unwrap();
+        let names = serde_json::json!(["orders", "users"]);
+        assert_eq!(doc["components"]["schemas"]["Item"]["properties"]["upstream"]["enum"], names);
+        let relay = &doc["paths"]["/upstreams/{name}/{path}"];
+        for method in ["get", "post", "put", "patch", "delete"] {
+            assert_eq!(relay[method]["parameters"][0]["schema"]["enum"], names, "{method}");
+        }
+        assert_eq!(doc["components"]["securitySchemes"]["bearer"]["bearerFormat"], "JWT");
+        assert!(!String::from_utf8(for_deployment(&with)).unwrap().contains(UPSTREAM_NAMES));
+
+        let without: serde_json::Value = serde_json::from_slice(&for_deployment(&config(&[]))).unwrap();
+        assert_eq!(without["components"]["schemas"]["Item"]["properties"]["upstream"][UPSTREAM_NAMES], serde_json::json!([]));
+        assert!(without["components"]["securitySchemes"]["bearer"].get("bearerFormat").is_none());
+    }
 
     #[test]
     fn the_served_document_is_the_snapshot_minified() {
