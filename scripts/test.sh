@@ -12,6 +12,16 @@ if [ ! -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ]; then
   DEBIAN_FRONTEND=noninteractive sudo_if_needed apt-get install -y -qq chromium >/dev/null
 fi
 
+# Schemathesis for the contract test, in its own venv; rebuilt when its requirements change.
+CONTRACT=tests/contract
+if [ ! -f $CONTRACT/.venv/installed ] || [ $CONTRACT/requirements.txt -nt $CONTRACT/.venv/installed ]; then
+  echo "[test] installing Schemathesis for the contract test (once)" >&2
+  rm -rf $CONTRACT/.venv
+  python3 -m venv $CONTRACT/.venv
+  $CONTRACT/.venv/bin/pip install --quiet --disable-pip-version-check -r $CONTRACT/requirements.txt
+  touch $CONTRACT/.venv/installed
+fi
+
 cargo test --quiet
 bash scripts/build.sh
 node --test --test-concurrency=2 'tests/**/*.test.mjs'

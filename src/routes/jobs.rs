@@ -62,7 +62,12 @@ fn document_submit(_: &Route, op: super::openapi::op::Op) -> super::openapi::op:
             {"id": "user-1", "upstream": "users", "path": "/users/1"},
             {"id": "user-2", "upstream": "users", "path": "/users/2"}
         ]}))
-        .json::<JobAccepted>("202", "Queued (or the job this key already named)", example(accepted))
+        .json_linked::<JobAccepted>(
+            "202",
+            "Queued (or the job this key already named)",
+            example(accepted),
+            &[("GetJob", "jobs_id", "id", "$response.body#/id")],
+        )
         .problem("409", "The Idempotency-Key was used with a different body", &ApiError::IdempotencyConflict { key: "order-42".into() })
         .problem(
             "422",

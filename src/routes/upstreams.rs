@@ -113,16 +113,21 @@ fn document(route: &Route, op: super::openapi::op::Op) -> super::openapi::op::Op
         }
     };
     let op = op
-        .upstream_name_param("A configured upstream's name")
+        .upstream_name_param(method, "A configured upstream's name (one whose `methods` allow this method)")
         .path_param(
             "path",
-            "Path under the upstream's base_url; may contain '/'. Dot segments, encoded '.', '/', '\\', '@' or '%', and absolute URLs are refused with 422",
-            None,
+            "Path under the upstream's base_url: segments of letters, digits and -._~!$&'()*+,;=: separated by '/' \
+             (sent unencoded), percent-escapes except of '.', '/', '\\', '@', '%' and NUL; no '.' or '..' segments, \
+             no empty ones. Anything else is refused with 422. The pattern describes one segment without escapes.",
+            Some(crate::upstream::path::RELAY_SEGMENT_PATTERN),
         )
         .any("200", "The upstream's answer (status < 500) with its headers; `Cache-Status` when the upstream is cached", "*/*")
+        .any("2XX", "The upstream's other success answers, passed on", "*/*")
+        .any("3XX", "The upstream's redirects, passed on (not followed)", "*/*")
+        .any("4XX", "The upstream's own client-error answers, passed on", "*/*")
+        .problem_or_any("404", "No upstream has this name (a problem), or the upstream's own 404")
         .with(|b| {
-            b.response("404", problem("No upstream has this name", &ApiError::UnknownUpstream { name: "nope".into() }))
-                .response(
+            b.response(
                     "405",
                     problem(
                         "The upstream's `methods` do not include this method (`Allow` lists those that do)",

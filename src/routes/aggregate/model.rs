@@ -61,11 +61,13 @@ pub fn document_items(op: crate::routes::openapi::op::Op, schema: &'static str, 
     op.constrain(
         schema,
         "/properties/requests",
-        serde_json::json!({"minItems": 1, "maxItems": max, "description": "Each item's `id` is unique within the list."}),
+        // JSON Schema cannot say "unique by id"; `uniqueItems` says part of it.
+        serde_json::json!({"minItems": 1, "maxItems": max, "uniqueItems": true, "description": "Each item's `id` is unique within the list."}),
     )
     .constrain("Item", "/properties/id", length(&ID_CHARS))
     .constrain("Item", "/properties/path", length(&PATH_CHARS))
-    .constrain("Item", "/properties/upstream", serde_json::json!({crate::routes::openapi::UPSTREAM_NAMES: true}))
+    .constrain("Item", "/properties/path", serde_json::json!({"pattern": crate::upstream::path::ITEM_PATH_PATTERN}))
+    .constrain("Item", "/properties/upstream", serde_json::json!({crate::routes::openapi::UPSTREAM_NAMES: "GET"}))
 }
 
 #[derive(Debug, Serialize)]

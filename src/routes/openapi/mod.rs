@@ -8,6 +8,8 @@ pub mod spec;
 use std::cell::OnceCell;
 use std::rc::Rc;
 
+use serde_json::Value;
+
 use super::Route;
 use crate::config::Config;
 use crate::response::{Html, IntoResponse, RawJson};
@@ -100,16 +102,52 @@ pub fn document(config: &Config) -> RawJson {
 }
 
 fn for_deployment(config: &Config) -> Vec<u8> {
-    let text = String::from_utf8_lossy(&DOCUMENT);
-    let names: Vec<&str> = config.upstreams.as_ref().map(|r| r.names().collect()).unwrap_or_default();
-    let mark = format!("\"{UPSTREAM_NAMES}\":true");
-    // No upstream configured: no value is valid, which an empty list says.
-    let listed = if names.is_empty() { format!("\"{UPSTREAM_NAMES}\":[]") } else { format!("\"enum\":{}", serde_json::to_string(&names).unwrap_or_default()) };
-    let mut text = text.replace(&mark, &listed);
-    if config.jwt.is_none() {
-        text = text.replace("\"bearerFormat\":\"JWT\",", "");
+    let Ok(mut doc) = serde_json::from_slice::<Value>(&DOCUMENT) else {
+        return DOCUMENT.to_vec();
+    };
+    // The upstreams that allow a method.
+    let allowing = |method: &str| -> Vec<Value> {
+        let Ok(registry) = &config.upstreams else {
+            return Vec::new();
+        };
+        registry.names().filter(|name| registry.get(name).is_some_and(|u| u.methods.contains(&method))).map(Value::from).collect()
+    };
+    // An operation whose upstream no configured one can be is not served here.
+    if let Some(Value::Object(paths)) = doc.get_mut("paths") {
+        for item in paths.values_mut() {
+            if let Value::Object(operations) = item {
+                operations.retain(|_, op| marked_method(op).is_none_or(|method| !allowing(&method).is_empty()));
+            }
+        }
+        paths.retain(|_, item| item.as_object().is_some_and(|ops| !ops.is_empty()));
     }
-    text.into_bytes()
+    list_upstreams(&mut doc, &allowing);
+    if config.jwt.is_none() {
+        if let Some(Value::Object(bearer)) = doc.pointer_mut("/components/securitySchemes/bearer") {
+            bearer.remove("bearerFormat");
+        }
+    }
+    serde_json::to_vec(&doc).unwrap_or_else(|_| DOCUMENT.to_vec())
+}
+
+/// The method of the first upstream mark in an operation's parameters.
+fn marked_method(op: &Value) -> Option<String> {
+    op.get("parameters")?.as_array()?.iter().find_map(|p| p.pointer("/schema")?.get(UPSTREAM_NAMES)?.as_str().map(str::to_owned))
+}
+
+/// Replaces every mark with the `enum` of upstreams allowing its method (an empty list when
+/// none does: no value is valid).
+fn list_upstreams(value: &mut Value, allowing: &impl Fn(&str) -> Vec<Value>) {
+    match value {
+        Value::Object(map) => {
+            if let Some(method) = map.remove(UPSTREAM_NAMES) {
+                map.insert("enum".into(), Value::Array(allowing(method.as_str().unwrap_or("GET"))));
+            }
+            map.values_mut().for_each(|v| list_upstreams(v, allowing));
+        }
+        Value::Array(items) => items.iter_mut().for_each(|v| list_upstreams(v, allowing)),
+        _ => {}
+    }
 }
 
 pub fn docs_page() -> Html {
@@ -127,22 +165,23 @@ mod tests {
             Config::parse(|name| vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())).unwrap()
         };
         let with = config(&[
-            ("UPSTREAMS", r#"{"users":{"base_url":"https://users.example"},"orders":{"base_url":"https://orders.example"}}"#),
+            ("UPSTREAMS", r#"{"users":{"base_url":"https://users.example","methods":["GET","POST"]},"orders":{"base_url":"https://orders.example"}}"#),
             ("JWT_ISSUER", "https://id.example"),
             ("JWT_AUDIENCE", "api"),
         ]);
         let doc: serde_json::Value = serde_json::from_slice(&for_deployment(&with)).unwrap();
         let names = serde_json::json!(["orders", "users"]);
         assert_eq!(doc["components"]["schemas"]["Item"]["properties"]["upstream"]["enum"], names);
-        let relay = &doc["paths"]["/upstreams/{name}/{path}"];
-        for method in ["get", "post", "put", "patch", "delete"] {
-            assert_eq!(relay[method]["parameters"][0]["schema"]["enum"], names, "{method}");
-        }
+        let relay = doc["paths"]["/upstreams/{name}/{path}"].as_object().unwrap();
+        assert_eq!(relay["get"]["parameters"][0]["schema"]["enum"], names);
+        assert_eq!(relay["post"]["parameters"][0]["schema"]["enum"], serde_json::json!(["users"]));
+        assert_eq!(relay.keys().collect::<Vec<_>>(), ["get", "post"], "no upstream allows PUT, PATCH or DELETE");
         assert_eq!(doc["components"]["securitySchemes"]["bearer"]["bearerFormat"], "JWT");
         assert!(!String::from_utf8(for_deployment(&with)).unwrap().contains(UPSTREAM_NAMES));
 
         let without: serde_json::Value = serde_json::from_slice(&for_deployment(&config(&[]))).unwrap();
-        assert_eq!(without["components"]["schemas"]["Item"]["properties"]["upstream"][UPSTREAM_NAMES], serde_json::json!([]));
+        assert_eq!(without["components"]["schemas"]["Item"]["properties"]["upstream"]["enum"], serde_json::json!([]));
+        assert!(without["paths"].get("/upstreams/{name}/{path}").is_none());
         assert!(without["components"]["securitySchemes"]["bearer"].get("bearerFormat").is_none());
     }
 

@@ -76,11 +76,12 @@ impl Op {
         self.with(|b| b.parameter(parameter))
     }
 
-    /// The `name` of a configured upstream: the served document lists the deployment's.
-    pub fn upstream_name_param(self, description: &str) -> Self {
+    /// The `name` of a configured upstream that allows `method`: the served document lists
+    /// the deployment's (and leaves the operation out where none does).
+    pub fn upstream_name_param(self, method: &str, description: &str) -> Self {
         let schema = ObjectBuilder::new()
             .schema_type(Type::String)
-            .extensions(Some(utoipa::openapi::extensions::ExtensionsBuilder::new().add(UPSTREAM_NAMES, true).build()));
+            .extensions(Some(utoipa::openapi::extensions::ExtensionsBuilder::new().add(UPSTREAM_NAMES, method).build()));
         let parameter = ParameterBuilder::new()
             .name("name")
             .parameter_in(ParameterIn::Path)
@@ -115,10 +116,31 @@ impl Op {
     }
 
     /// A JSON response of type `T`.
-    pub fn json<T: ToSchema>(mut self, status: &str, description: &str, example: Value) -> Self {
+    pub fn json<T: ToSchema>(self, status: &str, description: &str, example: Value) -> Self {
+        self.json_linked::<T>(status, description, example, &[])
+    }
+
+    /// A JSON response of type `T` with links `(name, operation id, parameter, expression)`:
+    /// where a value in this answer leads (e.g. a created job's id to reading it).
+    pub fn json_linked<T: ToSchema>(mut self, status: &str, description: &str, example: Value, links: &[(&str, &str, &str, &str)]) -> Self {
         self.schema::<T>();
         let content = ContentBuilder::new().schema(Some(Ref::from_schema_name(T::name()))).example(Some(example)).build();
-        let response = ResponseBuilder::new().description(description).content("application/json", content).build();
+        let mut response = ResponseBuilder::new().description(description).content("application/json", content);
+        for (name, operation, parameter, expression) in links {
+            let link = utoipa::openapi::link::LinkBuilder::new().operation_id(*operation).parameter(*parameter, *expression).build();
+            response = response.link(*name, link);
+        }
+        self.with(|b| b.response(status, response.build()))
+    }
+
+    /// A response that is either one of ours (a problem) or whatever an upstream sent.
+    pub fn problem_or_any(self, status: &str, description: &str) -> Self {
+        let any = ObjectBuilder::new().schema_type(SchemaType::AnyValue).build();
+        let response = ResponseBuilder::new()
+            .description(description)
+            .content("application/problem+json", ContentBuilder::new().schema(Some(Ref::from_schema_name("Problem"))).build())
+            .content("*/*", ContentBuilder::new().schema(Some(any)).build())
+            .build();
         self.with(|b| b.response(status, response))
     }
 

@@ -78,6 +78,18 @@ pub fn build() -> Value {
         .components(Some(components.build()))
         .build();
     let mut document = serde_json::to_value(document).unwrap_or(Value::Null);
+    // utoipa 5 writes a link's `operationId` as `operation_id`.
+    for item in document["paths"].as_object_mut().into_iter().flat_map(|paths| paths.values_mut()) {
+        for op in item.as_object_mut().into_iter().flat_map(|ops| ops.values_mut()) {
+            for response in op["responses"].as_object_mut().into_iter().flat_map(|r| r.values_mut()) {
+                for link in response.get_mut("links").and_then(Value::as_object_mut).into_iter().flat_map(|l| l.values_mut()) {
+                    if let Some(id) = link.as_object_mut().and_then(|l| l.remove("operation_id")) {
+                        link["operationId"] = id;
+                    }
+                }
+            }
+        }
+    }
     for (schema, pointer, members) in constraints {
         let target = document.pointer_mut(&format!("/components/schemas/{schema}{pointer}"));
         let (Some(Value::Object(target)), Value::Object(members)) = (target, members) else {
