@@ -55,7 +55,7 @@ test('/docs renders every route and "try it out" on /async-example succeeds', as
     const paths = await page.$$eval('.opblock-summary-path', (els) => els.map((e) => e.textContent.trim()));
     assert.deepEqual(
       [...new Set(paths.map((p) => p.replace(/\u200b/g, '')))].sort(),
-      ['/', '/aggregate', '/async-example', '/docs', '/events', '/external-api', '/healthz', '/jobs', '/jobs/{id}', '/openapi.json', '/upstreams/{name}/{path}'].sort(),
+      ['/', '/aggregate', '/async-example', '/docs', '/events', '/external-api', '/healthz', '/jobs', '/jobs/{id}', '/openapi.json', '/upstreams', '/upstreams/{name}/{path}'].sort(),
     );
 
     const op = page.locator('#operations-examples-async_example');

@@ -20,6 +20,7 @@ const fixture = upstreamFixture();
 /** One Schemathesis process over `filter`; resolves to { code, output, generated }. */
 function schemathesis(url, filter, maxExamples, phases) {
   const args = [
+    '--config-file', path.join(ROOT, 'tests/contract/schemathesis.toml'),
     'run', `${url}/openapi.json`, ...filter,
     '--checks', 'all', '--seed', SEED, '--max-examples', String(maxExamples),
     '--header', `Authorization: Bearer ${API_KEY}`,
@@ -27,7 +28,7 @@ function schemathesis(url, filter, maxExamples, phases) {
     '--workers', '1',
     // /async-example waits up to 10 s by design.
     '--request-timeout', '20', '--max-response-time', '12',
-    '--no-color', '--output-truncate', 'true',
+    '--no-color', '--output-truncate', 'true', '--generation-database', 'none',
     ...(phases ? ['--phases', phases] : []),
   ];
   return new Promise((resolve, reject) => {

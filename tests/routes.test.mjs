@@ -31,6 +31,7 @@ test('GET / lists name, version and every route', async () => {
     'GET /docs',
     'GET /async-example',
     'GET /external-api',
+    'GET /upstreams',
     'GET /upstreams/{name}/{*path}',
     'POST /upstreams/{name}/{*path}',
     'PUT /upstreams/{name}/{*path}',

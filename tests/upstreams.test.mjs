@@ -27,6 +27,7 @@ before(async () => {
     slow: { base_url: base, timeout_ms: 300 },
   };
   worker = await startWorker({ UPSTREAMS: JSON.stringify(UPSTREAMS), DEMO_KEY: 'k-123' });
+  worker.upstreamsJson = JSON.stringify(UPSTREAMS);
 });
 after(async () => {
   await worker?.dispose();
@@ -46,6 +47,16 @@ function rawGet(base, path) {
     req.end();
   });
 }
+
+test('GET /upstreams lists every configured upstream: name, methods, cached; never a URL or header', async () => {
+  const res = await call(`${worker.url}/upstreams`);
+  assert.equal(res.status, 200);
+  const byName = Object.fromEntries(res.body.upstreams.map((u) => [u.name, u]));
+  assert.deepEqual(Object.keys(byName).sort(), Object.keys(JSON.parse(worker.upstreamsJson)).sort());
+  assert.deepEqual(byName.cached, { name: 'cached', methods: ['GET', 'HEAD'], cached: true });
+  assert.equal(byName.plain.cached, false);
+  assert.doesNotMatch(res.text, /127\.0\.0\.1|k-123|base_url|headers/);
+});
 
 test('proxies GETs to a named upstream: path, query and status pass through', async () => {
   const ok = await call(`${worker.url}/upstreams/plain/json`);

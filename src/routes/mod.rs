@@ -11,6 +11,7 @@ mod external_api;
 mod jobs;
 pub(crate) mod meta;
 mod openapi;
+mod upstream_list;
 mod upstreams;
 
 use std::future::Future;
@@ -104,6 +105,7 @@ pub const ROUTES: &[Route] = &[
     openapi::DOCS,
     async_example::ROUTE,
     external_api::ROUTE,
+    upstream_list::ROUTE,
     upstreams::GET,
     upstreams::POST,
     upstreams::PUT,

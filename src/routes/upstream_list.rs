@@ -1,0 +1,48 @@
+//! `GET /upstreams`: the upstreams this deployment relays to, so a client can discover them
+//! (names and what each allows; never their URLs or headers).
+
+use serde::Serialize;
+
+use super::Route;
+use crate::config::Config;
+use crate::error::ApiError;
+use crate::response::{IntoResponse, Json};
+
+pub const ROUTE: Route = Route {
+    path: "/upstreams",
+    summary: "The configured upstreams: name, methods, whether cached",
+    tag: "upstreams",
+    handler: |call| Box::pin(async move { list(call.config)?.into_response() }),
+    #[cfg(test)]
+    doc: |_, op| {
+        let example = serde_json::json!({"upstreams": [{"name": "users", "methods": ["GET", "HEAD"], "cached": true}]});
+        op.json::<UpstreamList>("200", "Every configured upstream, by name", example)
+    },
+    ..Route::DEFAULT
+};
+
+#[derive(Serialize)]
+#[cfg_attr(test, derive(utoipa::ToSchema))]
+pub struct UpstreamList {
+    upstreams: Vec<UpstreamInfo>,
+}
+
+#[derive(Serialize)]
+#[cfg_attr(test, derive(utoipa::ToSchema))]
+pub struct UpstreamInfo {
+    name: String,
+    /// The methods `/upstreams/{name}/…` relays.
+    methods: Vec<&'static str>,
+    /// Whether GETs are answered from a cached copy (`cache_ttl_s` > 0).
+    cached: bool,
+}
+
+fn list(config: &Config) -> Result<Json<UpstreamList>, ApiError> {
+    let registry = config.upstreams.as_ref().map_err(|e| ApiError::Config(e.clone()))?;
+    let upstreams = registry
+        .names()
+        .filter_map(|name| registry.get(name))
+        .map(|u| UpstreamInfo { name: u.name.clone(), methods: u.methods.clone(), cached: u.cache_ttl_s > 0 })
+        .collect();
+    Ok(Json(UpstreamList { upstreams }))
+}
