@@ -148,15 +148,7 @@ mod tests {
         let bytes = bits.div_ceil(8);
         let mut n = vec![0xffu8; bytes];
         n[0] = 0xff >> (bytes * 8 - bits);
-        const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-        let mut out = String::new();
-        for chunk in n.chunks(3) {
-            let word = chunk.iter().fold(0u32, |w, &b| w << 8 | u32::from(b)) << (8 * (3 - chunk.len()));
-            for i in 0..=chunk.len() {
-                out.push(ALPHABET[(word >> (18 - 6 * i) & 63) as usize] as char);
-            }
-        }
-        out
+        base64url::encode(&n)
     }
 
     fn rsa(kid: &str, bits: usize) -> Jwk {

@@ -109,17 +109,7 @@ pub fn check_claims(claims: &Object, issuer: &Issuer, now_s: f64) -> Result<Veri
 mod tests {
     use super::*;
 
-    fn b64(bytes: &[u8]) -> String {
-        const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-        let mut out = String::new();
-        for chunk in bytes.chunks(3) {
-            let word = chunk.iter().fold(0u32, |w, &b| w << 8 | u32::from(b)) << (8 * (3 - chunk.len()));
-            for i in 0..=chunk.len() {
-                out.push(ALPHABET[(word >> (18 - 6 * i) & 63) as usize] as char);
-            }
-        }
-        out
-    }
+    use crate::auth::base64url::encode as b64;
 
     fn token(header: &str, claims: &str, signature: &[u8]) -> String {
         format!("{}.{}.{}", b64(header.as_bytes()), b64(claims.as_bytes()), b64(signature))

@@ -49,6 +49,17 @@ impl Op {
         T::schemas(&mut self.schemas);
     }
 
+    /// A parameter: where it goes, whether it must be there, and its value's schema.
+    fn parameter(self, name: &str, location: ParameterIn, required: bool, description: &str, schema: ObjectBuilder) -> Self {
+        let parameter = ParameterBuilder::new()
+            .name(name)
+            .parameter_in(location)
+            .required(if required { Required::True } else { Required::False })
+            .description(Some(description))
+            .schema(Some(schema));
+        self.with(|b| b.parameter(parameter))
+    }
+
     /// An optional integer query parameter in `range`.
     pub fn query_int(self, name: &str, description: &str, range: RangeInclusive<u32>, default: Option<u32>) -> Self {
         let schema = ObjectBuilder::new()
@@ -56,39 +67,19 @@ impl Op {
             .minimum(Some(*range.start()))
             .maximum(Some(*range.end()))
             .default(default.map(|d| json!(d)));
-        let parameter = ParameterBuilder::new()
-            .name(name)
-            .parameter_in(ParameterIn::Query)
-            .required(Required::False)
-            .description(Some(description))
-            .schema(Some(schema));
-        self.with(|b| b.parameter(parameter))
+        self.parameter(name, ParameterIn::Query, false, description, schema)
     }
 
     /// A required string path parameter, optionally with a `pattern` its values must match.
     pub fn path_param(self, name: &str, description: &str, pattern: Option<&str>) -> Self {
-        let parameter = ParameterBuilder::new()
-            .name(name)
-            .parameter_in(ParameterIn::Path)
-            .required(Required::True)
-            .description(Some(description))
-            .schema(Some(ObjectBuilder::new().schema_type(Type::String).pattern(pattern)));
-        self.with(|b| b.parameter(parameter))
+        self.parameter(name, ParameterIn::Path, true, description, ObjectBuilder::new().schema_type(Type::String).pattern(pattern))
     }
 
     /// The `name` of a configured upstream that allows `method`: the served document lists
     /// the deployment's (and leaves the operation out where none does).
     pub fn upstream_name_param(self, method: &str, description: &str) -> Self {
-        let schema = ObjectBuilder::new()
-            .schema_type(Type::String)
-            .extensions(Some(utoipa::openapi::extensions::ExtensionsBuilder::new().add(UPSTREAM_NAMES, method).build()));
-        let parameter = ParameterBuilder::new()
-            .name("name")
-            .parameter_in(ParameterIn::Path)
-            .required(Required::True)
-            .description(Some(description))
-            .schema(Some(schema));
-        self.with(|b| b.parameter(parameter))
+        let mark = utoipa::openapi::extensions::ExtensionsBuilder::new().add(UPSTREAM_NAMES, method).build();
+        self.parameter("name", ParameterIn::Path, true, description, ObjectBuilder::new().schema_type(Type::String).extensions(Some(mark)))
     }
 
     /// A required header of `chars` visible ASCII characters.
@@ -98,13 +89,7 @@ impl Op {
             .min_length(Some(*chars.start()))
             .max_length(Some(*chars.end()))
             .pattern(Some("^[!-~]+$"));
-        let parameter = ParameterBuilder::new()
-            .name(name)
-            .parameter_in(ParameterIn::Header)
-            .required(Required::True)
-            .description(Some(description))
-            .schema(Some(schema));
-        self.with(|b| b.parameter(parameter))
+        self.parameter(name, ParameterIn::Header, true, description, schema)
     }
 
     /// A required JSON body of type `T`.
