@@ -84,7 +84,7 @@ async fn run(req: web_sys::Request, headers: &Headers, env: &Env, config: &Confi
         caller.require(scope)?;
     }
     let call = routes::Call { req, headers, env, config, ctx, params: &params, caller: caller.as_ref() };
-    routes::dispatch(route, call).await
+    (route.handler)(call).await
 }
 
 /// Per-client limits from the `RATE_LIMITER` binding, keyed by the authenticated caller

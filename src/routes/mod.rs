@@ -168,11 +168,6 @@ pub fn resolve(method: &str, path: &str, test_routes: bool) -> Result<(&'static 
     Err(ApiError::MethodNotAllowed { method: method.to_owned(), allow })
 }
 
-/// Runs the request through its route (resolved, and its guard passed, by the middleware).
-pub async fn dispatch(route: &Route, call: Call<'_>) -> Result<Reply, ApiError> {
-    (route.handler)(call).await
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
