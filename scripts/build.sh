@@ -13,3 +13,9 @@ worker-build --release --panic-unwind -- . \
   -Zbuild-std-features=optimize_for_size \
   -Zprofile-rustflags --config 'profile.release.rustflags = ["-Zlocation-detail=none"]' \
   "$@"
+# The entry (src/entry.mjs) over the glue, bundled and minified as worker-build bundles.
+mv build/index.js build/glue.js
+cp "$ROOT/src/entry.mjs" build/entry.mjs
+esbuild build/entry.mjs --bundle --minify --format=esm --external:./index_bg.wasm \
+  --external:'cloudflare:*' --outfile=build/index.js --log-level=error
+rm build/glue.js build/entry.mjs
