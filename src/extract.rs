@@ -3,12 +3,12 @@
 use std::ops::RangeInclusive;
 
 use futures_util::StreamExt;
-use wasm_bindgen_futures::JsFuture;
 use serde::de::DeserializeOwned;
 use serde_json::error::Category;
 use worker::{js_sys, web_sys, Headers, Request};
 
 use crate::error::{ApiError, FieldError};
+use crate::executor;
 
 /// A request's decoded query parameters, in order.
 #[derive(Debug, Default)]
@@ -99,7 +99,7 @@ pub async fn json_body<T: DeserializeOwned + Validate>(req: &web_sys::Request, l
         // The runtime holds a body to its declared length, so it can be read in one go: one
         // promise instead of a reader's promise per chunk.
         (Some(_), Some(_)) => {
-            let read = async { JsFuture::from(req.array_buffer()?).await };
+            let read = async { executor::settled(&req.array_buffer()?).await };
             js_sys::Uint8Array::new(&read.await.map_err(worker::Error::from)?).to_vec()
         }
         (Some(_), None) => {

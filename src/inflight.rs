@@ -1,6 +1,5 @@
 //! The requests this isolate is serving: how many (for load shedding), and the one place a
-//! request's future becomes the runtime's response promise (first polled at once: see
-//! `first_poll`).
+//! request's future becomes the runtime's response promise (polled by `executor`).
 //!
 //! A panic is caught around its own request (`panics::catch`) and answered with a 500 problem;
 //! nothing else notices. An abort (a wasm trap: out of memory, stack overflow,
@@ -24,7 +23,7 @@ use worker::web_sys;
 
 use crate::context::{server_timing, RequestContext};
 use crate::error::ApiError;
-use crate::first_poll;
+use crate::executor;
 use crate::middleware::access_log::AccessLog;
 use crate::panics;
 use crate::response::problem_response;
@@ -124,7 +123,7 @@ where
         };
         settle(id, &response);
     };
-    first_poll::start(request, wasm_bindgen_futures::spawn_local::<first_poll::Resume>);
+    executor::start(request, wasm_bindgen_futures::spawn_local::<executor::Deferred>);
     promise
 }
 

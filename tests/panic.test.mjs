@@ -106,6 +106,22 @@ test('an abort replaces the instance: its request gets a 500 problem, those in f
   assert.equal((await call(`${worker.url}/upstreams/breaker/json`)).status, 200);
 });
 
+test('what an aborted instance was waiting for never reaches the fresh one', async () => {
+  // Timers and promises are settled through one callback by slot, and a fresh instance numbers
+  // its slots from the start again: what the old instance still had pending (its requests'
+  // timers, due at 1 s, which the runtime drops with those requests; background work's, which
+  // the callback drops as another instance's) must not end the fresh instance's waits.
+  const inFlight = Array.from({ length: 3 }, () => call(`${worker.url}/async-example?delay_ms=1000`));
+  await sleep(100);
+  assertProblem(await call(`${worker.url}/_test/abort`), 500, 'internal');
+  const fresh = await Promise.all(Array.from({ length: 3 }, () => call(`${worker.url}/async-example?delay_ms=2000`)));
+  for (const answer of fresh) {
+    assert.equal(answer.status, 200, answer.text);
+    assert.ok(answer.ms >= 1900, `its own 2 s timer ended the wait, not an old one (${Math.round(answer.ms)} ms)`);
+  }
+  for (const answer of await Promise.all(inFlight)) assert.equal(answer.status, 500);
+});
+
 test('an abort before the first await fails its request with the runtime\'s 500; the next is served', async () => {
   // The first poll runs inside the runtime's fetch call, so the trap reaches the runtime, which
   // answers 500 itself (Cloudflare: its error page; Miniflare: the exception's text and its own

@@ -4,7 +4,6 @@
 
 use std::cell::RefCell;
 
-use wasm_bindgen_futures::JsFuture;
 use worker::wasm_bindgen::{self, prelude::wasm_bindgen, JsCast, JsValue};
 use worker::{console_log, console_warn, js_sys};
 
@@ -15,6 +14,7 @@ use super::keys::{ttl_ms, KeyCache, Plan, FETCH_TIMEOUT_MS};
 use super::verified::VerifiedTokens;
 use crate::context::now_ms;
 use crate::error::{js_error_message, ApiError};
+use crate::executor;
 
 /// Largest key set read; real ones are a few KB.
 const MAX_JWKS_BYTES: u32 = 256 * 1024;
@@ -113,7 +113,7 @@ pub(super) async fn verify(raw: &str, issuer: &Issuer) -> Result<Verified, ApiEr
         }
     };
     let signature = js_sys::Uint8Array::from(token.signature.as_slice());
-    let valid = JsFuture::from(verify_signature(&key, token.alg.name(), signature, token.signing_input)).await;
+    let valid = executor::settled(&verify_signature(&key, token.alg.name(), signature, token.signing_input)).await;
     if valid.ok().and_then(|v| v.as_bool()) != Some(true) {
         return Err(invalid("the signature does not verify".into()));
     }
@@ -131,7 +131,7 @@ async fn fetch_keys(issuer: &Issuer) -> Option<(Vec<(Jwk, JsValue)>, f64)> {
         console_warn!("{}", serde_json::json!({"level": "warn", "event": "jwks_fetch_failed", "url": url, "error": error}));
         None
     };
-    let answer = match JsFuture::from(fetch_jwks(url, FETCH_TIMEOUT_MS, MAX_JWKS_BYTES)).await {
+    let answer = match executor::settled(&fetch_jwks(url, FETCH_TIMEOUT_MS, MAX_JWKS_BYTES)).await {
         Ok(answer) => answer.unchecked_into::<js_sys::Array>(),
         Err(e) => return fail(js_error_message(&e)),
     };
@@ -149,7 +149,7 @@ async fn fetch_keys(issuer: &Issuer) -> Option<(Vec<(Jwk, JsValue)>, f64)> {
         .collect();
     let jsons: js_sys::Array = usable.iter().map(|(_, json, _)| JsValue::from(json.as_str())).collect();
     let algs: js_sys::Array = usable.iter().map(|(_, _, alg)| JsValue::from(alg.name())).collect();
-    let handles: js_sys::Array = match JsFuture::from(import_keys(jsons, algs)).await {
+    let handles: js_sys::Array = match executor::settled(&import_keys(jsons, algs)).await {
         Ok(handles) => handles.unchecked_into(),
         Err(e) => return fail(js_error_message(&e)),
     };
@@ -174,7 +174,7 @@ pub(super) async fn owner_digest(key: &str) -> Result<String, ApiError> {
     if let Some(hit) = DIGESTS.with(|d| d.borrow().iter().find(|(k, _)| k == key).map(|(_, digest)| digest.clone())) {
         return Ok(hit);
     }
-    let digest = JsFuture::from(key_digest(key)).await.map_err(|e| ApiError::Internal { detail: format!("could not digest a key: {}", js_error_message(&e)) })?;
+    let digest = executor::settled(&key_digest(key)).await.map_err(|e| ApiError::Internal { detail: format!("could not digest a key: {}", js_error_message(&e)) })?;
     let digest = digest.as_string().unwrap_or_default();
     DIGESTS.with(|d| d.borrow_mut().push((key.to_owned(), digest.clone())));
     Ok(digest)

@@ -9,13 +9,13 @@ pub mod consumer;
 pub mod model;
 pub mod store;
 
-use wasm_bindgen_futures::JsFuture;
 use worker::wasm_bindgen::{self, prelude::wasm_bindgen, JsValue};
 use worker::{js_sys, Env};
 
 use crate::config::{Config, JobsConfig};
 use crate::context::{new_id, now_ms};
 use crate::error::{js_error_message, ApiError};
+use crate::executor;
 use model::{chunk_ranges, JobMessage, JobRequest, JobStatus};
 use store::{JobRow, NewJob, Store};
 
@@ -94,7 +94,7 @@ impl Jobs {
             .map(JsValue::from)
             .collect();
         for batch in messages.chunks(SEND_BATCH_LIMIT) {
-            let sent = JsFuture::from(send_bodies(&self.queue, batch.iter().collect()));
+            let sent = executor::settled(&send_bodies(&self.queue, batch.iter().collect()));
             sent.await.map_err(|e| ApiError::StorageUnavailable {
                 detail: format!("the jobs queue did not take job {id}: {}", js_error_message(&e)),
             })?;

@@ -4,12 +4,12 @@
 
 use serde::Deserialize;
 use serde_json::value::RawValue;
-use wasm_bindgen_futures::JsFuture;
 use worker::js_sys;
 use worker::wasm_bindgen::{self, prelude::wasm_bindgen, JsValue};
 
 use super::model::{JobStatus, Progress};
 use crate::error::{js_error_message, ApiError};
+use crate::executor;
 
 const COLUMNS: &str = "id, request, total, status, error, last_error, created_at, started_at, finished_at, enqueued_at, lease_until";
 const LIVE: &str = "status IN ('queued', 'running')";
@@ -86,7 +86,7 @@ impl Store {
 
     async fn batch(&self, statements: Vec<js_sys::Array>) -> Result<Vec<Outcome>> {
         let list: js_sys::Array = statements.into_iter().collect();
-        let json = JsFuture::from(d1_batch(&self.0, list)).await.map_err(|e| unavailable(js_error_message(&e)))?;
+        let json = executor::settled(&d1_batch(&self.0, list)).await.map_err(|e| unavailable(js_error_message(&e)))?;
         serde_json::from_str(&json.as_string().unwrap_or_default()).map_err(unavailable)
     }
 

@@ -1,12 +1,10 @@
 //! `GET /async-example`: a route that awaits real non-blocking work (a runtime timer).
 
-use std::time::Duration;
-
 use serde::Serialize;
-use worker::Delay;
 
 use super::Route;
 use crate::error::ApiError;
+use crate::executor;
 use crate::extract::QueryParams;
 use crate::response::{IntoResponse, Json};
 #[cfg(test)]
@@ -49,7 +47,7 @@ pub async fn handle(query: &QueryParams) -> Result<Json<Message>, ApiError> {
         .optional_u32("delay_ms", 0..=MAX_DELAY_MS)
         .map_err(|e| ApiError::Validation(vec![e]))?
         .unwrap_or(0);
-    Delay::from(Duration::from_millis(delay_ms.into())).await;
+    executor::sleep(delay_ms).await;
     Ok(Json(Message::completed()))
 }
 

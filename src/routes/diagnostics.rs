@@ -2,16 +2,15 @@
 //! task) and an abort, to prove what each costs, and a JSON echo that exercises the body
 //! layer (415, 413, 422) end to end.
 
-use std::time::Duration;
-
 use serde::{Deserialize, Serialize};
-use worker::{web_sys, Delay};
+use worker::web_sys;
 
 use super::Route;
 use crate::background;
 use crate::config::Config;
 use crate::context::RequestContext;
 use crate::error::{ApiError, FieldError};
+use crate::executor;
 use crate::extract::{check_chars, json_body, QueryParams, Validate};
 use crate::response::{IntoResponse, Json, Reply};
 
@@ -53,7 +52,7 @@ pub fn panic(query: &QueryParams, ctx: &RequestContext) -> Result<Reply, ApiErro
 /// `fetch` call, where the first poll runs).
 pub async fn abort(query: &QueryParams) -> Result<Reply, ApiError> {
     if query.single("at") != Ok(Some("start")) {
-        Delay::from(Duration::ZERO).await;
+        executor::sleep(0).await;
     }
     std::process::abort()
 }

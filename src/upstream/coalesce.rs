@@ -10,16 +10,14 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::future::Future;
 use std::rc::Rc;
-use std::time::Duration;
-
-use worker::Delay;
 
 use super::outcome::{UpstreamError, UpstreamResponse};
+use crate::executor;
 
 type Outcome = Result<UpstreamResponse, UpstreamError>;
 
 /// How often a follower looks for the owner's outcome.
-const FOLLOW_POLL: Duration = Duration::from_millis(5);
+const FOLLOW_POLL_MS: u32 = 5;
 
 enum Slot {
     Pending,
@@ -43,7 +41,7 @@ where
 {
     if let Some(slot) = IN_FLIGHT.with(|m| m.borrow().get(&key).cloned()) {
         loop {
-            Delay::from(FOLLOW_POLL).await;
+            executor::sleep(FOLLOW_POLL_MS).await;
             match &*slot.borrow() {
                 Slot::Done(outcome) => return (outcome.clone(), true),
                 Slot::Abandoned => break,

@@ -7,13 +7,13 @@
 
 use std::rc::Rc;
 
-use wasm_bindgen_futures::JsFuture;
 use worker::js_sys;
 use worker::wasm_bindgen::{self, prelude::wasm_bindgen, JsCast};
 
 use super::registry::Upstream;
 use super::outcome::{UpstreamError, UpstreamResponse};
 use crate::error::js_error_message;
+use crate::executor;
 use crate::http_url::HttpUrl;
 use crate::response::encode_header_lines;
 
@@ -88,7 +88,7 @@ pub(super) async fn attempt(call: &Call<'_>, budget_ms: u32) -> Result<UpstreamR
     };
     let headers = encode_header_lines(request_headers(call.request_id, call.upstream, call.headers, Some("application/json")));
     let cap = call.upstream.max_body_bytes;
-    match JsFuture::from(exchange(call.url.as_str(), method, &headers, body, budget_ms, cap)).await {
+    match executor::settled(&exchange(call.url.as_str(), method, &headers, body, budget_ms, cap)).await {
         Ok(answer) => {
             let answer: js_sys::Array = answer.unchecked_into();
             let meta = parse_meta(&answer.get(0).as_string().unwrap_or_default());

@@ -19,14 +19,14 @@ pub mod retry;
 
 use std::future::Future;
 use std::rc::Rc;
-use std::time::Duration;
 
 use serde::de::IgnoredAny;
-use worker::{js_sys, Delay};
+use worker::js_sys;
 
 use crate::background;
 use crate::context::{ms_since, now_ms, RequestContext, UpstreamCall};
 use crate::error::ApiError;
+use crate::executor;
 use crate::http_url::HttpUrl;
 use crate::response::Relayed;
 pub use outcome::{UpstreamError, UpstreamResponse};
@@ -241,7 +241,7 @@ where
                 if let Ok(answer) = &outcome {
                     answer.discard();
                 }
-                Delay::from(Duration::from_millis(delay_ms as u64)).await
+                executor::sleep(delay_ms as u32).await
             }
             None => return outcome,
         }

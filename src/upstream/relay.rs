@@ -5,7 +5,6 @@
 //! goes quiet for `stream_idle_ms` (see `response::stream_response`). A client that hangs up
 //! aborts the upstream request (with the `enable_request_signal` compatibility flag).
 
-use wasm_bindgen_futures::JsFuture;
 use worker::wasm_bindgen::{self, prelude::wasm_bindgen, JsCast, JsValue};
 use worker::{js_sys, web_sys};
 
@@ -13,6 +12,7 @@ use super::registry::Upstream;
 use super::{exchange, guarded, headers, now_ms, record, Attempted, UpstreamError};
 use crate::context::RequestContext;
 use crate::error::js_error_message;
+use crate::executor;
 use crate::http_url::HttpUrl;
 use crate::response::{encode_header_lines, Streamed};
 
@@ -148,7 +148,7 @@ pub async fn open(
         let retries = if repeatable { upstream.retries } else { 0 };
         let limit = upstream.max_request_body_bytes;
         let source = if has_body {
-            JsFuture::from(relay_body(request, limit, retries > 0)).await.map_err(|e| failure(e, upstream))?
+            executor::settled(&relay_body(request, limit, retries > 0)).await.map_err(|e| failure(e, upstream))?
         } else {
             JsValue::NULL
         };
@@ -156,7 +156,7 @@ pub async fn open(
         guarded(upstream, retries, |budget_ms| {
             let promise = relay_open(url.as_str(), method, &headers, &source, budget_ms, request);
             async move {
-                let answer: js_sys::Array = JsFuture::from(promise).await.map_err(|e| failure(e, upstream))?.unchecked_into();
+                let answer: js_sys::Array = executor::settled(&promise).await.map_err(|e| failure(e, upstream))?.unchecked_into();
                 let (status, headers) = parse_meta(&answer.get(0).as_string().unwrap_or_default());
                 Ok(Opened { status, headers, response: answer.get(1) })
             }
