@@ -202,12 +202,17 @@ mod tests {
 
     /// A task that waits for `remaining` to reach zero and then sets `done`.
     fn waiting_task() -> (Rc<Cell<u32>>, Rc<Cell<bool>>) {
+        waiting_task_through(|wait| Box::pin(wait))
+    }
+
+    /// The same, its wait awaited through `through` (e.g. a combinator).
+    fn waiting_task_through(through: impl FnOnce(WaitFor) -> Pin<Box<dyn Future<Output = ()>>>) -> (Rc<Cell<u32>>, Rc<Cell<bool>>) {
         let remaining = Rc::new(Cell::new(1));
         let done = Rc::new(Cell::new(false));
-        let (r, d) = (remaining.clone(), done.clone());
+        let (wait, d) = (through(WaitFor(remaining.clone())), done.clone());
         start(
             async move {
-                WaitFor(r).await;
+                wait.await;
                 d.set(true);
             },
             defer,
@@ -240,18 +245,9 @@ mod tests {
     #[test]
     fn a_wake_through_a_combinators_waker_in_a_callback_is_polled_at_its_end_too() {
         use futures_util::stream::{self, StreamExt};
-        let remaining = Rc::new(Cell::new(1));
-        let done = Rc::new(Cell::new(false));
-        let (r, d) = (remaining.clone(), done.clone());
         // `buffered` (as `/aggregate` uses) polls its futures with a waker of its own, which
         // wakes the task's.
-        start(
-            async move {
-                stream::iter([WaitFor(r)]).buffered(1).collect::<Vec<()>>().await;
-                d.set(true);
-            },
-            defer,
-        );
+        let (remaining, done) = waiting_task_through(|wait| Box::pin(async move { stream::iter([wait]).buffered(1).collect::<Vec<()>>().await; }));
         let inner = last_waker();
         assert!(!std::ptr::eq(inner.vtable(), &VTABLE), "the combinator's waker, not the task's");
         remaining.set(0);
