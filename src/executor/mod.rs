@@ -247,7 +247,11 @@ mod tests {
         use futures_util::stream::{self, StreamExt};
         // `buffered` (as `/aggregate` uses) polls its futures with a waker of its own, which
         // wakes the task's.
-        let (remaining, done) = waiting_task_through(|wait| Box::pin(async move { stream::iter([wait]).buffered(1).collect::<Vec<()>>().await; }));
+        let (remaining, done) = waiting_task_through(|wait| {
+            Box::pin(async move {
+                stream::iter([wait]).buffered(1).collect::<Vec<()>>().await;
+            })
+        });
         let inner = last_waker();
         assert!(!std::ptr::eq(inner.vtable(), &VTABLE), "the combinator's waker, not the task's");
         remaining.set(0);
@@ -312,11 +316,11 @@ mod tests {
         // woken task must not be polled inside that poll.
         let (remaining, done) = waiting_task();
         let waker = last_waker();
-        let _polling = Polling::enter();
+        let polling = Polling::enter();
         remaining.set(0);
         callback(|| waker.wake());
         assert!(!done.get());
-        std::mem::drop(_polling);
+        std::mem::drop(polling);
         assert_eq!(run_deferred(), 1);
         assert!(done.get());
     }

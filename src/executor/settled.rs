@@ -1,6 +1,6 @@
 //! Promises and timers as futures whose task is polled inside the runtime callback that
 //! settles them (see the executor). One callback, made once per instance, serves them all by
-//! id: wasm-bindgen's `JsFuture` makes two closures per promise, worker's `Delay` one per timer.
+//! slot: wasm-bindgen's `JsFuture` makes two closures per promise, worker's `Delay` one per timer.
 
 use std::cell::{Cell, RefCell};
 use std::future::Future;
@@ -12,8 +12,8 @@ use worker::wasm_bindgen::{self, prelude::*};
 
 #[wasm_bindgen(inline_js = r#"
 // Each registration keeps the callback of the instance that made it: after an abort, the
-// fresh instance sets its own and numbers ids from the start, so a late outcome for the old
-// instance is dropped instead of reaching whatever took its id.
+// fresh instance sets its own and numbers its slots from the start, so a late outcome for the
+// old instance is dropped instead of reaching whatever took its slot.
 let fire;
 export function set_fire(callback) {
   fire = callback;
