@@ -24,9 +24,15 @@ pub struct Issuer {
 impl Issuer {
     /// `None` when `JWT_ISSUER` is not set: JWT auth is off.
     pub fn parse(var: &impl Fn(&str) -> Option<String>) -> Result<Option<Issuer>, ConfigError> {
-        let Some(issuer) = var("JWT_ISSUER").map(|v| v.trim().to_owned()) else {
-            return Ok(None);
-        };
+        match var("JWT_ISSUER") {
+            Some(issuer) => Self::configured(issuer.trim().to_owned(), var).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// Out of line: without JWT auth the first request neither runs nor compiles this.
+    #[inline(never)]
+    fn configured(issuer: String, var: &impl Fn(&str) -> Option<String>) -> Result<Issuer, ConfigError> {
         let invalid = |var: &'static str, reason: String| ConfigError::Invalid { var, reason };
         HttpUrl::parse(&issuer).map_err(|e| invalid("JWT_ISSUER", e))?;
         let list = |raw: String| -> Vec<String> { raw.split(',').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect() };
@@ -53,7 +59,7 @@ impl Issuer {
         if algorithms.is_empty() {
             return Err(invalid("JWT_ALGORITHMS", "lists no algorithm".into()));
         }
-        Ok(Some(Issuer { issuer, audiences, jwks_url, algorithms, leeway_s: parse_u32("JWT_LEEWAY_S", var("JWT_LEEWAY_S"), 60, 0..=600)? }))
+        Ok(Issuer { issuer, audiences, jwks_url, algorithms, leeway_s: parse_u32("JWT_LEEWAY_S", var("JWT_LEEWAY_S"), 60, 0..=600)? })
     }
 }
 

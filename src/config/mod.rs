@@ -3,7 +3,8 @@
 use std::cell::OnceCell;
 use std::rc::Rc;
 
-use worker::{console_error, Env};
+use worker::wasm_bindgen::JsValue;
+use worker::{console_error, js_sys, Env};
 
 pub mod error;
 pub mod vars;
@@ -127,7 +128,7 @@ impl Config {
                     },
                 };
                 if let Some(e) = problem {
-                    console_error!("{}", serde_json::json!({"level": "error", "event": "config_invalid", "error": e.to_string()}));
+                    log_invalid(e);
                 }
                 parsed.map(|config| Rc::new(Config { rate_limiter_bound: env.rate_limiter("RATE_LIMITER").is_ok(), ..config }))
             })
@@ -136,13 +137,23 @@ impl Config {
     }
 }
 
+/// Out of line: the first request compiles only the code it runs (README, "Startup").
+#[cold]
+#[inline(never)]
+fn log_invalid(e: &ConfigError) {
+    console_error!("{}", serde_json::json!({"level": "error", "event": "config_invalid", "error": e.to_string()}));
+}
+
 /// A var or secret as text; a var given as a TOML table (like `UPSTREAMS`) comes back as JSON.
+/// One property read per var: worker's `var`/`secret`/`object_var` chain formatted an error for
+/// each miss, and went through serde-wasm-bindgen for a table.
 fn read_var(env: &Env, name: &str) -> Option<String> {
-    env.var(name)
-        .map(|v| v.to_string())
-        .or_else(|_| env.secret(name).map(|v| v.to_string()))
-        .or_else(|_| env.object_var::<serde_json::Value>(name).map(|v| v.to_string()))
-        .ok()
+    let value = js_sys::Reflect::get(env, &JsValue::from_str(name)).ok()?;
+    match value.as_string() {
+        Some(text) => Some(text),
+        None if value.is_undefined() || value.is_null() => None,
+        None => js_sys::JSON::stringify(&value).ok().map(String::from),
+    }
 }
 
 fn parse_cors(var: &impl Fn(&str) -> Option<String>) -> Result<CorsConfig, ConfigError> {
