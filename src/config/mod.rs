@@ -130,7 +130,7 @@ impl Config {
                 if let Some(e) = problem {
                     log_invalid(e);
                 }
-                parsed.map(|config| Rc::new(Config { rate_limiter_bound: env.rate_limiter("RATE_LIMITER").is_ok(), ..config }))
+                parsed.map(|config| Rc::new(Config { rate_limiter_bound: crate::middleware::rate_limit::bound(env), ..config }))
             })
             .clone()
         })

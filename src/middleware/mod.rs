@@ -4,14 +4,15 @@
 
 pub mod access_log;
 pub mod cors;
+pub mod rate_limit;
 
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
 
-use worker::{console_warn, web_sys, Env, Headers};
+use worker::{web_sys, Env, Headers};
 
-use crate::auth::{self, Caller};
+use crate::auth;
 use crate::config::Config;
 use crate::context::{server_timing, RequestContext};
 use crate::error::ApiError;
@@ -79,7 +80,8 @@ async fn run(req: web_sys::Request, headers: &Headers, env: &Env, config: &Confi
         None => None,
     };
     if config.rate_limiter_bound && ctx.path != "/healthz" {
-        let limited: Pin<Box<dyn Future<Output = _>>> = Box::pin(rate_limit(headers, env, config, caller.as_ref().and_then(|c| c.as_ref().ok())));
+        let limited: Pin<Box<dyn Future<Output = _>>> =
+            Box::pin(rate_limit::check(headers, env, config.rate_limit_period_s, caller.as_ref().and_then(|c| c.as_ref().ok()).map(|c| c.owner.as_str())));
         limited.await?;
     }
     let (route, params) = resolved?;
@@ -89,26 +91,4 @@ async fn run(req: web_sys::Request, headers: &Headers, env: &Env, config: &Confi
     }
     let call = routes::Call { req, headers, env, config, ctx, params: &params, caller: caller.as_ref() };
     (route.handler)(call).await
-}
-
-/// Per-client limits from the `RATE_LIMITER` binding, keyed by the authenticated caller
-/// (so one subject's limit follows it across addresses, and callers behind one address do
-/// not share one), else by the client address Cloudflare reports. Fails open if the limiter
-/// itself errors.
-async fn rate_limit(headers: &Headers, env: &Env, config: &Config, caller: Option<&Caller>) -> Result<(), ApiError> {
-    let Ok(limiter) = env.rate_limiter("RATE_LIMITER") else {
-        return Ok(());
-    };
-    let key = match caller {
-        Some(caller) => caller.owner.clone(),
-        None => headers.get("CF-Connecting-IP")?.unwrap_or_else(|| "unknown".to_owned()),
-    };
-    match limiter.limit(key).await {
-        Ok(outcome) if !outcome.success => Err(ApiError::TooManyRequests { retry_after_s: config.rate_limit_period_s }),
-        Ok(_) => Ok(()),
-        Err(e) => {
-            console_warn!("rate limiter failed, request allowed: {e}");
-            Ok(())
-        }
-    }
 }
