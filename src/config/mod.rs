@@ -3,7 +3,7 @@
 use std::cell::OnceCell;
 use std::rc::Rc;
 
-use worker::wasm_bindgen::JsValue;
+use worker::wasm_bindgen::{self, prelude::wasm_bindgen, JsValue};
 use worker::{console_error, js_sys, Env};
 
 pub mod error;
@@ -130,11 +130,17 @@ impl Config {
                 if let Some(e) = problem {
                     log_invalid(e);
                 }
-                parsed.map(|config| Rc::new(Config { rate_limiter_bound: crate::middleware::rate_limit::bound(env), ..config }))
+                parsed.map(|config| Rc::new(Config { rate_limiter_bound: has_rate_limiter(env), ..config }))
             })
             .clone()
         })
     }
+}
+
+#[wasm_bindgen(inline_js = r#"export function has_rate_limiter(env) { return typeof env.RATE_LIMITER?.limit === "function"; }"#)]
+extern "C" {
+    /// Whether the `RATE_LIMITER` binding (Workers' rate limiting API) is bound.
+    fn has_rate_limiter(env: &Env) -> bool;
 }
 
 /// Out of line: the first request compiles only the code it runs (README, "Startup").

@@ -13,16 +13,11 @@ use crate::error::{js_error_message, ApiError};
 use crate::executor;
 
 #[wasm_bindgen(inline_js = r#"
-export function bound(env) {
-  return typeof env.RATE_LIMITER?.limit === "function";
-}
 export async function allows(env, key) {
   return (await env.RATE_LIMITER.limit({ key })).success === true;
 }
 "#)]
 extern "C" {
-    /// Whether `RATE_LIMITER` is bound (looked up once per isolate, by the config).
-    pub fn bound(env: &Env) -> bool;
     /// Resolves to whether `key` is still within its limit.
     fn allows(env: &Env, key: &str) -> js_sys::Promise;
 }
