@@ -143,7 +143,8 @@ extern "C" {
     fn has_rate_limiter(env: &Env) -> bool;
 }
 
-/// Out of line: the first request compiles only the code it runs (README, "Startup").
+/// Out of line: the first request compiles only the code it runs (docs/benchmark.md, "Startup
+/// and size").
 #[cold]
 #[inline(never)]
 fn log_invalid(e: &ConfigError) {

@@ -53,7 +53,7 @@ pub async fn handle(req: web_sys::Request, headers: Headers, env: Env, ctx: Rc<R
 
 /// 204 with whatever `Access-Control-Allow-*` headers the config grants. Out of line, as
 /// `rate_limit` is boxed: code a request does not run stays out of `handle`, which the first
-/// request compiles whole (docs/benchmark.md, "Startup").
+/// request compiles whole (docs/benchmark.md, "Startup and size").
 #[inline(never)]
 fn answer_preflight(headers: &Headers, config: &Config, origin: &str, method: &str) -> Result<Reply, ApiError> {
     let requested = headers.get("Access-Control-Request-Headers")?;
@@ -80,8 +80,8 @@ async fn run(req: web_sys::Request, headers: &Headers, env: &Env, config: &Confi
         None => None,
     };
     if config.rate_limiter_bound && ctx.path != "/healthz" {
-        let limited: Pin<Box<dyn Future<Output = _>>> =
-            Box::pin(rate_limit::check(headers, env, config.rate_limit_period_s, caller.as_ref().and_then(|c| c.as_ref().ok()).map(|c| c.owner.as_str())));
+        let owner = caller.as_ref().and_then(|c| c.as_ref().ok()).map(|c| c.owner.as_str());
+        let limited: Pin<Box<dyn Future<Output = _>>> = Box::pin(rate_limit::check(headers, env, config.rate_limit_period_s, owner));
         limited.await?;
     }
     let (route, params) = resolved?;
