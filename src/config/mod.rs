@@ -158,8 +158,9 @@ fn read_var(env: &Env, name: &str) -> Option<String> {
     let value = js_sys::Reflect::get(env, &JsValue::from_str(name)).ok()?;
     match value.as_string() {
         Some(text) => Some(text),
-        None if value.is_undefined() || value.is_null() => None,
-        None => js_sys::JSON::stringify(&value).ok().map(String::from),
+        None if value.is_null_or_undefined() => None,
+        // `JSON.stringify` gives `undefined`, not a string, for a value JSON cannot hold.
+        None => js_sys::JSON::stringify(&value).ok().and_then(|json| json.as_string()),
     }
 }
 
