@@ -3,12 +3,17 @@
 # panic=unwind: a panic unwinds to the request, message or task that raised it.
 # `CRATE=bench/floor bash scripts/build.sh` builds the benchmark's floor worker the same way.
 #
-# Unwinding tables and landing pads grow the wasm; two nightly options win part of that back
-# (README, "Build size"): std's `optimize_for_size` feature, and panic locations without file
-# names (the message still says what panicked; the log line carries the request id).
+# Unwinding tables and landing pads grow the wasm; three nightly options win part of that back
+# (docs/build-size.md): std's `optimize_for_size` feature; panic locations without file names
+# (the message still says what panicked; the log line carries the request id); and
+# `panic-in-drop=abort`: destructors do not unwind, so no code is kept to clean up after one
+# that panicked (a panic inside a destructor traps the instance instead, which the abort
+# guard answers; none of ours can). That one must reach std too, so it goes in RUSTFLAGS
+# (worker-build appends its own), and cargo's metadata probe then needs the nightly rustc.
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$ROOT/${CRATE:-.}"
+export RUSTUP_TOOLCHAIN=nightly RUSTFLAGS="${RUSTFLAGS:+$RUSTFLAGS }-Zpanic-in-drop=abort"
 worker-build --release --panic-unwind -- . \
   -Zbuild-std-features=optimize_for_size \
   -Zprofile-rustflags --config 'profile.release.rustflags = ["-Zlocation-detail=none"]' \

@@ -10,6 +10,8 @@ use worker::{js_sys, web_sys, Headers, Request};
 use crate::error::{ApiError, FieldError};
 use crate::executor;
 
+mod json_path;
+
 /// A request's decoded query parameters, in order.
 #[derive(Debug, Default)]
 pub struct QueryParams(Vec<(String, String)>);
@@ -122,7 +124,7 @@ pub async fn json_body<T: DeserializeOwned + Validate>(req: &web_sys::Request, l
 pub fn parse_json<T: DeserializeOwned + Validate>(bytes: &[u8]) -> Result<T, ApiError> {
     let invalid = |error| ApiError::Validation(vec![error]);
     let mut de = serde_json::Deserializer::from_slice(bytes);
-    let value: T = serde_path_to_error::deserialize(&mut de).map_err(|e| invalid(json_error(path_of(&e), e.inner())))?;
+    let value = T::deserialize(&mut de).map_err(|e| invalid(json_error(json_path::path_at(bytes, e.line(), e.column()), &e)))?;
     de.end().map_err(|e| invalid(json_error(Vec::new(), &e)))?;
     let mut errors = Vec::new();
     value.validate(&mut errors);
@@ -131,18 +133,6 @@ pub fn parse_json<T: DeserializeOwned + Validate>(bytes: &[u8]) -> Result<T, Api
     } else {
         Err(ApiError::Validation(errors))
     }
-}
-
-fn path_of(e: &serde_path_to_error::Error<serde_json::Error>) -> Vec<String> {
-    e.path()
-        .iter()
-        .map(|segment| match segment {
-            serde_path_to_error::Segment::Seq { index } => index.to_string(),
-            serde_path_to_error::Segment::Map { key } => key.clone(),
-            serde_path_to_error::Segment::Enum { variant } => variant.clone(),
-            serde_path_to_error::Segment::Unknown => "?".to_owned(),
-        })
-        .collect()
 }
 
 fn json_error(mut path: Vec<String>, inner: &serde_json::Error) -> FieldError {
