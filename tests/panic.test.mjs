@@ -1,7 +1,8 @@
 // Panic isolation (the build unwinds): a panic costs only the request or background task that
 // raised it, every other request in flight completes, and the isolate keeps its state. An
-// abort (a wasm trap, which nothing can catch) costs every request in flight and the state,
-// and the next request runs on a fresh instance.
+// abort (a wasm trap, which nothing can catch; also a panic inside a destructor, as destructors
+// do not unwind) costs every request in flight and the state, and the next request runs on a
+// fresh instance.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startWorker } from './support/worker.mjs';
@@ -104,6 +105,15 @@ test('an abort replaces the instance: its request gets a 500 problem, those in f
   }
   // A fresh instance starts with fresh state: the breaker opened above is closed again.
   assert.equal((await call(`${worker.url}/upstreams/breaker/json`)).status, 200);
+});
+
+test('a panic inside a destructor traps like an abort (destructors do not unwind): a 500 problem, the next request is served', async () => {
+  const trapped = await call(`${worker.url}/_test/panic?in=drop`, { headers: { 'X-Request-Id': 'drop-1' } });
+  assert.equal(assertProblem(trapped, 500, 'internal').instance, 'drop-1');
+  assert.doesNotMatch(trapped.text, INTERNALS);
+  const [line] = await logLines((l) => l.event === 'request' && l.request_id === 'drop-1');
+  assert.match(line.abort, /aborted/);
+  for (let i = 0; i < 3; i++) assert.equal((await call(`${worker.url}/healthz`)).status, 200);
 });
 
 test('what an aborted instance was waiting for never reaches the fresh one', async () => {

@@ -1,6 +1,6 @@
-//! Test-only routes (`ENABLE_TEST_ROUTES=true`): a panic (in the request or in a background
-//! task) and an abort, to prove what each costs, and a JSON echo that exercises the body
-//! layer (415, 413, 422) end to end.
+//! Test-only routes (`ENABLE_TEST_ROUTES=true`): a panic (in the request, in a background
+//! task or in a destructor) and an abort, to prove what each costs, and a JSON echo that
+//! exercises the body layer (415, 413, 422) end to end.
 
 use serde::{Deserialize, Serialize};
 use worker::web_sys;
@@ -18,8 +18,16 @@ const TEST: Route = Route { tag: "test", test_only: true, ..Route::DEFAULT };
 
 pub const PANIC: Route = Route {
     path: "/_test/panic",
-    summary: "Panics (?in=background: in a background task), to prove panic isolation",
-    handler: |call| Box::pin(async move { panic(&call.ctx.query_params(), call.ctx) }),
+    summary: "Panics (?in=background: in a background task; ?in=drop: in a destructor), to prove panic isolation",
+    handler: |call| {
+        Box::pin(async move {
+            let query = call.ctx.query_params();
+            if query.single("in") == Ok(Some("drop")) {
+                return panic_in_destructor().await;
+            }
+            panic(&query, call.ctx)
+        })
+    },
     ..TEST
 };
 
@@ -45,6 +53,20 @@ pub fn panic(query: &QueryParams, ctx: &RequestContext) -> Result<Reply, ApiErro
         return Ok(Reply::empty(202));
     }
     panic!("deliberate panic from /_test/panic");
+}
+
+/// Panics inside a destructor, after the first await. Destructors do not unwind (the build's
+/// `-Zpanic-in-drop=abort`, docs/build-size.md), so this traps the instance like an abort.
+async fn panic_in_destructor() -> Result<Reply, ApiError> {
+    struct PanicsWhenDropped;
+    impl Drop for PanicsWhenDropped {
+        fn drop(&mut self) {
+            panic!("deliberate panic in a destructor");
+        }
+    }
+    executor::sleep(0).await;
+    drop(PanicsWhenDropped);
+    Ok(Reply::empty(204))
 }
 
 /// A real abort (a wasm trap, not a panic): nothing can catch it, the instance is replaced.
