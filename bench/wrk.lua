@@ -5,12 +5,21 @@ local body_kind = os.getenv("BENCH_BODY")
 local authorization = os.getenv("BENCH_AUTH") or ""
 local counter = 0
 
+-- Each wrk thread runs its own copy of this script, with the same counter and the same random
+-- sequence: the thread's number keeps their nonces apart (without it, two threads sent the same
+-- bodies at the same pace, and a server that coalesces identical calls shared half of them).
+local threads = 0
+setup = function(thread)
+  threads = threads + 1
+  thread:set("thread_id", threads)
+end
+
 request = function()
   if body_kind == "aggregate" then
     counter = counter + 1
     local items = {}
     for i = 1, 6 do
-      items[i] = string.format('{"id":"r%d","upstream":"bench","path":"/delay/100?n=%d-%d-%d"}', i, counter, i, math.random(1, 1e9))
+      items[i] = string.format('{"id":"r%d","upstream":"bench","path":"/delay/100?n=%d-%d-%d-%d"}', i, thread_id or 0, counter, i, math.random(1, 1e9))
     end
     return wrk.format("POST", nil, { ["content-type"] = "application/json" }, '{"requests":[' .. table.concat(items, ",") .. ']}')
   end
