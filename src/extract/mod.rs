@@ -124,8 +124,8 @@ pub async fn json_body<T: DeserializeOwned + Validate>(req: &web_sys::Request, l
 pub fn parse_json<T: DeserializeOwned + Validate>(bytes: &[u8]) -> Result<T, ApiError> {
     let invalid = |error| ApiError::Validation(vec![error]);
     let mut de = serde_json::Deserializer::from_slice(bytes);
-    let value = T::deserialize(&mut de).map_err(|e| invalid(json_error(json_path::path_at(bytes, e.line(), e.column()), &e)))?;
-    de.end().map_err(|e| invalid(json_error(Vec::new(), &e)))?;
+    let value = T::deserialize(&mut de).map_err(|e| invalid(json_error(bytes, &e)))?;
+    de.end().map_err(|e| invalid(json_error(bytes, &e)))?;
     let mut errors = Vec::new();
     value.validate(&mut errors);
     if errors.is_empty() {
@@ -135,11 +135,14 @@ pub fn parse_json<T: DeserializeOwned + Validate>(bytes: &[u8]) -> Result<T, Api
     }
 }
 
-fn json_error(mut path: Vec<String>, inner: &serde_json::Error) -> FieldError {
+/// The 422 entry for serde_json's error on `body`: malformed JSON at the body, a shape error at
+/// the field it names (found only then: `path_at` reads the body again).
+fn json_error(body: &[u8], inner: &serde_json::Error) -> FieldError {
     let position = format!("line {} column {}", inner.line(), inner.column());
     if !matches!(inner.classify(), Category::Data) {
         return FieldError::body(&[], "json_invalid", format!("invalid JSON at {position}: {}", strip_position(inner)));
     }
+    let mut path = json_path::path_at(body, inner.line(), inner.column());
     let message = strip_position(inner);
     // serde reports a missing field at its parent; name the field itself.
     let kind = match message.strip_prefix("missing field `").and_then(|rest| rest.split('`').next()) {
