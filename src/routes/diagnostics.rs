@@ -19,15 +19,7 @@ const TEST: Route = Route { tag: "test", test_only: true, ..Route::DEFAULT };
 pub const PANIC: Route = Route {
     path: "/_test/panic",
     summary: "Panics (?in=background: in a background task; ?in=drop: in a destructor), to prove panic isolation",
-    handler: |call| {
-        Box::pin(async move {
-            let query = call.ctx.query_params();
-            if query.single("in") == Ok(Some("drop")) {
-                return panic_in_destructor().await;
-            }
-            panic(&query, call.ctx)
-        })
-    },
+    handler: |call| Box::pin(async move { panic(&call.ctx.query_params(), call.ctx).await }),
     ..TEST
 };
 
@@ -46,27 +38,29 @@ pub const ECHO: Route = Route {
     ..TEST
 };
 
-/// Panics in this request or, with `?in=background`, in a background task after a 202.
-pub fn panic(query: &QueryParams, ctx: &RequestContext) -> Result<Reply, ApiError> {
-    if let Ok(Some("background")) = query.single("in") {
-        background::spawn(ctx, "test_panic", async { panic!("deliberate panic in a background task") });
-        return Ok(Reply::empty(202));
-    }
-    panic!("deliberate panic from /_test/panic");
-}
-
-/// Panics inside a destructor, after the first await. Destructors do not unwind (the build's
-/// `-Zpanic-in-drop=abort`, docs/build-size.md), so this traps the instance like an abort.
-async fn panic_in_destructor() -> Result<Reply, ApiError> {
+/// Panics in this request; with `?in=background`, in a background task after a 202; with
+/// `?in=drop`, inside a destructor after the first await. Destructors do not unwind (the
+/// build's `-Zpanic-in-drop=abort`, docs/build-size.md), so that one traps the instance like
+/// an abort.
+pub async fn panic(query: &QueryParams, ctx: &RequestContext) -> Result<Reply, ApiError> {
     struct PanicsWhenDropped;
     impl Drop for PanicsWhenDropped {
         fn drop(&mut self) {
             panic!("deliberate panic in a destructor");
         }
     }
-    executor::sleep(0).await;
-    drop(PanicsWhenDropped);
-    Ok(Reply::empty(204))
+    match query.single("in") {
+        Ok(Some("background")) => {
+            background::spawn(ctx, "test_panic", async { panic!("deliberate panic in a background task") });
+            Ok(Reply::empty(202))
+        }
+        Ok(Some("drop")) => {
+            executor::sleep(0).await;
+            drop(PanicsWhenDropped);
+            Ok(Reply::empty(204))
+        }
+        _ => panic!("deliberate panic from /_test/panic"),
+    }
 }
 
 /// A real abort (a wasm trap, not a panic): nothing can catch it, the instance is replaced.
