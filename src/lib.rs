@@ -24,6 +24,12 @@ use worker::{event, js_sys, web_sys, worker_sys, Context, Env, Headers, Schedule
 
 use context::RequestContext;
 
+/// Allocations are a large part of the wasm's own time per request (dlmalloc was ~20 % of it
+/// on `/aggregate`); talc does the same work in fewer instructions and less code.
+#[cfg(all(target_family = "wasm", not(target_feature = "atomics")))]
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
+
 /// The fetch handler. Exported by hand rather than with `#[event(fetch)]` so that a panic is
 /// caught around this request alone and answered with a 500 problem (see `inflight`).
 /// The runtime's request stays as it is: `worker::Request` would read `request.cf` and more on
