@@ -15,16 +15,26 @@ async function worker(vars) {
 
 const configLogLines = (w) => w.logs.filter((l) => l.includes('config_invalid'));
 
+const settle = async (w, until) => {
+  // Logs reach us asynchronously from workerd's stdout.
+  for (let i = 0; i < 50 && !until(); i++) await new Promise((r) => setTimeout(r, 20));
+};
+
 test('missing UPSTREAM_URL: 500 naming it, logged once, other routes unaffected', async () => {
   const w = await worker({});
+  // The registry is read when a route first needs it: routes that call no upstream neither
+  // read nor report it.
+  assert.equal((await call(`${w.url}/healthz`)).status, 200);
+  assert.equal((await call(`${w.url}/async-example`)).status, 200);
+  await settle(w, () => w.logs.some((l) => l.includes('"path":"/async-example"')));
+  assert.equal(configLogLines(w).length, 0, w.logs.join(''));
   for (let i = 0; i < 3; i++) {
     const problem = assertProblem(await call(`${w.url}/external-api`), 500, 'invalid-configuration');
     assert.match(problem.detail, /UPSTREAM_URL is not set/);
   }
   assert.equal((await call(`${w.url}/async-example`)).status, 200);
   assert.equal((await call(`${w.url}/healthz`)).status, 200);
-  // Logs reach us asynchronously from workerd's stdout.
-  for (let i = 0; i < 50 && configLogLines(w).length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+  await settle(w, () => configLogLines(w).length > 0);
   assert.equal(configLogLines(w).length, 1, w.logs.join(''));
 });
 

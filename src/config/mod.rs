@@ -22,8 +22,8 @@ const DEFAULT_CORS_MAX_AGE_S: u32 = 600;
 /// every route with a 500; a bad upstream only fails the routes that call it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Config {
-    /// The named upstreams (`UPSTREAMS`, plus `default` from `UPSTREAM_URL`).
-    pub upstreams: Result<Registry, ConfigError>,
+    /// The named upstreams, read on first use (`upstreams`).
+    upstreams: OnceCell<Result<Registry, ConfigError>>,
     /// The upstream `POST /events` delivers to (`EVENTS_WEBHOOK`, a name in `UPSTREAMS`).
     pub events_webhook: Option<String>,
     /// Upstream calls one `/aggregate` request makes at once (`AGGREGATE_CONCURRENCY`).
@@ -85,7 +85,7 @@ impl Config {
     pub fn parse(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let var = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
         Ok(Config {
-            upstreams: registry::parse(&var),
+            upstreams: OnceCell::new(),
             events_webhook: var("EVENTS_WEBHOOK").map(|v| v.trim().to_owned()),
             // Six: the Workers limit on simultaneous open connections per request.
             aggregate_concurrency: parse_u32("AGGREGATE_CONCURRENCY", var("AGGREGATE_CONCURRENCY"), 6, 1..=50)?,
@@ -118,22 +118,42 @@ impl Config {
         CONFIG.with(|cell| {
             cell.get_or_init(|| {
                 let parsed = Config::parse(|name| read_var(env, name));
-                // Without a `default` upstream `/external-api` cannot work: say so once too.
-                let no_default = ConfigError::Missing { var: "UPSTREAM_URL" };
-                let problem = match &parsed {
-                    Err(e) => Some(e),
-                    Ok(config) => match &config.upstreams {
-                        Err(e) => Some(e),
-                        Ok(registry) => registry.get(registry::DEFAULT_UPSTREAM).is_none().then_some(&no_default),
-                    },
-                };
-                if let Some(e) = problem {
+                if let Err(e) = &parsed {
                     log_invalid(e);
                 }
                 parsed.map(|config| Rc::new(Config { rate_limiter_bound: has_rate_limiter(env), ..config }))
             })
             .clone()
         })
+    }
+
+    /// The named upstreams (`UPSTREAMS`, plus `default` from `UPSTREAM_URL`), read from `env`
+    /// the first time a route asks and then kept: a request that calls none (`/healthz`,
+    /// `/docs`) neither runs nor compiles their parser. What is wrong with them (or that there
+    /// is no `default`, which `/external-api` needs) is logged once, then; a bad registry fails
+    /// only the routes that call upstreams.
+    pub fn upstreams(&self, env: &Env) -> Result<&Registry, ConfigError> {
+        let read = self.upstreams.get_or_init(|| {
+            let read = read_upstreams(|name| read_var(env, name));
+            if let Some(e) = registry_problem(&read) {
+                log_invalid(&e);
+            }
+            read
+        });
+        read.as_ref().map_err(Clone::clone)
+    }
+}
+
+/// The registry from vars read with `lookup` (a blank var counts as unset, as for the rest).
+pub fn read_upstreams(lookup: impl Fn(&str) -> Option<String>) -> Result<Registry, ConfigError> {
+    registry::parse(&|name: &str| lookup(name).filter(|v| !v.trim().is_empty()))
+}
+
+/// What the log should say about a registry just read: its error, or that `default` is missing.
+fn registry_problem(read: &Result<Registry, ConfigError>) -> Option<ConfigError> {
+    match read {
+        Err(e) => Some(e.clone()),
+        Ok(registry) => registry.get(registry::DEFAULT_UPSTREAM).is_none().then_some(ConfigError::Missing { var: "UPSTREAM_URL" }),
     }
 }
 
@@ -237,7 +257,8 @@ mod tests {
     #[test]
     fn defaults() {
         let c = parse(&[]).unwrap();
-        assert_eq!(c.upstreams, Ok(Registry::default()));
+        assert_eq!(c.upstreams.get(), None, "read on first use");
+        assert_eq!(read_upstreams(|_| None), Ok(Registry::default()));
         assert_eq!(c.cors.allow_origins, AllowedOrigins::None);
         assert_eq!(c.max_body_bytes, 1024 * 1024);
         assert_eq!(c.max_in_flight, 0);
@@ -258,8 +279,19 @@ mod tests {
 
     #[test]
     fn a_bad_upstream_is_not_fatal() {
-        let c = parse(&[("UPSTREAM_URL", "not a url")]).unwrap();
-        assert!(matches!(c.upstreams, Err(ConfigError::Invalid { var: "UPSTREAM_URL", .. })));
+        let vars = [("UPSTREAM_URL", "not a url")];
+        assert!(parse(&vars).is_ok());
+        let read = read_upstreams(|k| vars.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string()));
+        assert!(matches!(read, Err(ConfigError::Invalid { var: "UPSTREAM_URL", .. })));
+        assert_eq!(registry_problem(&read), read.clone().err());
+    }
+
+    #[test]
+    fn a_registry_without_default_is_reported() {
+        assert_eq!(registry_problem(&read_upstreams(|_| None)), Some(ConfigError::Missing { var: "UPSTREAM_URL" }));
+        assert_eq!(registry_problem(&read_upstreams(|k| (k == "UPSTREAM_URL").then(|| "https://api.example".into()))), None);
+        // Blank, like unset.
+        assert_eq!(read_upstreams(|k| (k == "UPSTREAMS").then(|| "  ".into())), Ok(Registry::default()));
     }
 
     #[test]

@@ -62,11 +62,11 @@ pub async fn consume(batch: worker_sys::MessageBatch, env: Env, runtime: worker_
     };
     let dead_letters = batch.queue().map(String::from).unwrap_or_default() == jobs.settings.dead_letter_queue;
     for message in messages {
-        handle(&jobs, &config, &message, dead_letters, &runtime).await;
+        handle(&jobs, &env, &config, &message, dead_letters, &runtime).await;
     }
 }
 
-async fn handle(jobs: &Jobs, config: &Config, message: &worker_sys::Message, dead_letters: bool, runtime: &worker_sys::Context) {
+async fn handle(jobs: &Jobs, env: &Env, config: &Config, message: &worker_sys::Message, dead_letters: bool, runtime: &worker_sys::Context) {
     let started = now_ms();
     let attempt = js_sys::Reflect::get(message, &JsValue::from_str("attempts")).ok().and_then(|v| v.as_f64()).unwrap_or(1.0) as u32;
     let body = message.body().ok().and_then(|b| b.as_string()).unwrap_or_default();
@@ -119,7 +119,7 @@ async fn handle(jobs: &Jobs, config: &Config, message: &worker_sys::Message, dea
     // A panic costs this message alone: it is retried like a transient failure (and, once
     // the retries are spent, dead-lettered), while the batch's other messages go on. What
     // the job shows is a stable note; the panic itself goes to the log.
-    let outcome = panics::catch(run(jobs, config, &msg, runtime)).await.unwrap_or_else(|panic| {
+    let outcome = panics::catch(run(jobs, env, config, &msg, runtime)).await.unwrap_or_else(|panic| {
         log("panicked", None, Some(&panic));
         Ok(Handled::Retry(format!("an internal error interrupted items {}..{}; it is logged under job {}", msg.start, msg.end, msg.job)))
     });
@@ -164,14 +164,14 @@ async fn retry(
 
 /// Runs the message's still-pending items, at most `concurrency` at once, recording each
 /// final result as soon as it arrives.
-async fn run(jobs: &Jobs, config: &Config, msg: &JobMessage, runtime: &worker_sys::Context) -> Result<Handled, ApiError> {
+async fn run(jobs: &Jobs, env: &Env, config: &Config, msg: &JobMessage, runtime: &worker_sys::Context) -> Result<Handled, ApiError> {
     let now = now_ms();
     let Some(job) = jobs.store.start_chunk(&msg.job, now, jobs.lease_from(now, 0)).await? else {
         return Ok(Handled::Skipped);
     };
     let request: JobRequest = serde_json::from_str(&job.request)
         .map_err(|e| ApiError::Internal { detail: format!("job {} has an unreadable request: {e}", job.id) })?;
-    let registry = config.upstreams.as_ref().map_err(|e| ApiError::Config(e.clone()))?;
+    let registry = config.upstreams(env)?;
     let pending = jobs.store.pending(&job.id, Some((msg.start, msg.end))).await?;
     // The job id is the request id of its upstream calls and of the problems in its results.
     let ctx = RequestContext::new(Some(job.id.clone()), "QUEUE".into(), "/", None, Context::new(AsRef::<JsValue>::as_ref(runtime).clone().unchecked_into()));

@@ -1,5 +1,7 @@
 //! `GET /external-api`: relays the JSON body of the `default` upstream.
 
+use worker::Env;
+
 use super::Route;
 use crate::config::{Config, ConfigError};
 use crate::context::RequestContext;
@@ -15,7 +17,7 @@ pub const ROUTE: Route = Route {
     path: "/external-api",
     summary: "Relays the JSON body of the configured upstream (UPSTREAM_URL)",
     tag: "upstreams",
-    handler: |call| Box::pin(async move { handle(call.config, call.ctx).await?.into_response() }),
+    handler: |call| Box::pin(async move { handle(call.env, call.config, call.ctx).await?.into_response() }),
     #[cfg(test)]
     doc: document,
     ..Route::DEFAULT
@@ -28,8 +30,8 @@ fn document(_: &Route, op: Op) -> Op {
         .problem("504", "The upstream did not answer within UPSTREAM_TIMEOUT_MS", &ApiError::Upstream(UpstreamError::Timeout { timeout_ms: 5000 }))
 }
 
-pub async fn handle(config: &Config, ctx: &RequestContext) -> Result<Relayed, ApiError> {
-    let registry = config.upstreams.as_ref().map_err(|e| ApiError::Config(e.clone()))?;
+pub async fn handle(env: &Env, config: &Config, ctx: &RequestContext) -> Result<Relayed, ApiError> {
+    let registry = config.upstreams(env)?;
     let upstream = registry.get(DEFAULT_UPSTREAM).ok_or(ConfigError::Missing { var: "UPSTREAM_URL" })?;
     let answer = upstream::get(ctx, upstream, upstream.base_url.clone(), Vec::new()).await?;
     upstream::check_json(&answer.response)?;

@@ -115,7 +115,7 @@ pub async fn submit(req: &web_sys::Request, headers: &Headers, env: &Env, config
     let key = model::idempotency_key(header(headers, "Idempotency-Key").as_deref()).map_err(|e| ApiError::Validation(vec![e]))?;
     let request: JobRequest = json_body(req, config.max_body_bytes).await?;
     // Unknown upstreams and unsafe paths are refused now, not discovered by the consumer.
-    let registry = config.upstreams.as_ref().map_err(|e| ApiError::Config(e.clone()))?;
+    let registry = config.upstreams(env)?;
     plan(request.requests.clone(), registry)?;
     let job = jobs.submit(&caller.owner, &key, &request).await?;
     Ok(Accepted(JobAccepted { status_url: format!("/jobs/{}", job.id), id: job.id, status: job.status }))

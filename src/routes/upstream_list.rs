@@ -2,6 +2,7 @@
 //! (names and what each allows; never their URLs or headers).
 
 use serde::Serialize;
+use worker::Env;
 
 use super::Route;
 use crate::config::Config;
@@ -12,7 +13,7 @@ pub const ROUTE: Route = Route {
     path: "/upstreams",
     summary: "The configured upstreams: name, methods, whether cached",
     tag: "upstreams",
-    handler: |call| Box::pin(async move { list(call.config)?.into_response() }),
+    handler: |call| Box::pin(async move { list(call.env, call.config)?.into_response() }),
     #[cfg(test)]
     doc: |_, op| {
         let example = serde_json::json!({"upstreams": [{"name": "users", "methods": ["GET", "HEAD"], "cached": true}]});
@@ -37,8 +38,8 @@ pub struct UpstreamInfo {
     cached: bool,
 }
 
-fn list(config: &Config) -> Result<Json<UpstreamList>, ApiError> {
-    let registry = config.upstreams.as_ref().map_err(|e| ApiError::Config(e.clone()))?;
+fn list(env: &Env, config: &Config) -> Result<Json<UpstreamList>, ApiError> {
+    let registry = config.upstreams(env)?;
     let upstreams = registry
         .names()
         .filter_map(|name| registry.get(name))

@@ -6,7 +6,7 @@
 //! validators and answered 304 to a client whose `If-None-Match` / `If-Modified-Since`
 //! matches. Every other relay streams both ways (see `upstream::relay`).
 
-use worker::{web_sys, Headers};
+use worker::{web_sys, Env, Headers};
 
 use super::Route;
 use crate::config::Config;
@@ -25,7 +25,7 @@ const RELAY: Route = Route {
     path: PATH,
     summary: "",
     tag: "upstreams",
-    handler: |call| Box::pin(async move { proxy(&call.req, call.headers, call.config, call.ctx, call.param(0), call.param(1)).await }),
+    handler: |call| Box::pin(async move { proxy(&call.req, call.headers, call.env, call.config, call.ctx, call.param(0), call.param(1)).await }),
     #[cfg(test)]
     doc: document,
     ..Route::DEFAULT
@@ -42,12 +42,13 @@ pub const DELETE: Route = Route { method: "DELETE", summary: "Relays a DELETE wh
 pub async fn proxy(
     req: &web_sys::Request,
     headers: &Headers,
+    env: &Env,
     config: &Config,
     ctx: &RequestContext,
     name: &str,
     rest: &str,
 ) -> Result<Reply, ApiError> {
-    let registry = config.upstreams.as_ref().map_err(|e| ApiError::Config(e.clone()))?;
+    let registry = config.upstreams(env)?;
     let upstream = registry.get(name).ok_or_else(|| ApiError::UnknownUpstream { name: name.to_owned() })?;
     let method = ctx.method.as_str();
     if !upstream.methods.contains(&method) {

@@ -1,5 +1,6 @@
 //! Named upstreams (`UPSTREAMS`): the only hosts the API will call. Parsed and validated
-//! once per isolate; secrets referenced by headers are resolved at the same time.
+//! once per isolate, on first use (`Config::upstreams`); secrets referenced by headers are
+//! resolved at the same time.
 
 use std::collections::BTreeMap;
 use std::rc::Rc;

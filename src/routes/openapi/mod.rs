@@ -9,15 +9,17 @@ use std::cell::OnceCell;
 use std::rc::Rc;
 
 use serde_json::Value;
+use worker::Env;
 
 use super::Route;
 use crate::config::Config;
 use crate::response::{Html, IntoResponse, RawJson};
+use crate::upstream::registry::Registry;
 
 pub const SPEC: Route = Route {
     path: "/openapi.json",
     summary: "The OpenAPI 3.1 document of this API",
-    handler: |call| Box::pin(async move { document(call.config).into_response() }),
+    handler: |call| Box::pin(async move { document(call.config, call.env).into_response() }),
     #[cfg(test)]
     doc: |_, op| op.any("200", "This document", "application/json"),
     ..Route::DEFAULT
@@ -93,15 +95,15 @@ pub const UPSTREAM_NAMES: &str = "x-upstream-names";
 /// The document as this deployment serves it: upstream names as an `enum` where the
 /// checked-in one has the mark, and no `bearerFormat: JWT` without JWT auth. Made once per
 /// isolate (the config is).
-pub fn document(config: &Config) -> RawJson {
+pub fn document(config: &Config, env: &Env) -> RawJson {
     thread_local! {
         static SERVED: OnceCell<Rc<[u8]>> = const { OnceCell::new() };
     }
-    let served = SERVED.with(|cell| cell.get_or_init(|| for_deployment(config).into()).clone());
+    let served = SERVED.with(|cell| cell.get_or_init(|| for_deployment(config, config.upstreams(env).ok()).into()).clone());
     RawJson(served.to_vec())
 }
 
-fn for_deployment(config: &Config) -> Vec<u8> {
+fn for_deployment(config: &Config, registry: Option<&Registry>) -> Vec<u8> {
     // Parsed from a `str` and edited without removing members: the worker already carries
     // that parser, and BTreeMap's removal code would cost ~4 KB of gzipped wasm more.
     let Some(mut doc) = std::str::from_utf8(&DOCUMENT).ok().and_then(|text| serde_json::from_str::<Value>(text).ok()) else {
@@ -109,7 +111,7 @@ fn for_deployment(config: &Config) -> Vec<u8> {
     };
     // The upstreams that allow a method.
     let allowing = |method: &str| -> Vec<Value> {
-        let Ok(registry) = &config.upstreams else {
+        let Some(registry) = registry else {
             return Vec::new();
         };
         registry.names().filter(|name| registry.get(name).is_some_and(|u| u.methods.contains(&method))).map(Value::from).collect()
@@ -166,16 +168,17 @@ mod tests {
 
     #[test]
     fn the_served_document_describes_the_deployment() {
-        let config = |vars: &[(&str, &str)]| {
-            let vars: Vec<(String, String)> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-            Config::parse(|name| vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())).unwrap()
+        // The document as served with these vars.
+        let served = |vars: &[(&str, &str)]| -> serde_json::Value {
+            let var = |name: &str| vars.iter().find(|(k, _)| *k == name).map(|(_, v)| v.to_string());
+            let registry = crate::config::read_upstreams(var).unwrap();
+            serde_json::from_slice(&for_deployment(&Config::parse(var).unwrap(), Some(&registry))).unwrap()
         };
-        let with = config(&[
+        let doc = served(&[
             ("UPSTREAMS", r#"{"users":{"base_url":"https://users.example","methods":["GET","POST"]},"orders":{"base_url":"https://orders.example"}}"#),
             ("JWT_ISSUER", "https://id.example"),
             ("JWT_AUDIENCE", "api"),
         ]);
-        let doc: serde_json::Value = serde_json::from_slice(&for_deployment(&with)).unwrap();
         let names = serde_json::json!(["orders", "users"]);
         assert_eq!(doc["components"]["schemas"]["Item"]["properties"]["upstream"]["enum"], names);
         let relay = doc["paths"]["/upstreams/{name}/{path}"].as_object().unwrap();
@@ -184,7 +187,7 @@ mod tests {
         assert_eq!(relay.keys().collect::<Vec<_>>(), ["get", "post"], "no upstream allows PUT, PATCH or DELETE");
         assert_eq!(doc["components"]["securitySchemes"]["bearer"]["bearerFormat"], "JWT");
 
-        let without: serde_json::Value = serde_json::from_slice(&for_deployment(&config(&[]))).unwrap();
+        let without = served(&[]);
         assert_eq!(without["components"]["schemas"]["Item"]["properties"]["upstream"]["enum"], serde_json::json!([]));
         assert!(without["paths"].get("/upstreams/{name}/{path}").is_none());
         assert!(without["components"]["securitySchemes"]["bearer"].get("bearerFormat").is_none());
