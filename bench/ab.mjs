@@ -74,6 +74,12 @@ async function measure(config) {
 }
 
 const median = (xs) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
+/** The middle half of `xs` (first to third quartile): how far one round's ratio can be trusted. */
+const middleHalf = (xs) => {
+  const sorted = [...xs].sort((x, y) => x - y);
+  const at = (q) => sorted[Math.round((sorted.length - 1) * q)].toFixed(3);
+  return `${at(0.25)}–${at(0.75)}`;
+};
 /** A build directory's modules, or a single JS worker module. */
 const modules = (target) =>
   target.endsWith('.js') || target.endsWith('.mjs')
@@ -99,7 +105,7 @@ try {
   }
   console.log(
     `${opts.route} at ${opts.connections} connections, ${rps.length} rounds: B/A requests/s median ${median(rps).toFixed(3)}, ` +
-      `B/A CPU per request median ${median(cpu).toFixed(3)}, B−A ${median(cpuDiff).toFixed(1)} µs`,
+      `B/A CPU per request median ${median(cpu).toFixed(3)} (middle half ${middleHalf(cpu)}), B−A ${median(cpuDiff).toFixed(1)} µs`,
   );
 } finally {
   nginx.child.kill('SIGTERM');
