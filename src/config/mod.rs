@@ -83,7 +83,7 @@ pub enum AllowedOrigins {
 impl Config {
     /// Parses and validates config from any variable source (`lookup` returns a var's value).
     pub fn parse(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let var = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
+        let var = |name: &str| set(lookup(name));
         Ok(Config {
             upstreams: OnceCell::new(),
             events_webhook: var("EVENTS_WEBHOOK").map(|v| v.trim().to_owned()),
@@ -130,7 +130,7 @@ impl Config {
     /// The named upstreams (`UPSTREAMS`, plus `default` from `UPSTREAM_URL`), read from `env`
     /// the first time a route asks and then kept: a request that calls none (`/healthz`,
     /// `/docs`) neither runs nor compiles their parser. What is wrong with them (or that there
-    /// is no `default`, which `/external-api` needs) is logged once, then; a bad registry fails
+    /// is no `default`, which `/external-api` needs) is logged then, once; a bad registry fails
     /// only the routes that call upstreams.
     pub fn upstreams(&self, env: &Env) -> Result<&Registry, ConfigError> {
         let read = self.upstreams.get_or_init(|| {
@@ -144,9 +144,14 @@ impl Config {
     }
 }
 
-/// The registry from vars read with `lookup` (a blank var counts as unset, as for the rest).
+/// The registry from vars read with `lookup`.
 pub fn read_upstreams(lookup: impl Fn(&str) -> Option<String>) -> Result<Registry, ConfigError> {
-    registry::parse(&|name: &str| lookup(name).filter(|v| !v.trim().is_empty()))
+    registry::parse(&|name: &str| set(lookup(name)))
+}
+
+/// A var's value if it is set: a blank one counts as unset.
+fn set(value: Option<String>) -> Option<String> {
+    value.filter(|v| !v.trim().is_empty())
 }
 
 /// What the log should say about a registry just read: its error, or that `default` is missing.
