@@ -91,7 +91,9 @@ function markdown(run, rows) {
   lines.push(
     '',
     `- wasm: ${run.size.wasm_raw} bytes raw, ${run.size.wasm_gzip} bytes gzip`,
-    `- startup (workerd start → first 200, median of runs): edge-relay ${fmt(run.startup.edge_ms)} ms, js-worker ${fmt(run.startup.js_ms)} ms, ${FLOOR} ${fmt(run.startup.floor_ms)} ms`,
+    `- startup (workerd start → first 200, medians of ${run.startup.runs} alternating runs, 1 ms polling): edge-relay ${fmt(run.startup.edge_ms)} ms, ` +
+      `js-worker ${fmt(run.startup.js_ms)} ms, ${FLOOR} ${fmt(run.startup.floor_ms)} ms; against the JS worker's run of the same turn ` +
+      `${fmt(run.startup.edge_vs_js, 2)}× and ${fmt(run.startup.floor_vs_js, 2)}×`,
     `- peak RSS over the whole run: ${[...SERVERS, FLOOR].map((s) => `${s} ${fmt(run.peak_rss_mb[s])} MB`).join(', ')}`,
     `- servers restarted because they were still busy with abandoned requests 10 s after a cell: ${
       Object.entries(run.restarts).map(([s, n]) => `${s} ${n}×`).join(', ') || 'none'

@@ -30,7 +30,9 @@ const ROUNDS = Number(flag('rounds', QUICK ? 1 : 2));
 const DURATION_S = Number(flag('duration', QUICK ? 2 : 4));
 const WARMUP_S = 1;
 const CONCURRENCY = flag('concurrency', QUICK ? '4' : '1,16,64,256').split(',').map(Number);
-const STARTUP_RUNS = QUICK ? 1 : 5;
+// Start-up differs by several ms between runs of the same server: many short runs, each
+// server's time read against the JS worker's in the same turn.
+const STARTUP_RUNS = QUICK ? 1 : 21;
 const BUILD = path.resolve(flag('build', path.join(ROOT, 'build')));
 // A custom build or route set is an experiment: its report stays out of bench/results.
 const EXPERIMENT = args.includes('--build') || args.includes('--routes');
@@ -112,13 +114,21 @@ async function startupTimes(configs) {
     for (const key of [...keys.slice(i % keys.length), ...keys.slice(0, i % keys.length)]) {
       const started = performance.now();
       const child = configs[key].start();
-      await waitReady(`${configs[key].url}/healthz`, child);
+      await waitReady(`${configs[key].url}/healthz`, child, 30_000, 1);
       times[key].push(performance.now() - started);
       await child.stop();
     }
   }
   const median = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
-  return { edge_ms: median(times.edge), js_ms: median(times.js), floor_ms: median(times.floor) };
+  const againstJs = (a) => median(a.map((ms, i) => ms / times.js[i]));
+  return {
+    runs: STARTUP_RUNS,
+    edge_ms: median(times.edge),
+    js_ms: median(times.js),
+    floor_ms: median(times.floor),
+    edge_vs_js: againstJs(times.edge),
+    floor_vs_js: againstJs(times.floor),
+  };
 }
 
 async function main() {

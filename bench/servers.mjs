@@ -25,8 +25,8 @@ export async function freePort() {
   return port;
 }
 
-/** Polls `url` until it answers 200; resolves to the milliseconds that took. */
-export async function waitReady(url, child, timeoutMs = 30_000) {
+/** Polls `url` every `pollMs` until it answers 200; resolves to the milliseconds that took. */
+export async function waitReady(url, child, timeoutMs = 30_000, pollMs = 5) {
   const started = performance.now();
   while (performance.now() - started < timeoutMs) {
     if (child.exitCode !== null) throw new Error(`${url}: server exited with ${child.exitCode}`);
@@ -36,7 +36,7 @@ export async function waitReady(url, child, timeoutMs = 30_000) {
     } catch {
       // not listening yet
     }
-    await sleep(5);
+    await sleep(pollMs);
   }
   throw new Error(`${url} not ready after ${timeoutMs} ms`);
 }
