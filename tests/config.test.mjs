@@ -15,7 +15,7 @@ async function worker(vars) {
 
 const configLogLines = (w) => w.logs.filter((l) => l.includes('config_invalid'));
 
-const settle = async (w, until) => {
+const settle = async (until) => {
   // Logs reach us asynchronously from workerd's stdout.
   for (let i = 0; i < 50 && !until(); i++) await new Promise((r) => setTimeout(r, 20));
 };
@@ -26,7 +26,7 @@ test('missing UPSTREAM_URL: 500 naming it, logged once, other routes unaffected'
   // read nor report it.
   assert.equal((await call(`${w.url}/healthz`)).status, 200);
   assert.equal((await call(`${w.url}/async-example`)).status, 200);
-  await settle(w, () => w.logs.some((l) => l.includes('"path":"/async-example"')));
+  await settle(() => w.logs.some((l) => l.includes('"path":"/async-example"')));
   assert.equal(configLogLines(w).length, 0, w.logs.join(''));
   for (let i = 0; i < 3; i++) {
     const problem = assertProblem(await call(`${w.url}/external-api`), 500, 'invalid-configuration');
@@ -34,7 +34,7 @@ test('missing UPSTREAM_URL: 500 naming it, logged once, other routes unaffected'
   }
   assert.equal((await call(`${w.url}/async-example`)).status, 200);
   assert.equal((await call(`${w.url}/healthz`)).status, 200);
-  await settle(w, () => configLogLines(w).length > 0);
+  await settle(() => configLogLines(w).length > 0);
   assert.equal(configLogLines(w).length, 1, w.logs.join(''));
 });
 
