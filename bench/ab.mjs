@@ -5,6 +5,7 @@
 //
 //   node bench/ab.mjs --a /tmp/base-build --b build [--route /async-example] [--connections 64] [--rounds 5] [--seconds 4]
 //   node bench/ab.mjs --a bench/js-worker.mjs --b build     edge-relay against the JS worker
+//   node bench/ab.mjs --a A --b B --together   both loaded at once, sharing core 0 (steadier ratios)
 //   node bench/ab.mjs --a build --b build --route /jobs/5c9e6f3a-0d41-4a8e-b1b7-6f2d3c4e5a60 --auth-a key --auth-b EdDSA
 //       the cost of verifying a JWT (cached key) against an API key on a guarded route
 //       (--auth-*: none, key, RS256, ES256 or EdDSA; a local issuer serves the key set)
@@ -24,6 +25,7 @@ const { values: opts } = parseArgs({
     seconds: { type: 'string', default: '4' },
     'auth-a': { type: 'string', default: 'none' },
     'auth-b': { type: 'string', default: 'none' },
+    together: { type: 'boolean', default: false },
   },
 });
 if (!opts.a) throw new Error('--a DIR (the baseline build) is required');
@@ -73,6 +75,23 @@ async function measure(config) {
   }
 }
 
+/** `--together`: A and B loaded at the same time, both pinned to core 0, so whatever slows the
+ * machine during a round slows both alike; the ratio of their CPU per request is then steadier
+ * than that of back-to-back runs (requests/s is then each one's share of the core). */
+async function measureTogether(a, b) {
+  const children = [a.start(), b.start()];
+  try {
+    await Promise.all(children.map((child, i) => waitReady(`${[a, b][i].url}/healthz`, child)));
+    await Promise.all([load(a.url, a.auth), load(b.url, b.auth)]);
+    const before = await Promise.all(children.map((child) => cpuSeconds(child.pid)));
+    const runs = await Promise.all([load(a.url, a.auth), load(b.url, b.auth)]);
+    const after = await Promise.all(children.map((child) => cpuSeconds(child.pid)));
+    return runs.map(({ rps, requests }, i) => ({ rps, cpuUs: ((after[i] - before[i]) * 1e6) / requests }));
+  } finally {
+    await Promise.all(children.map((child) => child.stop()));
+  }
+}
+
 const median = (xs) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
 /** The middle half of `xs` (first to third quartile): how far one round's ratio can be trusted. */
 const middleHalf = (xs) => {
@@ -95,7 +114,11 @@ try {
   const cpuDiff = [];
   for (let round = 1; round <= Number(opts.rounds); round++) {
     // Alternate which goes first, so drift hits both alike.
-    const [ra, rb] = round % 2 ? [await measure(a), await measure(b)] : [await measure(b), await measure(a)].reverse();
+    const [ra, rb] = opts.together
+      ? await measureTogether(a, b)
+      : round % 2
+        ? [await measure(a), await measure(b)]
+        : [await measure(b), await measure(a)].reverse();
     rps.push(rb.rps / ra.rps);
     cpu.push(rb.cpuUs / ra.cpuUs);
     cpuDiff.push(rb.cpuUs - ra.cpuUs);

@@ -50,7 +50,8 @@ async function readCapped(res, cap) {
       buffer = new Uint8Array(value.buffer);
       size += value.byteLength;
     }
-    if (done) return new TextDecoder().decode(buffer.subarray(0, size));
+    // Short of the room it asked for: the body has ended (as edge-relay reads it).
+    if (done || (value && value.byteLength < room)) return new TextDecoder().decode(buffer.subarray(0, size));
     if (size > cap) {
       reader.cancel().catch(() => {});
       throw TOO_LARGE;

@@ -316,11 +316,16 @@ test('routes that need a whole body cap it: MAX_UPSTREAM_BODY_BYTES, enforced wh
   const res = await call(`${worker.url}/aggregate`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ requests: [{ id: 'big', upstream: 'stream', path: '/big?bytes=20000' }, { id: 'chunked', upstream: 'stream', path: '/chunked?bytes=40000' }, { id: 'ok', upstream: 'stream', path: '/json' }] }),
+    body: JSON.stringify({ requests: [{ id: 'big', upstream: 'stream', path: '/big?bytes=20000' }, { id: 'chunked', upstream: 'stream', path: '/chunked?bytes=40000' }, { id: 'ok', upstream: 'stream', path: '/json' },
+      // Under the cap, in four writes 30 ms apart: each read waits for the room it asked for
+      // or the body's end, so none may pass a pause off as the end.
+      { id: 'fits', upstream: 'stream', path: '/chunked?bytes=15000&pause_ms=30' }] }),
   });
   assert.equal(res.status, 200);
   const byId = Object.fromEntries(res.body.results.map((r) => [r.id, r]));
   assert.equal(byId.big.error.type, 'urn:edge-relay:problem:upstream-too-large');
   assert.equal(byId.chunked.error.type, 'urn:edge-relay:problem:upstream-too-large', 'no length: refused while read');
   assert.equal(byId.ok.status, 200);
+  assert.equal(byId.fits.status, 200);
+  assert.equal(byId.fits.body.data, 'y'.repeat(15000), 'a body under the cap arrives whole');
 });

@@ -122,12 +122,14 @@ export async function startUpstream({ port = 0, host = '127.0.0.1' } = {}) {
     }
     if (url.pathname === '/big') return sendJson(res, 200, { data: 'x'.repeat(Math.min(Number(url.searchParams.get('bytes') ?? 0), 10_000_000)) });
     if (url.pathname === '/chunked') {
-      // A JSON string of `bytes` characters, sent without a length in 4 KiB writes.
+      // A JSON string of `bytes` characters, sent without a length in 4 KiB writes,
+      // `pause_ms` apart.
       const text = JSON.stringify({ data: 'y'.repeat(Math.min(Number(url.searchParams.get('bytes') ?? 0), 10_000_000)) });
+      const pauseMs = Number(url.searchParams.get('pause_ms') ?? 0);
       res.writeHead(200, { 'content-type': 'application/json' });
       for (let at = 0; at < text.length && !res.destroyed; at += 4096) {
         res.write(text.slice(at, at + 4096));
-        await sleep(0);
+        await sleep(pauseMs);
       }
       return res.end();
     }
