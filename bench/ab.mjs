@@ -26,10 +26,14 @@ const { values: opts } = parseArgs({
     'auth-a': { type: 'string', default: 'none' },
     'auth-b': { type: 'string', default: 'none' },
     together: { type: 'boolean', default: false },
+    // Seconds of load before the measured run (default: as long as the run). V8 moves a wasm
+    // function from Liftoff to TurboFan only after a budget of execution.
+    warmup: { type: 'string' },
   },
 });
 if (!opts.a) throw new Error('--a DIR (the baseline build) is required');
 
+const warmupSeconds = Number(opts.warmup ?? opts.seconds);
 const route = ROUTES.find((r) => r.name === opts.route) ?? { path: opts.route };
 
 /** With `--auth-*`: a local issuer of one key per algorithm, the vars that trust it and an API
@@ -48,9 +52,9 @@ for (const side of ['auth-a', 'auth-b']) {
   if (!(opts[side] in authorization)) throw new Error(`--${side}: one of ${Object.keys(authorization).join(', ')}`);
 }
 
-/** wrk on core 1, one thread; resolves to { rps, requests }. */
-async function load(url, auth = '') {
-  const s = await wrk(url + route.path, { connections: Number(opts.connections), seconds: Number(opts.seconds), threads: 1, body: route.body, cpu: 1, authorization: auth });
+/** wrk on core 1, one thread, for `seconds`; resolves to { rps, requests }. */
+async function load(url, auth = '', seconds = Number(opts.seconds)) {
+  const s = await wrk(url + route.path, { connections: Number(opts.connections), seconds, threads: 1, body: route.body, cpu: 1, authorization: auth });
   return { rps: s.requests / (s.duration_us / 1e6), requests: s.requests };
 }
 
@@ -65,7 +69,7 @@ async function measure(config) {
   const child = config.start();
   try {
     await waitReady(`${config.url}/healthz`, child);
-    await load(config.url, config.auth); // warm-up at the same load
+    await load(config.url, config.auth, warmupSeconds); // warm-up at the same load
     const before = await cpuSeconds(child.pid);
     const { rps, requests } = await load(config.url, config.auth);
     const cpuUs = ((await cpuSeconds(child.pid)) - before) * 1e6 / requests;
@@ -82,7 +86,7 @@ async function measureTogether(a, b) {
   const children = [a.start(), b.start()];
   try {
     await Promise.all(children.map((child, i) => waitReady(`${[a, b][i].url}/healthz`, child)));
-    await Promise.all([load(a.url, a.auth), load(b.url, b.auth)]);
+    await Promise.all([load(a.url, a.auth, warmupSeconds), load(b.url, b.auth, warmupSeconds)]);
     const before = await Promise.all(children.map((child) => cpuSeconds(child.pid)));
     const runs = await Promise.all([load(a.url, a.auth), load(b.url, b.auth)]);
     const after = await Promise.all(children.map((child) => cpuSeconds(child.pid)));

@@ -2,7 +2,7 @@
 // drives one route with wrk, records a sampling profile over the inspector protocol, and
 // prints where the time goes (self time by function, and by kind: wasm / JS glue / runtime).
 //
-//   node bench/profile.mjs [--build DIR] [--js] [--route /async-example] [--seconds 5] [--connections 64] [--callers NAME]
+//   node bench/profile.mjs [--build DIR] [--js] [--route /async-example] [--seconds 5] [--warmup 2] [--connections 64] [--callers NAME]
 //
 // For function names in the wasm, profile an unstripped build:
 //   CARGO_PROFILE_RELEASE_STRIP=false bash scripts/build.sh && cp -r build /tmp/prof-build
@@ -18,6 +18,8 @@ const { values: opts } = parseArgs({
     js: { type: 'boolean', default: false },
     route: { type: 'string', default: '/async-example' },
     seconds: { type: 'string', default: '5' },
+    // Seconds of load before recording; ~30 profiles optimised code (wasm leaves Liftoff late).
+    warmup: { type: 'string', default: '2' },
     connections: { type: 'string', default: '64' },
     top: { type: 'string', default: '25' },
     // Also break down the self time of functions with this name by their callers' names.
@@ -76,7 +78,7 @@ try {
   await session.opened;
   const route = ROUTES.find((r) => r.name === opts.route) ?? { path: opts.route };
   const load = (seconds) => wrk(`${server.url}${route.path}`, { connections: Number(opts.connections), seconds, body: route.body });
-  await load(2); // warm-up
+  await load(Number(opts.warmup));
   await session.send('Profiler.enable');
   await session.send('Profiler.setSamplingInterval', { interval: 100 });
   await session.send('Profiler.start');

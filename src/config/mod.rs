@@ -168,8 +168,8 @@ extern "C" {
     fn has_rate_limiter(env: &Env) -> bool;
 }
 
-/// Out of line: the first request compiles only the code it runs (docs/benchmark.md, "Startup
-/// and size").
+/// Out of line: the first request compiles only the code it runs (docs/benchmark-history.md,
+/// "Startup and size").
 #[cold]
 #[inline(never)]
 fn log_invalid(e: &ConfigError) {

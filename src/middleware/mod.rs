@@ -53,7 +53,7 @@ pub async fn handle(req: web_sys::Request, headers: Headers, env: Env, ctx: Rc<R
 
 /// 204 with whatever `Access-Control-Allow-*` headers the config grants. Out of line, as
 /// `rate_limit` is boxed: code a request does not run stays out of `handle`, which the first
-/// request compiles whole (docs/benchmark.md, "Startup and size").
+/// request compiles whole (docs/benchmark-history.md, "Startup and size").
 #[inline(never)]
 fn answer_preflight(headers: &Headers, config: &Config, origin: &str, method: &str) -> Result<Reply, ApiError> {
     let requested = headers.get("Access-Control-Request-Headers")?;
