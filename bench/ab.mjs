@@ -64,37 +64,27 @@ async function cpuSeconds(pid) {
   return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
 }
 
-/** { rps, cpuUs }: throughput and workerd CPU microseconds per request, after a warm-up. */
-async function measure(config) {
-  const child = config.start();
+/** Starts the workers of `configs`, loads them all at once (a warm-up, then the measured run)
+ * and returns { rps, cpuUs } for each: throughput and workerd CPU microseconds per request.
+ * One config has core 0 to itself; two (`--together`) share it, so whatever slows the machine
+ * during a round slows both alike and the ratio of their CPU per request is steadier than that
+ * of back-to-back runs (requests/s is then each one's share of the core). */
+async function measure(...configs) {
+  const children = configs.map((config) => config.start());
   try {
-    await waitReady(`${config.url}/healthz`, child);
-    await load(config.url, config.auth, warmupSeconds); // warm-up at the same load
-    const before = await cpuSeconds(child.pid);
-    const { rps, requests } = await load(config.url, config.auth);
-    const cpuUs = ((await cpuSeconds(child.pid)) - before) * 1e6 / requests;
-    return { rps, cpuUs };
-  } finally {
-    await child.stop();
-  }
-}
-
-/** `--together`: A and B loaded at the same time, both pinned to core 0, so whatever slows the
- * machine during a round slows both alike; the ratio of their CPU per request is then steadier
- * than that of back-to-back runs (requests/s is then each one's share of the core). */
-async function measureTogether(a, b) {
-  const children = [a.start(), b.start()];
-  try {
-    await Promise.all(children.map((child, i) => waitReady(`${[a, b][i].url}/healthz`, child)));
-    await Promise.all([load(a.url, a.auth, warmupSeconds), load(b.url, b.auth, warmupSeconds)]);
+    await Promise.all(children.map((child, i) => waitReady(`${configs[i].url}/healthz`, child)));
+    await Promise.all(configs.map((config) => load(config.url, config.auth, warmupSeconds)));
     const before = await Promise.all(children.map((child) => cpuSeconds(child.pid)));
-    const runs = await Promise.all([load(a.url, a.auth), load(b.url, b.auth)]);
+    const runs = await Promise.all(configs.map((config) => load(config.url, config.auth)));
     const after = await Promise.all(children.map((child) => cpuSeconds(child.pid)));
     return runs.map(({ rps, requests }, i) => ({ rps, cpuUs: ((after[i] - before[i]) * 1e6) / requests }));
   } finally {
     await Promise.all(children.map((child) => child.stop()));
   }
 }
+
+/** One worker alone on core 0. */
+const alone = async (config) => (await measure(config))[0];
 
 const median = (xs) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
 /** The middle half of `xs` (first to third quartile): how far one round's ratio can be trusted. */
@@ -119,10 +109,10 @@ try {
   for (let round = 1; round <= Number(opts.rounds); round++) {
     // Alternate which goes first, so drift hits both alike.
     const [ra, rb] = opts.together
-      ? await measureTogether(a, b)
+      ? await measure(a, b)
       : round % 2
-        ? [await measure(a), await measure(b)]
-        : [await measure(b), await measure(a)].reverse();
+        ? [await alone(a), await alone(b)]
+        : [await alone(b), await alone(a)].reverse();
     rps.push(rb.rps / ra.rps);
     cpu.push(rb.cpuUs / ra.cpuUs);
     cpuDiff.push(rb.cpuUs - ra.cpuUs);

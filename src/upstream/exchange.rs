@@ -25,8 +25,8 @@ const TOO_LARGE = "too-large";
 // filling the buffer or ending the body, however many chunks it came in (a read per chunk
 // cost ~15 % more CPU on /aggregate). A read that comes back short of the room it was given
 // has met the end of the body (the runtime's documented `readAtLeast` contract), so a body
-// that fits the buffer takes one read, not a second one that only says `done` (each read is
-// ~20 µs of runtime work).
+// that fits the buffer takes one read, not a second one that only says `done` (a read is
+// ~10–20 µs of runtime work).
 async function readCapped(response, cap) {
   const declared = response.headers.has("content-encoding") ? null : response.headers.get("content-length");
   if (declared !== null && Number(declared) > cap) throw TOO_LARGE;
