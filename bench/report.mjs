@@ -5,7 +5,10 @@ import path from 'node:path';
 const SERVERS = ['edge-relay', 'js-worker', 'fastapi'];
 /** The cheapest Rust/wasm worker (bench/floor), measured on one route. */
 const FLOOR = 'rust-floor';
-const COLORS = { 'edge-relay': '#e8590c', 'js-worker': '#1c7ed6', fastapi: '#2f9e44', [FLOOR]: '#868e96' };
+/** The JS worker's behaviour in plain Rust (bench/plain), measured on its two routes. */
+const PLAIN = 'rust-plain';
+const RUST = [FLOOR, PLAIN];
+const COLORS = { 'edge-relay': '#e8590c', 'js-worker': '#1c7ed6', fastapi: '#2f9e44', [FLOOR]: '#868e96', [PLAIN]: '#ae3ec9' };
 
 const mean = (a) => a.reduce((x, y) => x + y, 0) / a.length;
 const median = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
@@ -71,6 +74,22 @@ function markdown(run, rows) {
       if (fl && e && j) lines.push(`| ${fl.concurrency} | ${rate(fl)} | ${rate(e)} | ${rate(j)} | ${fmt(e.rps / fl.rps, 2)} | ${fmt(j.rps / fl.rps, 2)} |`);
     }
   }
+  const plainRows = ['/async-example', '/aggregate'].flatMap((route) =>
+    run.concurrency.map((c) => [find(PLAIN, route, c), find('edge-relay', route, c), find('js-worker', route, c)]),
+  );
+  if (plainRows.some(([p, e, j]) => p && e && j)) {
+    lines.push(
+      '',
+      `Plain Rust: ${PLAIN} (the JS worker's behaviour in Rust with wasm-bindgen, no framework; same toolchain, settings and shim). ` +
+        'edge/plain is what edge-relay\'s own machinery costs, plain/js what the same work costs in wasm.',
+      '',
+      `| route | conc | ${PLAIN} req/s | edge-relay req/s | js-worker req/s | edge/plain | plain/js |`,
+      '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+    );
+    for (const [p, e, j] of plainRows) {
+      if (p && e && j) lines.push(`| ${p.route} | ${p.concurrency} | ${rate(p)} | ${rate(e)} | ${rate(j)} | ${fmt(e.rps / p.rps, 2)} | ${fmt(p.rps / j.rps, 2)} |`);
+    }
+  }
   if (run.relay?.length) {
     const cell = (server) => {
       const runs = run.relay.filter((r) => r.server === server);
@@ -92,9 +111,9 @@ function markdown(run, rows) {
     '',
     `- wasm: ${run.size.wasm_raw} bytes raw, ${run.size.wasm_gzip} bytes gzip`,
     `- startup (workerd start → first 200, medians of ${run.startup.runs} alternating runs, 1 ms polling): edge-relay ${fmt(run.startup.edge_ms)} ms, ` +
-      `js-worker ${fmt(run.startup.js_ms)} ms, ${FLOOR} ${fmt(run.startup.floor_ms)} ms; against the JS worker's run of the same turn ` +
-      `${fmt(run.startup.edge_vs_js, 2)}× and ${fmt(run.startup.floor_vs_js, 2)}×`,
-    `- peak RSS over the whole run: ${[...SERVERS, FLOOR].map((s) => `${s} ${fmt(run.peak_rss_mb[s])} MB`).join(', ')}`,
+      `js-worker ${fmt(run.startup.js_ms)} ms, ${FLOOR} ${fmt(run.startup.floor_ms)} ms, ${PLAIN} ${fmt(run.startup.plain_ms)} ms; ` +
+      `against the JS worker's run of the same turn ${fmt(run.startup.edge_vs_js, 2)}×, ${fmt(run.startup.floor_vs_js, 2)}× and ${fmt(run.startup.plain_vs_js, 2)}×`,
+    `- peak RSS over the whole run: ${[...SERVERS, ...RUST].map((s) => `${s} ${fmt(run.peak_rss_mb[s])} MB`).join(', ')}`,
     `- servers restarted because they were still busy with abandoned requests 10 s after a cell: ${
       Object.entries(run.restarts).map(([s, n]) => `${s} ${n}×`).join(', ') || 'none'
     }`,
@@ -128,7 +147,7 @@ function svg(run, rows) {
       }
       for (const c of xs) parts.push(`<text x="${ox + x(c)}" y="${oy + H - pad.b + 14}" font-size="10" text-anchor="middle">${c}</text>`);
       parts.push(`<text x="${ox + (W + pad.l) / 2}" y="${oy + H - 6}" font-size="10" text-anchor="middle">connections</text>`);
-      for (const server of [...SERVERS, FLOOR]) {
+      for (const server of [...SERVERS, ...RUST]) {
         const pts = xs
           .map((c) => data.find((r) => r.server === server && r.concurrency === c))
           .filter((r) => r && Number.isFinite(r[metric]));
@@ -139,7 +158,7 @@ function svg(run, rows) {
     });
   });
   const legendY = routes.length * H + 16;
-  [...SERVERS, FLOOR].forEach((s, i) => {
+  [...SERVERS, ...RUST].forEach((s, i) => {
     parts.push(`<rect x="${pad.l + i * 130}" y="${legendY - 10}" width="12" height="12" fill="${COLORS[s]}"/>`);
     parts.push(`<text x="${pad.l + i * 130 + 18}" y="${legendY}" font-size="12">${s}</text>`);
   });

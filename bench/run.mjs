@@ -1,6 +1,7 @@
 // `npm run bench`: edge-relay vs a plain JS worker (both on raw workerd) vs FastAPI + uvicorn,
 // same routes, same nginx upstream, loaded with wrk on 127.0.0.1, plus the Rust floor
-// (bench/floor: the cheapest wasm worker this toolchain makes) on /async-example, and a relay
+// (bench/floor: the cheapest wasm worker this toolchain makes) on /async-example, the JS
+// worker's behaviour in plain Rust (bench/plain) on /async-example and /aggregate, and a relay
 // cell: a 100 MiB body passed through by edge-relay and the JS worker (MiB/s, CPU per MiB).
 // Servers alternate inside every round so drift hits all equally; results are figures and ratios.
 //
@@ -71,16 +72,17 @@ async function load(url, route, connections, seconds, pid) {
   }
 }
 
-/** Checks every route answers correctly on a server before it is measured. */
-async function verify(name, url) {
+/** Checks every route a server has (`serves`, default all) answers correctly before it is measured. */
+async function verify(name, url, serves = [...ALL_ROUTES.map((r) => r.name), RELAY_PATH]) {
   const check = async (route, init, test) => {
+    if (!serves.includes(route)) return;
     const res = await fetch(url + route, init);
     const body = await res.json();
     if (res.status !== 200 || !test(body)) throw new Error(`${name} ${route}: ${res.status} ${JSON.stringify(body)}`);
   };
   await check('/async-example', {}, (b) => b.message === 'Async operation completed');
   await check('/external-api', {}, (b) => b.title === 'edge-relay benchmark document');
-  if (name !== 'fastapi') {
+  if (name !== 'fastapi' && serves.includes(RELAY_PATH)) {
     const relayed = await fetch(url + RELAY_PATH).then((r) => r.arrayBuffer());
     if (relayed.byteLength !== RELAY_BYTES) throw new Error(`${name} ${RELAY_PATH}: ${relayed.byteLength} bytes`);
   }
@@ -104,11 +106,11 @@ async function relayRun(url, pid, seconds) {
   return { mib_s: mib / seconds, cpu_ms_per_mib: mib ? cpu / mib : NaN, requests: result.requests, errors: result.errors, rss_mb: result.rss_mb };
 }
 
-/** The floor answers one constant body: it is measured on this route only. */
-const FLOOR_ROUTE = '/async-example';
+/** The routes of the servers that have only some (the floor answers one constant body). */
+const SERVES = { floor: ['/async-example'], plain: ['/async-example', '/aggregate'] };
 
 async function startupTimes(configs) {
-  const times = { edge: [], js: [], floor: [] };
+  const times = { edge: [], js: [], floor: [], plain: [] };
   const keys = Object.keys(times);
   for (let i = 0; i < STARTUP_RUNS; i++) {
     for (const key of [...keys.slice(i % keys.length), ...keys.slice(0, i % keys.length)]) {
@@ -126,8 +128,10 @@ async function startupTimes(configs) {
     edge_ms: median(times.edge),
     js_ms: median(times.js),
     floor_ms: median(times.floor),
+    plain_ms: median(times.plain),
     edge_vs_js: againstJs(times.edge),
     floor_vs_js: againstJs(times.floor),
+    plain_vs_js: againstJs(times.plain),
   };
 }
 
@@ -144,16 +148,14 @@ async function main() {
   const stopAll = async () => Promise.all(Object.values(servers).map((s) => s.child.stop()).concat(nginx.child.stop()));
   process.on('SIGINT', () => stopAll().then(() => process.exit(130)));
   try {
-    for (const key of ['edge', 'js', 'floor']) {
+    for (const key of ['edge', 'js', 'floor', 'plain']) {
       const child = configs[key].start();
       await waitReady(`${configs[key].url}/healthz`, child);
       servers[key] = { url: configs[key].url, child };
     }
     servers.fastapi = await startFastApi(nginx.url);
-    const names = { edge: 'edge-relay', js: 'js-worker', floor: 'rust-floor', fastapi: 'fastapi' };
-    for (const [key, s] of Object.entries(servers)) if (key !== 'floor') await verify(names[key], s.url);
-    const floorAnswer = await fetch(servers.floor.url + FLOOR_ROUTE).then((r) => r.json());
-    if (floorAnswer.message !== 'Async operation completed') throw new Error(`rust-floor: ${JSON.stringify(floorAnswer)}`);
+    const names = { edge: 'edge-relay', js: 'js-worker', floor: 'rust-floor', plain: 'rust-plain', fastapi: 'fastapi' };
+    for (const [key, s] of Object.entries(servers)) await verify(names[key], s.url, SERVES[key]);
 
     // A server still working through requests wrk abandoned (FastAPI after an overload keeps
     // processing them for minutes) would spoil the next cell: wait for it to answer health
@@ -162,6 +164,7 @@ async function main() {
       edge: async () => ({ child: configs.edge.start() }),
       js: async () => ({ child: configs.js.start() }),
       floor: async () => ({ child: configs.floor.start() }),
+      plain: async () => ({ child: configs.plain.start() }),
       fastapi: () => startFastApi(nginx.url),
     };
     const settle = async (key) => {
@@ -189,7 +192,7 @@ async function main() {
           // Rotate who goes first each round and step, so drift hits every server alike.
           const shift = (round + CONCURRENCY.indexOf(c)) % order.length;
           for (const key of [...order.slice(shift), ...order.slice(0, shift)]) {
-            if (key === 'floor' && route.name !== FLOOR_ROUTE) continue;
+            if (SERVES[key] && !SERVES[key].includes(route.name)) continue;
             const s = servers[key];
             await settle(key);
             await load(s.url, route, c, WARMUP_S, s.child.pid);

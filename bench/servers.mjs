@@ -200,13 +200,16 @@ export const edgeModules = (buildDir) => [
 
 /** The floor worker's build (bench/floor, built by bench/setup.sh). */
 export const FLOOR_BUILD = path.join(ROOT, 'bench/floor/build');
+/** The plain Rust worker's build (bench/plain, built by bench/setup.sh). */
+export const PLAIN_BUILD = path.join(ROOT, 'bench/plain/build');
 
-/** Writes the configs for the workers; returns { edge, js, floor } each with a `start()` function. */
+/** Writes the configs for the workers; returns { edge, js, floor, plain } each with a `start()` function. */
 export async function workerConfigs(upstream, buildDir) {
   return {
     edge: await workerConfig('edge-relay', upstream, edgeModules(buildDir)),
     js: await workerConfig('js-worker', upstream, [{ name: 'worker.js', kind: 'esModule', file: path.join(ROOT, 'bench/js-worker.mjs') }]),
     floor: await workerConfig('rust-floor', upstream, edgeModules(FLOOR_BUILD)),
+    plain: await workerConfig('rust-plain', upstream, edgeModules(PLAIN_BUILD)),
   };
 }
 

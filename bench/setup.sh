@@ -15,9 +15,12 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
-# The floor worker, with edge-relay's build settings (cargo makes a warm rebuild a no-op).
-echo "[bench] building the floor worker (bench/floor)" >&2
-CRATE=bench/floor bash ../scripts/build.sh >/dev/null 2>&1 || CRATE=bench/floor bash ../scripts/build.sh
+# The floor and the plain Rust worker, with edge-relay's build settings (cargo makes a warm
+# rebuild a no-op; a failed quiet build runs again loudly, to show why).
+for crate in floor plain; do
+  echo "[bench] building bench/$crate" >&2
+  CRATE=bench/$crate bash ../scripts/build.sh >/dev/null 2>&1 || CRATE=bench/$crate bash ../scripts/build.sh
+done
 
 # The venv is rebuilt when requirements.txt changes.
 if [ ! -f .venv/installed ] || [ requirements.txt -nt .venv/installed ]; then

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the release worker into build/ (index.js + wasm) with local tools only, with
 # panic=unwind: a panic unwinds to the request, message or task that raised it.
-# `CRATE=bench/floor bash scripts/build.sh` builds the benchmark's floor worker the same way.
+# `CRATE=bench/floor bash scripts/build.sh` builds the benchmark's floor worker the same way (and
+# `CRATE=bench/plain` its plain Rust worker).
 #
 # Unwinding tables and landing pads grow the wasm; three nightly options win part of that back
 # (docs/build-size.md): std's `optimize_for_size` feature; panic locations without file names
