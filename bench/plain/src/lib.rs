@@ -1,10 +1,10 @@
 //! rust-plain: what bench/js-worker.mjs does on `/async-example`, `/aggregate` and `/healthz`,
 //! written the way a careful Rust developer would with wasm-bindgen and no framework: the
 //! same request id, `Server-Timing`, problem bodies and access-log line, wasm-bindgen's own
-//! executor, the response built and logged in one call. It has none of edge-relay's routing
-//! table, config, CORS, load shedding, panic isolation, breaker, retries or coalescing, so
-//! edge-relay against it is what those cost, and it against the JS worker is what doing the
-//! same work in Rust/wasm on workerd costs.
+//! executor, the response built and logged in one call, upstreams called through edge-relay's
+//! own exchange helper. It has none of edge-relay's routing table, config, CORS, load shedding,
+//! panic isolation, breaker, retries or coalescing, so edge-relay against it is what those
+//! cost, and it against the JS worker is what doing the same work in Rust/wasm on workerd costs.
 
 use std::cell::RefCell;
 
@@ -30,44 +30,19 @@ export function respond(status, contentType, requestId, timing, body, line) {
 export function sleep(ms) {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
-// The JS worker's capped reader (and edge-relay's), as bytes.
-async function readCapped(res, cap) {
-  const declared = res.headers.has('content-encoding') ? null : res.headers.get('content-length');
-  if (declared !== null && Number(declared) > cap) throw 'too-large';
-  if (declared !== null || !res.body) return new Uint8Array(await res.arrayBuffer());
-  const reader = res.body.getReader({ mode: 'byob' });
-  let buffer = new Uint8Array(Math.min(cap + 1, 16384)), size = 0;
-  for (;;) {
-    const room = buffer.byteLength - size;
-    const { done, value } = await reader.readAtLeast(room, new Uint8Array(buffer.buffer, size, room));
-    if (value) {
-      buffer = new Uint8Array(value.buffer);
-      size += value.byteLength;
-    }
-    if (done || (value && value.byteLength < room)) return buffer.subarray(0, size);
-    if (size > cap) {
-      reader.cancel().catch(() => {});
-      throw 'too-large';
-    }
-    if (size === buffer.byteLength) {
-      const larger = new Uint8Array(Math.min(cap + 1, buffer.byteLength * 2));
-      larger.set(buffer);
-      buffer = larger;
-    }
-  }
-}
-// Resolves to [status, body]; rejects with null on timeout, 'too-large', or the runtime's error.
-export function get_capped(url, requestId, timeoutMs, cap) {
-  const signal = AbortSignal.timeout(timeoutMs);
-  return fetch(url, { headers: { accept: 'application/json', 'x-request-id': requestId }, signal })
-    .then((res) => readCapped(res, cap).then((body) => [res.status, body]))
-    .catch((e) => { throw signal.aborted ? null : e; });
-}
 "#)]
 extern "C" {
     fn respond(status: u16, content_type: &str, request_id: &str, timing: &str, body: &str, line: &str) -> Response;
     fn sleep(ms: u32) -> js_sys::Promise;
-    fn get_capped(url: &str, request_id: &str, timeout_ms: u32, cap: u32) -> js_sys::Promise;
+}
+
+// edge-relay's own upstream exchange (fetch, the capped body read, status and headers back in
+// one call), so that the two differ in their Rust only.
+#[wasm_bindgen(module = "/../../src/upstream/exchange.mjs")]
+extern "C" {
+    /// Resolves to `["status\n…", body bytes]`; rejects with null on timeout, "too-large" past
+    /// `cap` bytes, else with the runtime's error.
+    fn exchange(url: &str, method: &str, headers: &str, body: Option<js_sys::Uint8Array>, budget_ms: u32, cap: u32) -> js_sys::Promise;
 }
 
 /// Per-request state: id, start time, upstream calls.
@@ -257,7 +232,8 @@ async fn get_json(call: &Call, url: &str, timeout_ms: u32) -> Result<(u16, Box<R
         call.upstream.borrow_mut().push(UpstreamCall { name: "bench", duration_ms: since(started), outcome: slug, status: upstream_status });
         call.problem_body(status, slug, detail)
     };
-    let answer = match JsFuture::from(get_capped(url, &call.request_id, timeout_ms, MAX_UPSTREAM_BODY_BYTES)).await {
+    let headers = format!("Accept\napplication/json\nX-Request-Id\n{}", call.request_id);
+    let answer = match JsFuture::from(exchange(url, "GET", &headers, None, timeout_ms, MAX_UPSTREAM_BODY_BYTES)).await {
         Ok(answer) => js_sys::Array::from(&answer),
         Err(e) if e.is_null() => return Err(failed(504, "upstream-timeout", format!("no answer within {timeout_ms} ms"), None)),
         Err(e) if e.as_string().as_deref() == Some("too-large") => {
@@ -265,7 +241,8 @@ async fn get_json(call: &Call, url: &str, timeout_ms: u32) -> Result<(u16, Box<R
         }
         Err(e) => return Err(failed(502, "upstream-unreachable", format!("{e:?}"), None)),
     };
-    let status = answer.get(0).as_f64().unwrap_or(0.0) as u16;
+    let meta = answer.get(0).as_string().unwrap_or_default();
+    let status = meta.split('\n').next().and_then(|s| s.parse().ok()).unwrap_or(0);
     let body = js_sys::Uint8Array::new(&answer.get(1)).to_vec();
     if !(200..300).contains(&status) {
         return Err(failed(502, "upstream-bad-status", format!("upstream answered with status {status}"), Some(status)));
