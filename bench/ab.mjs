@@ -12,7 +12,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { ROOT, ROUTES, edgeModules, sleep, startNginx, waitReady, workerConfig, wrk } from './servers.mjs';
+import { ROOT, ROUTES, edgeModules, jsModules, sleep, startNginx, waitReady, workerConfig, wrk } from './servers.mjs';
 import { claims, makeKey, sign, startIssuer } from '../tests/support/issuer.mjs';
 
 const { values: opts } = parseArgs({
@@ -96,7 +96,7 @@ const middleHalf = (xs) => {
 /** A build directory's modules, or a single JS worker module. */
 const modules = (target) =>
   target.endsWith('.js') || target.endsWith('.mjs')
-    ? [{ name: 'worker.js', kind: 'esModule', file: path.resolve(target) }]
+    ? jsModules(path.resolve(target))
     : edgeModules(path.resolve(target));
 // nginx shares wrk's core: the worker under test has core 0 to itself.
 const nginx = await startNginx(1);

@@ -2,7 +2,10 @@
 // a careful JS developer would, on the same workerd. "Same behaviour" includes what every
 // edge-relay response carries: an `X-Request-Id` (the client's, if valid, else a random UUID),
 // `Server-Timing` (total, and upstream time when there were calls), problem bodies with the
-// request id as `instance`, and one JSON access-log line per request on the console.
+// request id as `instance`, and one JSON access-log line per request on the console. It reads
+// upstream bodies with edge-relay's own capped reader (src/upstream/exchange.mjs).
+import { readCapped, TOO_LARGE } from '../src/upstream/exchange.mjs';
+
 const REQUEST_ID = /^[A-Za-z0-9\-_.:]{1,128}$/;
 
 const json = (body, status = 200) =>
@@ -33,36 +36,6 @@ const problemResponse = (status, slug, detail, instance) =>
 
 /** As edge-relay's MAX_UPSTREAM_BODY_BYTES: a body needed whole is read up to a cap. */
 const MAX_UPSTREAM_BODY_BYTES = 8 * 1024 * 1024;
-const TOO_LARGE = new Error('too large');
-
-/** The body as text, refused past `cap` bytes while it is read (the way edge-relay reads it). */
-async function readCapped(res, cap) {
-  const declared = res.headers.has('content-encoding') ? null : res.headers.get('content-length');
-  if (declared !== null && Number(declared) > cap) throw TOO_LARGE;
-  if (declared !== null || !res.body) return res.text();
-  const reader = res.body.getReader({ mode: 'byob' });
-  let buffer = new Uint8Array(Math.min(cap + 1, 16384));
-  let size = 0;
-  for (;;) {
-    const room = buffer.byteLength - size;
-    const { done, value } = await reader.readAtLeast(room, new Uint8Array(buffer.buffer, size, room));
-    if (value) {
-      buffer = new Uint8Array(value.buffer);
-      size += value.byteLength;
-    }
-    // Short of the room it asked for: the body has ended (as edge-relay reads it).
-    if (done || (value && value.byteLength < room)) return new TextDecoder().decode(buffer.subarray(0, size));
-    if (size > cap) {
-      reader.cancel().catch(() => {});
-      throw TOO_LARGE;
-    }
-    if (size === buffer.byteLength) {
-      const larger = new Uint8Array(Math.min(cap + 1, buffer.byteLength * 2));
-      larger.set(buffer);
-      buffer = larger;
-    }
-  }
-}
 
 async function getJson(call, url, timeoutMs) {
   const signal = AbortSignal.timeout(timeoutMs);
@@ -76,7 +49,7 @@ async function getJson(call, url, timeoutMs) {
     const res = await fetch(url, { headers: { accept: 'application/json', 'x-request-id': call.requestId }, signal });
     let text;
     try {
-      text = await readCapped(res, MAX_UPSTREAM_BODY_BYTES);
+      text = new TextDecoder().decode(await readCapped(res, MAX_UPSTREAM_BODY_BYTES));
     } catch (e) {
       if (e !== TOO_LARGE) throw e;
       return failed(502, 'upstream-too-large', `upstream body is larger than ${MAX_UPSTREAM_BODY_BYTES} bytes`, res.status);

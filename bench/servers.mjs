@@ -203,11 +203,18 @@ export const FLOOR_BUILD = path.join(ROOT, 'bench/floor/build');
 /** The plain Rust worker's build (bench/plain, built by bench/setup.sh). */
 export const PLAIN_BUILD = path.join(ROOT, 'bench/plain/build');
 
+/** A JS worker's modules: the file, and edge-relay's upstream exchange helper that the JS worker
+ * imports (named by their paths in the repository, so the import resolves as it does on disk). */
+export const jsModules = (file) => [
+  { name: 'bench/worker.mjs', kind: 'esModule', file },
+  { name: 'src/upstream/exchange.mjs', kind: 'esModule', file: path.join(ROOT, 'src/upstream/exchange.mjs') },
+];
+
 /** Writes the configs for the workers; returns { edge, js, floor, plain } each with a `start()` function. */
 export async function workerConfigs(upstream, buildDir) {
   return {
     edge: await workerConfig('edge-relay', upstream, edgeModules(buildDir)),
-    js: await workerConfig('js-worker', upstream, [{ name: 'worker.js', kind: 'esModule', file: path.join(ROOT, 'bench/js-worker.mjs') }]),
+    js: await workerConfig('js-worker', upstream, jsModules(path.join(ROOT, 'bench/js-worker.mjs'))),
     floor: await workerConfig('rust-floor', upstream, edgeModules(FLOOR_BUILD)),
     plain: await workerConfig('rust-plain', upstream, edgeModules(PLAIN_BUILD)),
   };

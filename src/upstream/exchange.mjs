@@ -1,6 +1,7 @@
-// One whole exchange with an upstream, for `src/upstream/exchange.rs` (and bench/plain, the
-// benchmark's plain Rust worker, which calls upstreams through it too).
-const TOO_LARGE = "too-large";
+// One whole exchange with an upstream, for `src/upstream/exchange.rs`. The benchmark's baselines
+// use it too: bench/plain calls upstreams through `exchange`, bench/js-worker.mjs reads bodies
+// with `readCapped`.
+export const TOO_LARGE = "too-large";
 // The body, refused as soon as it is known to pass `cap` bytes: by its declared length, or
 // while it is read (always, when the runtime decodes it: a small gzip body can inflate).
 // Without a length it is read into a buffer that doubles as it fills, each `readAtLeast`
@@ -9,7 +10,7 @@ const TOO_LARGE = "too-large";
 // has met the end of the body (the runtime's documented `readAtLeast` contract), so a body
 // that fits the buffer takes one read, not a second one that only says `done` (a read is
 // ~10–20 µs of runtime work).
-async function readCapped(response, cap) {
+export async function readCapped(response, cap) {
   const declared = response.headers.has("content-encoding") ? null : response.headers.get("content-length");
   if (declared !== null && Number(declared) > cap) throw TOO_LARGE;
   if (declared !== null || !response.body) return new Uint8Array(await response.arrayBuffer());

@@ -114,7 +114,7 @@ fn json(body: &impl Serialize) -> Reply {
 }
 
 /// The fetch handler. Built with `panic=unwind` like edge-relay, an exported future must be
-/// declared unwind-safe (a panic here fails the whole instance: there is no panic isolation).
+/// declared unwind-safe; nothing here catches a panic per request, as edge-relay does.
 #[wasm_bindgen]
 pub fn fetch(req: Request, env: JsValue, _ctx: JsValue) -> js_sys::Promise {
     wasm_bindgen_futures::future_to_promise(std::panic::AssertUnwindSafe(async move { serve(req, env).await.map(JsValue::from) }))
