@@ -74,7 +74,9 @@ function markdown(run, rows) {
       if (fl && e && j) lines.push(`| ${fl.concurrency} | ${rate(fl)} | ${rate(e)} | ${rate(j)} | ${fmt(e.rps / fl.rps, 2)} | ${fmt(j.rps / fl.rps, 2)} |`);
     }
   }
-  const plainRows = ['/async-example', '/aggregate'].flatMap((route) =>
+  // Its routes are the ones it was measured on (bench/run.mjs declares them).
+  const plainRoutes = routes.filter((route) => rows.some((r) => r.server === PLAIN && r.route === route));
+  const plainRows = plainRoutes.flatMap((route) =>
     run.concurrency.map((c) => [find(PLAIN, route, c), find('edge-relay', route, c), find('js-worker', route, c)]),
   );
   if (plainRows.some(([p, e, j]) => p && e && j)) {
