@@ -2,7 +2,7 @@
 // drives one route with wrk, records a sampling profile over the inspector protocol, and
 // prints where the time goes (self time by function, and by kind: wasm / JS glue / runtime).
 //
-//   node bench/profile.mjs [--build DIR] [--js] [--route /async-example] [--seconds 5] [--warmup 2] [--connections 64] [--callers NAME]
+//   node bench/profile.mjs [--build DIR] [--js] [--route /async-example] [--seconds 5] [--warmup 2] [--connections 64] [--callers NAME] [--inclusive TEXT]
 //
 // For function names in the wasm, profile an unstripped build:
 //   CARGO_PROFILE_RELEASE_STRIP=false bash scripts/build.sh && cp -r build /tmp/prof-build
@@ -24,6 +24,9 @@ const { values: opts } = parseArgs({
     top: { type: 'string', default: '25' },
     // Also break down the self time of functions with this name by their callers' names.
     callers: { type: 'string' },
+    // Also list the functions whose names contain this text by inclusive time (their own and
+    // their callees'), in µs per request: where a request's time goes, phase by phase.
+    inclusive: { type: 'string' },
   },
 });
 
@@ -108,8 +111,20 @@ try {
   for (const [kind, us] of [...byKind].sort((a, b) => b[1] - a[1])) console.log(`${pct(us)}  ${kind}`);
   console.log(`\ntop ${opts.top} functions by self time:`);
   for (const [name, us] of [...byFunction].sort((a, b) => b[1] - a[1]).slice(0, Number(opts.top))) console.log(`${pct(us)}  ${name}`);
+  const parent = new Map(nodes.flatMap((n) => (n.children ?? []).map((c) => [c, n])));
+  if (opts.inclusive) {
+    const inclusive = new Map();
+    for (const [id, us] of self) {
+      const names = new Set();
+      for (let n = byId.get(id); n; n = parent.get(n.id)) if (nameOf(n).includes(opts.inclusive)) names.add(nameOf(n));
+      for (const name of names) inclusive.set(name, (inclusive.get(name) ?? 0) + us);
+    }
+    console.log(`\ntop ${opts.top} functions containing "${opts.inclusive}" by inclusive time, µs per request:`);
+    for (const [name, us] of [...inclusive].sort((a, b) => b[1] - a[1]).slice(0, Number(opts.top))) {
+      console.log(`${(us / summary.requests).toFixed(1).padStart(8)}  ${name.replace(/\[[0-9a-f]{16}\]/g, '').slice(0, 160)}`);
+    }
+  }
   if (opts.callers) {
-    const parent = new Map(nodes.flatMap((n) => (n.children ?? []).map((c) => [c, n])));
     const byCaller = new Map();
     for (const [id, us] of self) {
       const node = byId.get(id);

@@ -1,7 +1,8 @@
 //! Per-request state shared by the middleware, the handlers and the upstream client.
 
-use std::cell::RefCell;
+use std::cell::{Ref, RefCell};
 use std::future::Future;
+use std::rc::Rc;
 
 use serde::Serialize;
 use worker::wasm_bindgen::JsCast;
@@ -26,7 +27,7 @@ pub struct RequestContext {
 /// One outbound call, for the access log and `Server-Timing`.
 #[derive(Debug, Clone, Serialize)]
 pub struct UpstreamCall {
-    pub name: String,
+    pub name: Rc<str>,
     pub duration_ms: u64,
     /// `ok`, or the problem slug it failed with.
     pub outcome: &'static str,
@@ -71,8 +72,8 @@ impl RequestContext {
         self.upstream_calls.borrow_mut().push(call);
     }
 
-    pub fn upstream_calls(&self) -> Vec<UpstreamCall> {
-        self.upstream_calls.borrow().clone()
+    pub fn upstream_calls(&self) -> Ref<'_, [UpstreamCall]> {
+        Ref::map(self.upstream_calls.borrow(), Vec::as_slice)
     }
 
     pub fn elapsed_ms(&self) -> u64 {

@@ -21,10 +21,10 @@ use js_sys::Promise;
 use worker::wasm_bindgen::{self, prelude::wasm_bindgen};
 use worker::web_sys;
 
-use crate::context::{server_timing, RequestContext};
+use crate::context::RequestContext;
 use crate::error::ApiError;
 use crate::executor;
-use crate::middleware::access_log::AccessLog;
+use crate::middleware::access_log;
 use crate::panics;
 use crate::response::problem_response;
 
@@ -185,10 +185,7 @@ fn on_abort() {
 /// The 500 problem for a request whose handler panicked; the message goes to the log only.
 fn answer_panicked(ctx: &RequestContext, message: &str) -> web_sys::Response {
     let error = internal_error();
-    let mut reply = problem_response(&error, &ctx.request_id);
-    reply.header("X-Request-Id", ctx.request_id.as_str());
-    reply.header("Server-Timing", server_timing(ctx.elapsed_ms(), &ctx.upstream_calls()));
-    reply.into_web(&AccessLog::new(ctx, error.status(), Some(&error), Some(message)).to_line())
+    access_log::send(problem_response(&error, &ctx.request_id), ctx, Some(&error), Some(message))
 }
 
 #[cfg(test)]

@@ -210,7 +210,8 @@ impl Reply {
 
 /// Headers as `name\nvalue\n…` for the JS helpers that build a `Headers` object in one call.
 pub fn encode_header_lines<'a>(headers: impl Iterator<Item = (&'a str, &'a str)>) -> String {
-    let mut encoded = String::new();
+    // Room for the usual few headers, so the list is not regrown a header at a time.
+    let mut encoded = String::with_capacity(256);
     for (name, value) in headers {
         if !encoded.is_empty() {
             encoded.push('\n');
@@ -218,13 +219,19 @@ pub fn encode_header_lines<'a>(headers: impl Iterator<Item = (&'a str, &'a str)>
         encoded.push_str(name);
         encoded.push('\n');
         // A newline would split the list; no valid header value has one.
-        encoded.extend(value.chars().filter(|c| *c != '\n' && *c != '\r'));
+        if value.contains(['\n', '\r']) {
+            encoded.extend(value.chars().filter(|c| *c != '\n' && *c != '\r'));
+        } else {
+            encoded.push_str(value);
+        }
     }
     encoded
 }
 
 fn json_reply<T: Serialize>(status: u16, value: &T) -> Result<Reply, ApiError> {
-    let body = serde_json::to_vec(value).map_err(|e| ApiError::Internal { detail: format!("could not encode the response: {e}") })?;
+    // Sized for most bodies up front rather than grown from empty, a reallocation at a time.
+    let mut body = Vec::with_capacity(1024);
+    serde_json::to_writer(&mut body, value).map_err(|e| ApiError::Internal { detail: format!("could not encode the response: {e}") })?;
     Ok(Reply::new(status, "application/json", body))
 }
 

@@ -66,11 +66,15 @@ pub trait Validate {
 
 /// Records an error unless `value` has `range` characters.
 pub fn check_chars(errors: &mut Vec<FieldError>, path: &[&str], value: &str, range: RangeInclusive<usize>) {
-    let n = value.chars().count();
-    if !range.contains(&n) {
-        let msg = format!("must be {} to {} characters long, got {n}", range.start(), range.end());
+    if let Some(msg) = chars_mismatch(value, range) {
         errors.push(FieldError::body(path, "string_length", msg));
     }
+}
+
+/// What is wrong unless `value` has `range` characters.
+pub fn chars_mismatch(value: &str, range: RangeInclusive<usize>) -> Option<String> {
+    let n = value.chars().count();
+    (!range.contains(&n)).then(|| format!("must be {} to {} characters long, got {n}", range.start(), range.end()))
 }
 
 /// `application/json` or any `application/*+json`, with or without parameters.
@@ -78,15 +82,17 @@ pub fn is_json_content_type(content_type: Option<&str>) -> bool {
     let Some(essence) = content_type.and_then(|c| c.split(';').next()) else {
         return false;
     };
-    let essence = essence.trim().to_ascii_lowercase();
-    essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json"))
+    // Compared in place, not on a lowercased copy: this runs for every upstream body.
+    let essence = essence.trim().as_bytes();
+    let starts = |p: &[u8]| essence.get(..p.len()).is_some_and(|s| s.eq_ignore_ascii_case(p));
+    let ends = |p: &[u8]| essence.len().checked_sub(p.len()).is_some_and(|at| essence[at..].eq_ignore_ascii_case(p));
+    starts(b"application/") && (essence.eq_ignore_ascii_case(b"application/json") || ends(b"+json"))
 }
 
 /// Reads and validates a JSON body. 415 unless it is declared JSON; 413 past `limit` bytes,
 /// judged on `Content-Length`, or while streaming a body sent without one, so an oversize body
 /// is never buffered whole; 422 when it is malformed, mis-shaped or fails `T::validate`.
-pub async fn json_body<T: DeserializeOwned + Validate>(req: &web_sys::Request, limit: u32) -> Result<T, ApiError> {
-    let headers = Headers(req.headers());
+pub async fn json_body<T: DeserializeOwned + Validate>(req: &web_sys::Request, headers: &Headers, limit: u32) -> Result<T, ApiError> {
     let content_type = headers.get("Content-Type")?;
     if !is_json_content_type(content_type.as_deref()) {
         return Err(ApiError::UnsupportedMediaType { content_type });
@@ -96,15 +102,15 @@ pub async fn json_body<T: DeserializeOwned + Validate>(req: &web_sys::Request, l
     if declared.is_some_and(|len| len > u64::from(limit)) {
         return Err(too_large);
     }
-    let body = match (req.body(), declared) {
-        (None, _) => Vec::new(),
+    let body = match declared {
         // The runtime holds a body to its declared length, so it can be read in one go: one
-        // promise instead of a reader's promise per chunk.
-        (Some(_), Some(_)) => {
+        // promise instead of a reader's promise per chunk (and no body reads as empty).
+        Some(_) => {
             let read = async { executor::settled(&req.array_buffer()?).await };
             js_sys::Uint8Array::new(&read.await.map_err(worker::Error::from)?).to_vec()
         }
-        (Some(_), None) => {
+        None if req.body().is_none() => Vec::new(),
+        None => {
             let mut body = Vec::new();
             let mut stream = Request::from(Clone::clone(req)).stream()?;
             while let Some(chunk) = stream.next().await {
@@ -241,10 +247,10 @@ mod tests {
 
     #[test]
     fn json_content_types() {
-        for ok in ["application/json", "application/json; charset=utf-8", "Application/JSON", "application/problem+json"] {
+        for ok in ["application/json", "application/json; charset=utf-8", "Application/JSON", "application/problem+json", " APPLICATION/VND.API+JSON ;q=1", "application/+json"] {
             assert!(is_json_content_type(Some(ok)), "{ok}");
         }
-        for bad in [None, Some("text/plain"), Some("application/jsonx"), Some("multipart/form-data"), Some("")] {
+        for bad in [None, Some("text/plain"), Some("application/jsonx"), Some("multipart/form-data"), Some(""), Some("application"), Some("text/x+json"), Some("application/json+x")] {
             assert!(!is_json_content_type(bad), "{bad:?}");
         }
     }

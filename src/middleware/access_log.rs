@@ -5,9 +5,11 @@
 //! turns the status into 499).
 
 use serde::Serialize;
+use worker::web_sys;
 
-use crate::context::{RequestContext, UpstreamCall};
+use crate::context::{server_timing, RequestContext, UpstreamCall};
 use crate::error::ApiError;
+use crate::response::Reply;
 
 #[derive(Debug, Serialize)]
 pub struct AccessLog<'a> {
@@ -17,7 +19,7 @@ pub struct AccessLog<'a> {
     pub path: &'a str,
     pub status: u16,
     pub duration_ms: u64,
-    pub upstream: Vec<UpstreamCall>,
+    pub upstream: &'a [UpstreamCall],
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<&'static str>,
     /// What went wrong inside (a store's or the runtime's own error), which the client's
@@ -32,23 +34,31 @@ pub struct AccessLog<'a> {
 impl AccessLog<'_> {
     /// The line as JSON (our own plain data: it always serialises).
     pub fn to_line(&self) -> String {
-        serde_json::to_string(self).unwrap_or_default()
+        let mut line = Vec::with_capacity(256);
+        // Serialising our own plain data into a `Vec` cannot fail, and the output is UTF-8.
+        let _ = serde_json::to_writer(&mut line, self);
+        String::from_utf8(line).unwrap_or_default()
     }
 }
 
-impl<'a> AccessLog<'a> {
-    pub fn new(ctx: &'a RequestContext, status: u16, error: Option<&'a ApiError>, panic: Option<&'a str>) -> Self {
-        AccessLog {
-            event: "request",
-            request_id: &ctx.request_id,
-            method: &ctx.method,
-            path: &ctx.path,
-            status,
-            duration_ms: ctx.elapsed_ms(),
-            upstream: ctx.upstream_calls(),
-            error: error.map(ApiError::slug),
-            cause: error.and_then(ApiError::cause),
-            panic,
-        }
-    }
+/// Hands `reply` to the runtime with the headers every response carries (`X-Request-Id`,
+/// `Server-Timing`), writing the request's log line.
+pub fn send(mut reply: Reply, ctx: &RequestContext, error: Option<&ApiError>, panic: Option<&str>) -> web_sys::Response {
+    let calls = ctx.upstream_calls();
+    let duration_ms = ctx.elapsed_ms();
+    reply.header("X-Request-Id", ctx.request_id.as_str());
+    reply.header("Server-Timing", server_timing(duration_ms, &calls));
+    let line = AccessLog {
+        event: "request",
+        request_id: &ctx.request_id,
+        method: &ctx.method,
+        path: &ctx.path,
+        status: reply.status,
+        duration_ms,
+        upstream: &calls,
+        error: error.map(ApiError::slug),
+        cause: error.and_then(ApiError::cause),
+        panic,
+    };
+    reply.into_web(&line.to_line())
 }

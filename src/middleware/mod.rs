@@ -14,12 +14,11 @@ use worker::{web_sys, Env, Headers};
 
 use crate::auth;
 use crate::config::Config;
-use crate::context::{server_timing, RequestContext};
+use crate::context::RequestContext;
 use crate::error::ApiError;
 use crate::inflight;
 use crate::response::{problem_response, Reply};
 use crate::routes;
-use access_log::AccessLog;
 
 /// Serves one request end to end; never fails (a failure becomes a problem response).
 pub async fn handle(req: web_sys::Request, headers: Headers, env: Env, ctx: Rc<RequestContext>) -> web_sys::Response {
@@ -45,10 +44,7 @@ pub async fn handle(req: web_sys::Request, headers: Headers, env: Env, ctx: Rc<R
     if let (Ok(config), None) = (&config, &preflight) {
         reply.headers.extend(cors::response_headers(&config.cors, origin.as_deref()));
     }
-    reply.header("X-Request-Id", ctx.request_id.as_str());
-    reply.header("Server-Timing", server_timing(ctx.elapsed_ms(), &ctx.upstream_calls()));
-    let line = AccessLog::new(&ctx, reply.status, error.as_ref(), None).to_line();
-    reply.into_web(&line)
+    access_log::send(reply, &ctx, error.as_ref(), None)
 }
 
 /// 204 with whatever `Access-Control-Allow-*` headers the config grants. Out of line, as

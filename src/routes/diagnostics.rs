@@ -3,7 +3,7 @@
 //! exercises the body layer (415, 413, 422) end to end.
 
 use serde::{Deserialize, Serialize};
-use worker::web_sys;
+use worker::{web_sys, Headers};
 
 use super::Route;
 use crate::background;
@@ -34,7 +34,7 @@ pub const ECHO: Route = Route {
     method: "POST",
     path: "/_test/echo",
     summary: "Validates a JSON body and echoes it",
-    handler: |call| Box::pin(async move { echo(&call.req, call.config).await?.into_response() }),
+    handler: |call| Box::pin(async move { echo(&call.req, call.headers, call.config).await?.into_response() }),
     ..TEST
 };
 
@@ -97,6 +97,6 @@ impl Validate for Echo {
     }
 }
 
-pub async fn echo(req: &web_sys::Request, config: &Config) -> Result<Json<Echo>, ApiError> {
-    Ok(Json(json_body::<Echo>(req, config.max_body_bytes).await?))
+pub async fn echo(req: &web_sys::Request, headers: &Headers, config: &Config) -> Result<Json<Echo>, ApiError> {
+    Ok(Json(json_body::<Echo>(req, headers, config.max_body_bytes).await?))
 }

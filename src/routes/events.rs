@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
-use worker::{web_sys, Env};
+use worker::{web_sys, Env, Headers};
 
 use super::Route;
 use crate::auth::Guard;
@@ -26,7 +26,7 @@ pub const ROUTE: Route = Route {
     summary: "Accepts an event (202) and delivers it to EVENTS_WEBHOOK in the background",
     tag: "events",
     guard: Guard::ScopeWhenJwt("events:write"),
-    handler: |call| Box::pin(async move { accept(&call.req, call.env, call.config, call.ctx).await?.into_response() }),
+    handler: |call| Box::pin(async move { accept(&call.req, call.headers, call.env, call.config, call.ctx).await?.into_response() }),
     #[cfg(test)]
     doc: document,
     ..Route::DEFAULT
@@ -94,8 +94,8 @@ pub struct EventAccepted {
     pub status: &'static str,
 }
 
-pub async fn accept(req: &web_sys::Request, env: &Env, config: &Config, ctx: &RequestContext) -> Result<Accepted<EventAccepted>, ApiError> {
-    let event: EventIn = json_body(req, config.max_body_bytes).await?;
+pub async fn accept(req: &web_sys::Request, headers: &Headers, env: &Env, config: &Config, ctx: &RequestContext) -> Result<Accepted<EventAccepted>, ApiError> {
+    let event: EventIn = json_body(req, headers, config.max_body_bytes).await?;
     let webhook = config.events_webhook.as_ref().ok_or(ApiError::NotConfigured {
         feature: "event delivery",
         var: "EVENTS_WEBHOOK",

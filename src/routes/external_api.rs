@@ -33,7 +33,7 @@ fn document(_: &Route, op: Op) -> Op {
 pub async fn handle(env: &Env, config: &Config, ctx: &RequestContext) -> Result<Relayed, ApiError> {
     let registry = config.upstreams(env)?;
     let upstream = registry.get(DEFAULT_UPSTREAM).ok_or(ConfigError::Missing { var: "UPSTREAM_URL" })?;
-    let answer = upstream::get(ctx, upstream, upstream.base_url.clone(), Vec::new()).await?;
+    let answer = upstream::get(ctx, upstream, &upstream.base_url, &[]).await?;
     upstream::check_json(&answer.response)?;
     Ok(Relayed { status: 200, content_type: Some("application/json".to_owned()), ..answer.into() })
 }

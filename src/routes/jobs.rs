@@ -113,7 +113,7 @@ fn header(headers: &Headers, name: &str) -> Option<String> {
 pub async fn submit(req: &web_sys::Request, headers: &Headers, env: &Env, config: &Config, caller: &Caller) -> Result<Accepted<JobAccepted>, ApiError> {
     let jobs = Jobs::bind(env, config)?;
     let key = model::idempotency_key(header(headers, "Idempotency-Key").as_deref()).map_err(|e| ApiError::Validation(vec![e]))?;
-    let request: JobRequest = json_body(req, config.max_body_bytes).await?;
+    let request: JobRequest = json_body(req, headers, config.max_body_bytes).await?;
     // Unknown upstreams and unsafe paths are refused now, not discovered by the consumer.
     let registry = config.upstreams(env)?;
     plan(request.requests.clone(), registry)?;

@@ -43,7 +43,7 @@ fn list(env: &Env, config: &Config) -> Result<Json<UpstreamList>, ApiError> {
     let upstreams = registry
         .names()
         .filter_map(|name| registry.get(name))
-        .map(|u| UpstreamInfo { name: u.name.clone(), methods: u.methods.clone(), cached: u.cache_ttl_s > 0 })
+        .map(|u| UpstreamInfo { name: u.name.to_string(), methods: u.methods.clone(), cached: u.cache_ttl_s > 0 })
         .collect();
     Ok(Json(UpstreamList { upstreams }))
 }

@@ -62,7 +62,7 @@ pub async fn proxy(
             if_none_match: headers.get("If-None-Match").ok().flatten(),
             if_modified_since: headers.get("If-Modified-Since").ok().flatten(),
         };
-        let answer = upstream::get(ctx, upstream, url, forwarded(headers, upstream, &[])).await?;
+        let answer = upstream::get(ctx, upstream, &url, &forwarded(headers, upstream, &[])).await?;
         let response = &answer.response;
         // The upstream's own 4xx answers are the client's business and pass through; a 5xx
         // is the upstream failing, reported as a 502 problem.

@@ -69,7 +69,12 @@ thread_local! {
 /// Asks upstream `name`'s breaker (created on first use) whether a call may go.
 pub fn admit(name: &str, threshold: u32, cooldown_ms: u32, now_ms: f64) -> Admission {
     BREAKERS.with(|b| {
-        b.borrow_mut().entry(name.to_owned()).or_insert_with(|| Breaker::new(threshold, cooldown_ms)).admit(now_ms)
+        let mut breakers = b.borrow_mut();
+        // Looked up by `&str` first: `entry` would allocate the name on every call.
+        match breakers.get_mut(name) {
+            Some(breaker) => breaker.admit(now_ms),
+            None => breakers.entry(name.to_owned()).or_insert_with(|| Breaker::new(threshold, cooldown_ms)).admit(now_ms),
+        }
     })
 }
 

@@ -51,8 +51,7 @@ where
     }
     let owner = Owner::register(key);
     let outcome = call().await;
-    owner.finish(outcome.clone());
-    (outcome, false)
+    (owner.finish(outcome), false)
 }
 
 /// The owner's claim on a key; dropping it unfinished (the request was cancelled) releases
@@ -69,8 +68,14 @@ impl Owner {
         Owner { key, slot }
     }
 
-    fn finish(self, outcome: Outcome) {
-        *self.slot.borrow_mut() = Slot::Done(outcome);
+    /// Shares `outcome` with the followers, if any are waiting (each holds the slot), and
+    /// hands it back.
+    fn finish(self, outcome: Outcome) -> Outcome {
+        // The map's and this owner's references are the only ones when nobody follows.
+        if Rc::strong_count(&self.slot) > 2 {
+            *self.slot.borrow_mut() = Slot::Done(outcome.clone());
+        }
+        outcome
     }
 }
 

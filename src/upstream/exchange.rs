@@ -47,13 +47,19 @@ pub(super) async fn attempt(call: &Call<'_>, budget_ms: u32) -> Result<UpstreamR
         Ok(answer) => {
             let answer: js_sys::Array = answer.unchecked_into();
             let meta = parse_meta(&answer.get(0).as_string().unwrap_or_default());
-            let body = answer.get(1).unchecked_into::<js_sys::Uint8Array>().to_vec();
-            Ok(UpstreamResponse { body: Rc::from(body), ..meta })
+            Ok(UpstreamResponse { body: shared_bytes(&answer.get(1).unchecked_into()), ..meta })
         }
         Err(e) if e.is_null() => Err(UpstreamError::Timeout { timeout_ms: call.upstream.timeout_ms }),
         Err(e) if e.as_string().as_deref() == Some("too-large") => Err(UpstreamError::TooLarge { limit_bytes: cap }),
         Err(e) => Err(UpstreamError::Unreachable { reason: js_error_message(&e) }),
     }
+}
+
+/// The bytes copied once, straight into the shared buffer (not into a `Vec` and again).
+fn shared_bytes(bytes: &js_sys::Uint8Array) -> Rc<[u8]> {
+    let mut shared: Rc<[u8]> = std::iter::repeat_n(0, bytes.length() as usize).collect();
+    bytes.copy_to(Rc::get_mut(&mut shared).expect("a new Rc has no other owner"));
+    shared
 }
 
 /// The headers of an outbound request, in the order they are set (a later one wins): the

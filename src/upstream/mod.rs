@@ -88,8 +88,8 @@ fn record(ctx: &RequestContext, upstream: &Upstream, started: f64, outcome: Resu
 pub async fn get(
     ctx: &RequestContext,
     upstream: &Rc<Upstream>,
-    url: HttpUrl,
-    forwarded: Vec<(String, String)>,
+    url: &HttpUrl,
+    forwarded: &[(String, String)],
 ) -> Result<Answer, UpstreamError> {
     let started = now_ms();
     let (outcome, coalesced) = from_cache_or_upstream(ctx, upstream, url, forwarded).await;
@@ -101,16 +101,16 @@ pub async fn get(
 async fn from_cache_or_upstream(
     ctx: &RequestContext,
     upstream: &Rc<Upstream>,
-    url: HttpUrl,
-    forwarded: Vec<(String, String)>,
+    url: &HttpUrl,
+    forwarded: &[(String, String)],
 ) -> (Result<Answer, UpstreamError>, bool) {
     let cached = upstream.cache_ttl_s > 0;
     if cached {
-        if let Some((response, stored_at)) = cache::lookup(&url).await {
+        if let Some((response, stored_at)) = cache::lookup(url).await {
             let freshness = cache::freshness(stored_at, now_ms(), upstream.cache_ttl_s, upstream.stale_while_revalidate_s);
             if freshness != Freshness::Expired {
                 if matches!(freshness, Freshness::Stale { .. }) {
-                    let refresh = revalidate(ctx.request_id.clone(), upstream.clone(), url, forwarded, response.clone());
+                    let refresh = revalidate(ctx.request_id.clone(), upstream.clone(), url.clone(), forwarded.to_vec(), response.clone());
                     background::spawn_quiet(ctx, "cache_refresh", refresh);
                 }
                 return (Ok(Answer { response, cache_status: Some(cache::cache_status(Some(freshness), false)) }), false);
@@ -118,11 +118,11 @@ async fn from_cache_or_upstream(
         }
     }
 
-    let (outcome, coalesced) = shared_call(ctx.request_id.clone(), upstream.clone(), url.clone(), forwarded).await;
+    let (outcome, coalesced) = shared_call(&ctx.request_id, upstream, url, forwarded).await;
     let answer = outcome.map(|response| {
         let store = cached && response.is_success();
         if store {
-            background::spawn_quiet(ctx, "cache_store", store_quietly(url, response.clone(), upstream.cache_lifetime_s()));
+            background::spawn_quiet(ctx, "cache_store", store_quietly(url.clone(), response.clone(), upstream.cache_lifetime_s()));
         }
         Answer { response, cache_status: cached.then(|| cache::cache_status(None, store)) }
     });
@@ -131,14 +131,14 @@ async fn from_cache_or_upstream(
 
 /// The breaker-guarded call, shared with identical calls already in flight.
 async fn shared_call(
-    request_id: String,
-    upstream: Rc<Upstream>,
-    url: HttpUrl,
-    forwarded: Vec<(String, String)>,
+    request_id: &str,
+    upstream: &Upstream,
+    url: &HttpUrl,
+    forwarded: &[(String, String)],
 ) -> (Result<UpstreamResponse, UpstreamError>, bool) {
     let key = format!("{} {url} {forwarded:?}", upstream.name);
-    let call = Call { request_id: &request_id, upstream: &upstream, url: &url, headers: &forwarded, body: None };
-    coalesce::run(key, || guarded(&upstream, upstream.retries, |budget_ms| exchange::attempt(&call, budget_ms))).await
+    let call = Call { request_id, upstream, url, headers: forwarded, body: None };
+    coalesce::run(key, || guarded(upstream, upstream.retries, |budget_ms| exchange::attempt(&call, budget_ms))).await
 }
 
 /// POSTs a JSON `body` to `upstream`'s `base_url`, under its deadline, breaker and retry
@@ -158,7 +158,7 @@ pub async fn post_json(request_id: &str, upstream: &Upstream, body: &[u8], idemp
 async fn revalidate(request_id: String, upstream: Rc<Upstream>, url: HttpUrl, forwarded: Vec<(String, String)>, stale: UpstreamResponse) {
     let mut headers = forwarded;
     headers.extend(conditional::revalidation_headers(stale.etag.as_deref(), stale.last_modified.as_deref()));
-    let (outcome, _) = shared_call(request_id, upstream.clone(), url.clone(), headers).await;
+    let (outcome, _) = shared_call(&request_id, &upstream, &url, &headers).await;
     let fresh = match outcome {
         Ok(response) if response.status == 304 => stale,
         Ok(response) if response.is_success() => response,

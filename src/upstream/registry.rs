@@ -33,7 +33,8 @@ const DEFAULT_METHODS: [&str; 2] = ["GET", "HEAD"];
 /// One configured upstream, ready to call.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Upstream {
-    pub name: String,
+    /// Shared by every call record that names it (`Rc`: no copy per call).
+    pub name: Rc<str>,
     pub base_url: HttpUrl,
     /// Deadline for one call, every attempt and backoff included.
     pub timeout_ms: u32,
@@ -157,7 +158,7 @@ pub fn parse(lookup: &impl Fn(&str) -> Option<String>) -> Result<Registry, Confi
 
 fn defaults(name: &str, base_url: HttpUrl, max_body_bytes: u32) -> Upstream {
     Upstream {
-        name: name.to_owned(),
+        name: Rc::from(name),
         base_url,
         timeout_ms: DEFAULT_TIMEOUT_MS,
         retries: 0,

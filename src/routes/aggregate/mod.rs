@@ -5,7 +5,7 @@ pub(crate) mod service;
 
 use model::{AggregateRequest, AggregateResponse};
 
-use worker::{web_sys, Env};
+use worker::{web_sys, Env, Headers};
 
 use super::Route;
 use crate::config::Config;
@@ -19,7 +19,7 @@ pub const ROUTE: Route = Route {
     path: "/aggregate",
     summary: "Calls up to 50 upstream paths concurrently, one result each",
     tag: "upstreams",
-    handler: |call| Box::pin(async move { handle(&call.req, call.env, call.config, call.ctx).await?.into_response() }),
+    handler: |call| Box::pin(async move { handle(&call.req, call.headers, call.env, call.config, call.ctx).await?.into_response() }),
     #[cfg(test)]
     doc: document,
     ..Route::DEFAULT
@@ -58,8 +58,8 @@ fn document(_: &Route, op: super::openapi::op::Op) -> super::openapi::op::Op {
         )
 }
 
-pub async fn handle(req: &web_sys::Request, env: &Env, config: &Config, ctx: &RequestContext) -> Result<Json<AggregateResponse>, ApiError> {
-    let request: AggregateRequest = json_body(req, config.max_body_bytes).await?;
+pub async fn handle(req: &web_sys::Request, headers: &Headers, env: &Env, config: &Config, ctx: &RequestContext) -> Result<Json<AggregateResponse>, ApiError> {
+    let request: AggregateRequest = json_body(req, headers, config.max_body_bytes).await?;
     let registry = config.upstreams(env)?;
     let planned = service::plan(request.requests, registry)?;
     Ok(Json(service::run(ctx, planned, config.aggregate_concurrency).await))

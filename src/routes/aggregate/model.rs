@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
 use crate::error::{FieldError, Problem};
-use crate::extract::{check_chars, Validate};
+use crate::extract::{chars_mismatch, Validate};
 
 pub const MAX_ITEMS: usize = 50;
 /// Characters in an item's `id` and `path` (the document states the same limits).
@@ -42,15 +42,23 @@ pub fn validate_items(items: &[Item], max: usize, errors: &mut Vec<FieldError>) 
     if !(1..=max).contains(&items.len()) {
         errors.push(FieldError::body(&["requests"], "length", format!("must hold 1 to {max} requests, got {}", items.len())));
     }
-    let mut seen = HashSet::new();
+    let mut seen = HashSet::with_capacity(items.len());
     for (i, item) in items.iter().enumerate() {
-        let i = i.to_string();
-        check_chars(errors, &["requests", &i, "id"], &item.id, ID_CHARS);
-        if !seen.insert(item.id.as_str()) {
-            errors.push(FieldError::body(&["requests", &i, "id"], "duplicate", format!("id '{}' is used twice", item.id)));
+        if let Some(msg) = chars_mismatch(&item.id, ID_CHARS) {
+            errors.push(item_error(i, "id", "string_length", msg));
         }
-        check_chars(errors, &["requests", &i, "path"], &item.path, PATH_CHARS);
+        if !seen.insert(item.id.as_str()) {
+            errors.push(item_error(i, "id", "duplicate", format!("id '{}' is used twice", item.id)));
+        }
+        if let Some(msg) = chars_mismatch(&item.path, PATH_CHARS) {
+            errors.push(item_error(i, "path", "string_length", msg));
+        }
     }
+}
+
+/// An error in the `field` of item `i` (its index written only when an error needs it).
+pub fn item_error(i: usize, field: &str, kind: &'static str, msg: impl Into<String>) -> FieldError {
+    FieldError::body(&["requests", &i.to_string(), field], kind, msg)
 }
 
 /// The limits `validate_items` enforces, written into the document: on the `requests` of

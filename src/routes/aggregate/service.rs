@@ -6,7 +6,7 @@ use std::rc::Rc;
 use futures_util::stream::{self, StreamExt};
 use serde_json::value::RawValue;
 
-use super::model::{AggregateResponse, Item, ItemResult};
+use super::model::{item_error, AggregateResponse, Item, ItemResult};
 use crate::context::{ms_since, now_ms, RequestContext};
 use crate::error::{ApiError, FieldError};
 use crate::http_url::HttpUrl;
@@ -40,15 +40,14 @@ pub fn plan(items: Vec<Item>, registry: &Registry) -> Result<Vec<Planned>, ApiEr
 
 /// One item's upstream and URL; the error names the item by its index `i`.
 pub fn plan_item(i: usize, item: Item, registry: &Registry) -> Result<Planned, FieldError> {
-    let i = i.to_string();
     let Some(upstream) = registry.get(&item.upstream) else {
         let known: Vec<&str> = registry.names().collect();
         let msg = format!("no upstream named '{}'; configured: {}", item.upstream, known.join(", "));
-        return Err(FieldError::body(&["requests", &i, "upstream"], "unknown_upstream", msg));
+        return Err(item_error(i, "upstream", "unknown_upstream", msg));
     };
     match path::split_relative(&item.path).and_then(|(rest, query)| path::join(&upstream.base_url, rest, query)) {
         Ok(url) => Ok(Planned { id: item.id, upstream: upstream.clone(), url }),
-        Err(reason) => Err(FieldError::body(&["requests", &i, "path"], "unsafe_path", reason)),
+        Err(reason) => Err(item_error(i, "path", "unsafe_path", reason)),
     }
 }
 
@@ -65,28 +64,24 @@ pub async fn run(ctx: &RequestContext, planned: Vec<Planned>, concurrency: u32) 
 /// One item's call; never fails: a failure is the result's `error`.
 pub async fn call(ctx: &RequestContext, item: Planned) -> ItemResult {
     let started = now_ms();
-    let outcome = upstream::get(ctx, &item.upstream, item.url, Vec::new()).await;
+    let outcome = upstream::get(ctx, &item.upstream, &item.url, &[]).await;
     let duration_ms = ms_since(started);
-    let failed = |e: UpstreamError| ItemResult {
-        id: item.id.clone(),
-        status: None,
-        body: None,
-        cache: None,
-        error: Some(ApiError::from(e).to_problem(&ctx.request_id)),
-        duration_ms,
-    };
-    match outcome {
-        Err(e) => failed(e),
-        Ok(answer) => match body_value(&answer.response) {
-            Err(e) => failed(e),
-            Ok(body) => ItemResult {
-                id: item.id.clone(),
-                status: Some(answer.response.status),
-                body: Some(body),
-                cache: answer.cache_status,
-                error: None,
-                duration_ms,
-            },
+    match outcome.and_then(|answer| Ok((body_value(&answer.response)?, answer))) {
+        Ok((body, answer)) => ItemResult {
+            id: item.id,
+            status: Some(answer.response.status),
+            body: Some(body),
+            cache: answer.cache_status,
+            error: None,
+            duration_ms,
+        },
+        Err(e) => ItemResult {
+            id: item.id,
+            status: None,
+            body: None,
+            cache: None,
+            error: Some(ApiError::from(e).to_problem(&ctx.request_id)),
+            duration_ms,
         },
     }
 }

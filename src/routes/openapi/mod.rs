@@ -124,7 +124,7 @@ fn for_deployment(config: &Config, registry: Option<&Registry>) -> Vec<u8> {
             };
             let operations: serde_json::Map<String, Value> =
                 operations.into_iter().filter(|(_, op)| marked_method(op).is_none_or(|method| !allowing(&method).is_empty())).collect();
-            (!operations.is_empty()).then(|| (path, Value::Object(operations)))
+            (!operations.is_empty()).then_some((path, Value::Object(operations)))
         });
         *paths = served.collect();
     }
