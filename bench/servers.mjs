@@ -204,10 +204,11 @@ export const FLOOR_BUILD = path.join(ROOT, 'bench/floor/build');
 export const PLAIN_BUILD = path.join(ROOT, 'bench/plain/build');
 
 /** A JS worker's modules: the file, and edge-relay's upstream exchange helper that the JS worker
- * imports (named by their paths in the repository, so the import resolves as it does on disk). */
+ * imports with the header-list module that one imports (named by their paths in the
+ * repository, so the imports resolve as they do on disk). */
 export const jsModules = (file) => [
   { name: 'bench/worker.mjs', kind: 'esModule', file },
-  { name: 'src/upstream/exchange.mjs', kind: 'esModule', file: path.join(ROOT, 'src/upstream/exchange.mjs') },
+  ...['src/upstream/exchange.mjs', 'src/response.mjs'].map((name) => ({ name, kind: 'esModule', file: path.join(ROOT, name) })),
 ];
 
 /** Writes the configs for the workers; returns { edge, js, floor, plain } each with a `start()` function. */

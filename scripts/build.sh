@@ -2,7 +2,8 @@
 # Builds the release worker into build/ (index.js + wasm) with local tools only, with
 # panic=unwind: a panic unwinds to the request, message or task that raised it.
 # `CRATE=bench/floor bash scripts/build.sh` builds the benchmark's floor worker the same way (and
-# `CRATE=bench/plain` its plain Rust worker).
+# `CRATE=bench/plain` its plain Rust worker); `OUT=build-diagnostics bash scripts/build.sh
+# --features diagnostics` the tests' worker with its diagnostic routes (arguments go to cargo).
 #
 # Unwinding tables and landing pads grow the wasm; three nightly options win part of that back
 # (docs/build-size.md): std's `optimize_for_size` feature; panic locations without file names
@@ -14,14 +15,15 @@
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$ROOT/${CRATE:-.}"
+OUT="${OUT:-build}"
 export RUSTUP_TOOLCHAIN=nightly RUSTFLAGS="${RUSTFLAGS:+$RUSTFLAGS }-Zpanic-in-drop=abort"
-worker-build --release --panic-unwind -- . \
+worker-build --release --panic-unwind --out-dir "$OUT" -- . \
   -Zbuild-std-features=optimize_for_size \
   -Zprofile-rustflags --config 'profile.release.rustflags = ["-Zlocation-detail=none"]' \
   "$@"
 # The entry (src/entry.mjs) over the glue, bundled and minified as worker-build bundles.
-mv build/index.js build/glue.js
-cp "$ROOT/src/entry.mjs" build/entry.mjs
-esbuild build/entry.mjs --bundle --minify --format=esm --external:./index_bg.wasm \
-  --external:'cloudflare:*' --outfile=build/index.js --log-level=error
-rm build/glue.js build/entry.mjs
+mv "$OUT/index.js" "$OUT/glue.js"
+cp "$ROOT/src/entry.mjs" "$OUT/entry.mjs"
+esbuild "$OUT/entry.mjs" --bundle --minify --format=esm --external:./index_bg.wasm \
+  --external:'cloudflare:*' --outfile="$OUT/index.js" --log-level=error
+rm "$OUT/glue.js" "$OUT/entry.mjs"

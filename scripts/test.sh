@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Every test: host unit tests, then the built worker in workerd against a local upstream,
-# including the browser tests in headless Debian Chromium, then the benchmark's smoke run.
+# Every test: host unit tests, the JS glue's own tests, then the built worker in workerd against
+# a local upstream, including the browser tests in headless Debian Chromium, then the
+# benchmark's smoke run. Two workers are built: the one `wrangler deploy` ships (by wrangler
+# itself, through wrangler.toml's build command) and the tests' one with the diagnostic routes.
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$ROOT"
@@ -22,9 +24,11 @@ if [ ! -f $CONTRACT/.venv/installed ] || [ $CONTRACT/requirements.txt -nt $CONTR
   touch $CONTRACT/.venv/installed
 fi
 
-cargo test --quiet
-bash scripts/build.sh
-node --test --test-concurrency=2 'tests/**/*.test.mjs'
+cargo test --quiet --features diagnostics
+OUT=build-diagnostics bash scripts/build.sh --features diagnostics
+# The production build into build/, and what would be uploaded into build-deploy/ (no account needed).
+WRANGLER_LOG=warn wrangler deploy --dry-run --outdir build-deploy
+node --test --test-concurrency=2 'src/**/*.test.mjs' 'tests/**/*.test.mjs'
 # The benchmark's smoke mode: proves the harness (nginx, wrk, FastAPI venv, raw workerd) still
 # runs end to end; it asserts that every server answered, not how fast.
 bash bench/setup.sh

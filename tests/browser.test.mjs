@@ -37,7 +37,7 @@ before(async () => {
     UPSTREAM_URL: `${upstream.url}/json`,
     CORS_ALLOW_ORIGINS: allowedApp.origin,
     ENABLE_TEST_ROUTES: 'true',
-  });
+  }, { diagnostics: true });
   browser = await launchBrowser();
   await fs.mkdir(RESULTS, { recursive: true });
 });

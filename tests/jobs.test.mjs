@@ -114,7 +114,7 @@ test('a message that keeps failing is retried up to max_retries, then dead-lette
 
 test('a panic while handling one message retries and dead-letters that message alone; its batch finishes', async () => {
   // One item a message (JOBS_CHUNK_SIZE=1), so the three messages arrive in one batch.
-  const w = await worker({ JOBS_CHUNK_SIZE: '1', ENABLE_TEST_ROUTES: 'true' }, { maxRetries: 2 });
+  const w = await worker({ JOBS_CHUNK_SIZE: '1', ENABLE_TEST_ROUTES: 'true' }, { maxRetries: 2, diagnostics: true });
   const t = tag();
   const res = await submitJob(w.url, {
     requests: [item('first', `/json?t=${t}&n=1`), item('_test_panic', `/json?t=${t}&n=2`), item('last', `/json?t=${t}&n=3`)],

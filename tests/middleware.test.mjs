@@ -12,7 +12,7 @@ let worker;
 
 before(async () => {
   upstream = await startUpstream();
-  worker = await startWorker({ UPSTREAM_URL: `${upstream.url}/json`, ENABLE_TEST_ROUTES: 'true', MAX_BODY_BYTES: '1024' });
+  worker = await startWorker({ UPSTREAM_URL: `${upstream.url}/json`, ENABLE_TEST_ROUTES: 'true', MAX_BODY_BYTES: '1024' }, { diagnostics: true });
 });
 after(async () => {
   await worker?.dispose();
@@ -167,14 +167,20 @@ test('JSON bodies: 422 lists every invalid field with its location', async () =>
   assert.deepEqual(ok.body, { name: 'relay', count: 3, tags: ['a'] });
 });
 
-test('test routes are off by default', async () => {
-  const w = await startWorker({ UPSTREAM_URL: `${upstream.url}/json` });
-  try {
-    assertProblem(await call(`${w.url}/_test/panic`), 404, 'not-found');
-    const index = await call(`${w.url}/`);
-    assert.ok(index.body.routes.every((r) => !r.path.startsWith('/_test/')));
-  } finally {
-    await w.dispose();
+test('test routes are off by default, and the production build has none to switch on', async () => {
+  const builds = [
+    [{}, { diagnostics: true }],
+    [{ ENABLE_TEST_ROUTES: 'true' }, {}],
+  ];
+  for (const [vars, options] of builds) {
+    const w = await startWorker({ UPSTREAM_URL: `${upstream.url}/json`, ...vars }, options);
+    try {
+      assertProblem(await call(`${w.url}/_test/panic`), 404, 'not-found');
+      const index = await call(`${w.url}/`);
+      assert.ok(index.body.routes.every((r) => !r.path.startsWith('/_test/')), JSON.stringify(vars));
+    } finally {
+      await w.dispose();
+    }
   }
 });
 

@@ -18,7 +18,7 @@ before(async () => {
     demo: { base_url: upstream.url },
     breaker: { base_url: upstream.url, retries: 0, breaker_failures: 2, breaker_cooldown_ms: 600_000 },
   };
-  worker = await startWorker({ UPSTREAMS: JSON.stringify(UPSTREAMS), UPSTREAM_URL: `${upstream.url}/json`, ENABLE_TEST_ROUTES: 'true' });
+  worker = await startWorker({ UPSTREAMS: JSON.stringify(UPSTREAMS), UPSTREAM_URL: `${upstream.url}/json`, ENABLE_TEST_ROUTES: 'true' }, { diagnostics: true });
 });
 after(async () => {
   await worker?.dispose();

@@ -37,7 +37,8 @@ pub struct Config {
     pub rate_limit_period_s: u32,
     /// Whether the `RATE_LIMITER` binding exists, looked up once rather than per request.
     pub rate_limiter_bound: bool,
-    /// Diagnostic routes under `/_test/` (`ENABLE_TEST_ROUTES`); off unless set to `true`.
+    /// Diagnostic routes under `/_test/` (`ENABLE_TEST_ROUTES`); off unless set to `true`, and
+    /// only read by a build with the `diagnostics` feature (the tests').
     pub test_routes: bool,
     /// Static bearer keys (`API_KEYS`, a secret), each its own owner with every scope.
     pub api_keys: ApiKeys,
@@ -94,7 +95,10 @@ impl Config {
             max_in_flight: parse_u32("MAX_IN_FLIGHT", var("MAX_IN_FLIGHT"), 0, 0..=100_000)?,
             rate_limit_period_s: parse_u32("RATE_LIMIT_PERIOD_S", var("RATE_LIMIT_PERIOD_S"), 60, 1..=3600)?,
             rate_limiter_bound: false,
+            #[cfg(feature = "diagnostics")]
             test_routes: parse_bool("ENABLE_TEST_ROUTES", var("ENABLE_TEST_ROUTES"))?,
+            #[cfg(not(feature = "diagnostics"))]
+            test_routes: false,
             api_keys: ApiKeys::parse(var("API_KEYS").as_deref()),
             jwt: Issuer::parse(&var)?,
             jobs: JobsConfig {
@@ -162,7 +166,7 @@ fn registry_problem(read: &Result<Registry, ConfigError>) -> Option<ConfigError>
     }
 }
 
-#[wasm_bindgen(inline_js = r#"export function has_rate_limiter(env) { return typeof env.RATE_LIMITER?.limit === "function"; }"#)]
+#[wasm_bindgen(module = "/src/middleware/rate_limit.mjs")]
 extern "C" {
     /// Whether the `RATE_LIMITER` binding (Workers' rate limiting API) is bound.
     fn has_rate_limiter(env: &Env) -> bool;
@@ -355,9 +359,19 @@ mod tests {
 
     #[test]
     fn service_wide_errors_are_fatal() {
-        for (var, bad) in [("MAX_BODY_BYTES", "0"), ("MAX_IN_FLIGHT", "-1"), ("ENABLE_TEST_ROUTES", "maybe"), ("AGGREGATE_CONCURRENCY", "0")] {
+        for (var, bad) in [("MAX_BODY_BYTES", "0"), ("MAX_IN_FLIGHT", "-1"), ("AGGREGATE_CONCURRENCY", "0")] {
             assert!(matches!(parse(&[(var, bad)]), Err(ConfigError::Invalid { var: v, .. }) if v == var), "{var}");
         }
-        assert!(parse(&[("ENABLE_TEST_ROUTES", "true")]).unwrap().test_routes);
+    }
+
+    #[test]
+    fn test_routes_need_the_diagnostics_feature() {
+        let enabled = parse(&[("ENABLE_TEST_ROUTES", "true")]).map(|c| c.test_routes);
+        if cfg!(feature = "diagnostics") {
+            assert_eq!(enabled, Ok(true));
+            assert!(matches!(parse(&[("ENABLE_TEST_ROUTES", "maybe")]), Err(ConfigError::Invalid { var: "ENABLE_TEST_ROUTES", .. })));
+        } else {
+            assert_eq!(enabled, Ok(false), "a build without the feature has no test routes to enable");
+        }
     }
 }

@@ -7,7 +7,7 @@ use worker::js_sys;
 use worker::wasm_bindgen::{JsCast, JsValue};
 
 use crate::config::error::ConfigError;
-use crate::upstream::outcome::UpstreamError;
+use crate::upstream::outcome::{UpstreamError, CLIENT_CLOSED};
 
 /// Every way a request can fail, each mapped to one status and one problem `type`.
 #[derive(Debug, Clone, PartialEq)]
@@ -171,7 +171,7 @@ impl ApiError {
             ApiError::Upstream(UpstreamError::Unreachable { .. }) => "upstream-unreachable",
             ApiError::Upstream(UpstreamError::CircuitOpen { .. }) => "upstream-circuit-open",
             ApiError::Upstream(UpstreamError::TooLarge { .. }) => "upstream-too-large",
-            ApiError::Upstream(UpstreamError::ClientClosed) => "client-closed",
+            ApiError::Upstream(UpstreamError::ClientClosed) => CLIENT_CLOSED,
             ApiError::Config(_) => "invalid-configuration",
         }
     }

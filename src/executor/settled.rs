@@ -10,26 +10,7 @@ use std::task::{Context, Poll, Waker};
 use worker::js_sys::Promise;
 use worker::wasm_bindgen::{self, prelude::*};
 
-#[wasm_bindgen(inline_js = r#"
-// Each registration keeps the callback of the instance that made it: after an abort, the
-// fresh instance sets its own and numbers its slots from the start, so a late outcome for the
-// old instance is dropped instead of reaching whatever took its slot.
-let fire;
-export function set_fire(callback) {
-  fire = callback;
-}
-export function when(promise, index, generation) {
-  const f = fire;
-  promise.then((value) => f === fire && f(index, generation, true, value), (error) => f === fire && f(index, generation, false, error));
-}
-export function after(ms, index, generation) {
-  const f = fire;
-  return setTimeout(() => f === fire && f(index, generation, true, undefined), ms);
-}
-export function cancel(timer) {
-  clearTimeout(timer);
-}
-"#)]
+#[wasm_bindgen(module = "/src/executor/settled.mjs")]
 extern "C" {
     fn set_fire(callback: &Closure<dyn FnMut(u32, u32, bool, JsValue)>);
     fn when(promise: &Promise, index: u32, generation: u32);

@@ -16,8 +16,9 @@ use crate::panics;
 use crate::routes::aggregate::model::ItemResult;
 use crate::routes::aggregate::service::{call, plan_item};
 
-/// With test routes on, an item with this id panics in the consumer (to prove a panic costs
-/// one message only).
+/// With test routes on (the `diagnostics` feature), an item with this id panics in the
+/// consumer, to prove a panic costs one message only.
+#[cfg(feature = "diagnostics")]
 const TEST_PANIC_ITEM: &str = "_test_panic";
 
 /// What became of one message.
@@ -178,6 +179,7 @@ async fn run(jobs: &Jobs, env: &Env, config: &Config, msg: &JobMessage, runtime:
     let ctx = &ctx;
     let calls = pending.into_iter().filter_map(|idx| Some((idx, request.requests.get(idx as usize)?.clone()))).map(|(idx, item)| async move {
         let id = item.id.clone();
+        #[cfg(feature = "diagnostics")]
         if config.test_routes && id == TEST_PANIC_ITEM {
             panic!("deliberate panic from job item {TEST_PANIC_ITEM}");
         }

@@ -36,7 +36,7 @@ pub struct Jobs {
     pub settings: JobsConfig,
 }
 
-#[wasm_bindgen(inline_js = "export function send_bodies(queue, bodies) { return queue.sendBatch(bodies.map((body) => ({ body }))); }")]
+#[wasm_bindgen(module = "/src/jobs/queue.mjs")]
 extern "C" {
     /// Sends each string as one message's body.
     fn send_bodies(queue: &JsValue, bodies: js_sys::Array) -> js_sys::Promise;

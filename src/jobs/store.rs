@@ -51,12 +51,7 @@ pub struct Store(JsValue);
 #[derive(Deserialize)]
 struct Outcome(Box<RawValue>, usize);
 
-#[wasm_bindgen(inline_js = r#"
-export function d1_batch(db, statements) {
-  const prepared = statements.map(([sql, args]) => db.prepare(sql).bind(...args));
-  return db.batch(prepared).then((results) => JSON.stringify(results.map((r) => [r.results ?? [], r.meta?.changes ?? 0])));
-}
-"#)]
+#[wasm_bindgen(module = "/src/jobs/store.mjs")]
 extern "C" {
     /// Runs the statements in one batch (one transaction); resolves to `[[rows, changes], …]` as JSON.
     fn d1_batch(db: &JsValue, statements: js_sys::Array) -> js_sys::Promise;

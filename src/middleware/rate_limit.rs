@@ -12,11 +12,7 @@ use worker::{console_warn, js_sys, Env, Headers};
 use crate::error::{js_error_message, ApiError};
 use crate::executor;
 
-#[wasm_bindgen(inline_js = r#"
-export async function allows(env, key) {
-  return (await env.RATE_LIMITER.limit({ key })).success === true;
-}
-"#)]
+#[wasm_bindgen(module = "/src/middleware/rate_limit.mjs")]
 extern "C" {
     /// Resolves to whether `key` is still within its limit.
     fn allows(env: &Env, key: &str) -> js_sys::Promise;

@@ -1,4 +1,4 @@
-//! Test-only routes (`ENABLE_TEST_ROUTES=true`): a panic (in the request, in a background
+//! Test-only routes (the `diagnostics` feature, then `ENABLE_TEST_ROUTES=true`): a panic (in the request, in a background
 //! task or in a destructor) and an abort, to prove what each costs, and a JSON echo that
 //! exercises the body layer (415, 413, 422) end to end.
 
@@ -14,7 +14,9 @@ use crate::executor;
 use crate::extract::{check_chars, json_body, QueryParams, Validate};
 use crate::response::{IntoResponse, Json, Reply};
 
-const TEST: Route = Route { tag: "test", test_only: true, ..Route::DEFAULT };
+const TEST: Route = Route { tag: "test", ..Route::DEFAULT };
+
+pub const ROUTES: [Route; 3] = [PANIC, ABORT, ECHO];
 
 pub const PANIC: Route = Route {
     path: "/_test/panic",

@@ -29,7 +29,6 @@ pub const ROUTE: Route = Route {
     handler: |call| Box::pin(async move { accept(&call.req, call.headers, call.env, call.config, call.ctx).await?.into_response() }),
     #[cfg(test)]
     doc: document,
-    ..Route::DEFAULT
 };
 
 #[cfg(test)]

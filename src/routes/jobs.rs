@@ -25,7 +25,6 @@ pub const SUBMIT: Route = Route {
     handler: |call| Box::pin(async move { submit(&call.req, call.headers, call.env, call.config, call.caller()?).await?.into_response() }),
     #[cfg(test)]
     doc: document_submit,
-    ..Route::DEFAULT
 };
 
 pub const STATUS: Route = Route {

@@ -6,6 +6,7 @@
 pub(crate) mod aggregate;
 pub(crate) mod async_example;
 pub(crate) mod events;
+#[cfg(feature = "diagnostics")]
 mod diagnostics;
 mod external_api;
 mod jobs;
@@ -65,8 +66,6 @@ pub struct Route {
     pub tag: &'static str,
     /// Who may call it; checked (and the caller identified) before the handler runs.
     pub guard: Guard,
-    /// Served only with `ENABLE_TEST_ROUTES=true`, and never documented.
-    pub test_only: bool,
     pub handler: for<'a> fn(Call<'a>) -> Handled<'a>,
     /// Its operation in the OpenAPI document, beyond method, path, summary, tag and guard.
     #[cfg(test)]
@@ -91,7 +90,6 @@ impl Route {
         summary: "",
         tag: "meta",
         guard: Guard::Open,
-        test_only: false,
         handler: unrouted,
         #[cfg(test)]
         doc: |_, op| op,
@@ -115,14 +113,18 @@ pub const ROUTES: &[Route] = &[
     events::ROUTE,
     jobs::SUBMIT,
     jobs::STATUS,
-    diagnostics::PANIC,
-    diagnostics::ABORT,
-    diagnostics::ECHO,
 ];
+
+/// Diagnostic routes, compiled only into test builds (the `diagnostics` feature) and served
+/// there only with `ENABLE_TEST_ROUTES=true`; never documented. The wasm that is deployed has none.
+#[cfg(feature = "diagnostics")]
+const TEST_ROUTES: &[Route] = &diagnostics::ROUTES;
+#[cfg(not(feature = "diagnostics"))]
+const TEST_ROUTES: &[Route] = &[];
 
 /// The routes this deployment serves.
 pub fn served(test_routes: bool) -> impl Iterator<Item = &'static Route> {
-    ROUTES.iter().filter(move |r| test_routes || !r.test_only)
+    ROUTES.iter().chain(TEST_ROUTES.iter().filter(move |_| test_routes))
 }
 
 /// A path's values for a template's `{…}` segments, in order; `None` if it does not match.
@@ -193,6 +195,7 @@ mod tests {
         }
     }
 
+    #[cfg(feature = "diagnostics")]
     #[test]
     fn test_routes_are_hidden_unless_enabled() {
         assert!(matches!(resolve("GET", "/_test/panic", false), Err(ApiError::NotFound { .. })));
@@ -204,7 +207,7 @@ mod tests {
     fn wrong_method_is_405_with_allow() {
         let err = resolve("POST", "/async-example", false).unwrap_err();
         assert_eq!(err, ApiError::MethodNotAllowed { method: "POST".into(), allow: vec!["GET", "HEAD"] });
-        let err = resolve("GET", "/_test/echo", true).unwrap_err();
+        let err = resolve("GET", "/aggregate", false).unwrap_err();
         assert_eq!(err, ApiError::MethodNotAllowed { method: "GET".into(), allow: vec!["POST"] });
     }
 

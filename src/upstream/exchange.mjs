@@ -1,6 +1,9 @@
 // One whole exchange with an upstream, for `src/upstream/exchange.rs`. The benchmark's baselines
 // use it too: bench/plain calls upstreams through `exchange`, bench/js-worker.mjs reads bodies
 // with `readCapped`.
+import { addHeaderLines } from '../response.mjs';
+
+/** A body refused for its size: the request's (relay) or the answer's. */
 export const TOO_LARGE = "too-large";
 // The body, refused as soon as it is known to pass `cap` bytes: by its declared length, or
 // while it is read (always, when the runtime decodes it: a small gzip body can inflate).
@@ -38,9 +41,7 @@ export async function readCapped(response, cap) {
 export function exchange(url, method, headers, body, budgetMs, cap) {
   // Aborts the fetch *and* a body read still pending: a slow body is cut off like slow headers.
   const signal = AbortSignal.timeout(budgetMs);
-  const init = { method, headers: new Headers(), body, signal };
-  const list = headers.split("\n");
-  for (let i = 1; i < list.length; i += 2) init.headers.set(list[i - 1], list[i]);
+  const init = { method, headers: addHeaderLines(new Headers(), headers, "set"), body, signal };
   return fetch(url, init).then((response) => readCapped(response, cap).then((bytes) => {
     const h = (name) => response.headers.get(name) ?? "";
     return [`${response.status}\n${h("content-type")}\n${h("retry-after")}\n${h("etag")}\n${h("last-modified")}`, bytes];

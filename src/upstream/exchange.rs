@@ -11,7 +11,7 @@ use worker::js_sys;
 use worker::wasm_bindgen::{self, prelude::wasm_bindgen, JsCast};
 
 use super::registry::Upstream;
-use super::outcome::{UpstreamError, UpstreamResponse};
+use super::outcome::{UpstreamError, UpstreamResponse, TOO_LARGE};
 use crate::error::js_error_message;
 use crate::executor;
 use crate::http_url::HttpUrl;
@@ -50,7 +50,7 @@ pub(super) async fn attempt(call: &Call<'_>, budget_ms: u32) -> Result<UpstreamR
             Ok(UpstreamResponse { body: shared_bytes(&answer.get(1).unchecked_into()), ..meta })
         }
         Err(e) if e.is_null() => Err(UpstreamError::Timeout { timeout_ms: call.upstream.timeout_ms }),
-        Err(e) if e.as_string().as_deref() == Some("too-large") => Err(UpstreamError::TooLarge { limit_bytes: cap }),
+        Err(e) if e.as_string().as_deref() == Some(TOO_LARGE) => Err(UpstreamError::TooLarge { limit_bytes: cap }),
         Err(e) => Err(UpstreamError::Unreachable { reason: js_error_message(&e) }),
     }
 }

@@ -4,6 +4,12 @@
 use std::fmt;
 use std::rc::Rc;
 
+/// The JS side's reason for refusing a body by its size (`exchange.mjs`'s `TOO_LARGE`), and
+/// its word for a client that hung up first (`response.mjs`'s `CLIENT_CLOSED`, also this
+/// error's slug); a host test holds each pair equal.
+pub const TOO_LARGE: &str = "too-large";
+pub const CLIENT_CLOSED: &str = "client-closed";
+
 /// Why an upstream exchange failed; each maps to a problem (see `ApiError`).
 #[derive(Debug, Clone, PartialEq)]
 pub enum UpstreamError {
@@ -64,4 +70,20 @@ impl UpstreamResponse {
         (200..300).contains(&self.status)
     }
 
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The JS modules state the same words, as `export const NAME = "word"`.
+    #[test]
+    fn the_js_side_uses_the_same_words() {
+        let exported = |source: &str, name: &str| {
+            let line = source.lines().find(|l| l.starts_with(&format!("export const {name} = "))).unwrap_or_else(|| panic!("{name}"));
+            line.split(['"', '\'']).nth(1).unwrap_or_default().to_owned()
+        };
+        assert_eq!(exported(include_str!("exchange.mjs"), "TOO_LARGE"), TOO_LARGE);
+        assert_eq!(exported(include_str!("../response.mjs"), "CLIENT_CLOSED"), CLIENT_CLOSED);
+    }
 }

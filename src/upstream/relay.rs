@@ -8,6 +8,7 @@
 use worker::wasm_bindgen::{self, prelude::wasm_bindgen, JsCast, JsValue};
 use worker::{js_sys, web_sys};
 
+use super::outcome::{CLIENT_CLOSED, TOO_LARGE};
 use super::registry::Upstream;
 use super::{exchange, guarded, headers, now_ms, record, Attempted, UpstreamError};
 use crate::context::RequestContext;
@@ -16,74 +17,7 @@ use crate::executor;
 use crate::http_url::HttpUrl;
 use crate::response::{encode_header_lines, Streamed};
 
-#[wasm_bindgen(inline_js = r#"
-const TOO_LARGE = "too-large", CLIENT_CLOSED = "client-closed";
-// The client's body for the upstream: a stream that fails past `limit` bytes or, when it may
-// have to be sent again (`whole`), its bytes, read up to `limit`. Kept in JS either way.
-export function relay_body(request, limit, whole) {
-  if (!request.body) return Promise.resolve(null);
-  const declared = request.headers.get("content-length");
-  if (declared !== null && Number(declared) > limit) return Promise.reject(TOO_LARGE);
-  let size = 0;
-  // Past the limit, or when the client's body breaks off, the upload itself is aborted: a
-  // body stream that merely errors is ended cleanly by the runtime, and the upstream would
-  // take the truncated body for a whole one.
-  const control = new AbortController();
-  const limited = request.body.pipeThrough(new TransformStream({
-    transform(chunk, controller) {
-      size += chunk.byteLength;
-      if (size <= limit) return controller.enqueue(chunk);
-      control.abort();
-      controller.error(new Error(TOO_LARGE));
-    },
-    cancel() {
-      control.abort();
-    },
-  }));
-  const tooLarge = () => size > limit;
-  if (whole) {
-    return new Response(limited).arrayBuffer().then(
-      (body) => ({ body, tooLarge }),
-      () => { throw tooLarge() ? TOO_LARGE : CLIENT_CLOSED; },
-    );
-  }
-  // A declared length goes up as one, so the upstream sees Content-Length, not chunks.
-  const body = declared === null ? limited : limited.pipeThrough(new FixedLengthStream(Number(declared)));
-  return Promise.resolve({ body, tooLarge, control });
-}
-// Sends the request; resolves to ["status\nname\nvalue…", response] once headers arrive,
-// within `budgetMs`. The client hanging up aborts it, then or while its body streams.
-export function relay_open(url, method, headers, source, budgetMs, request) {
-  const control = source?.control ?? new AbortController();
-  const timer = setTimeout(() => control.abort(), budgetMs);
-  const hangUp = () => control.abort();
-  request.signal?.addEventListener("abort", hangUp);
-  const init = { method, headers: new Headers(), body: source?.body ?? null, signal: control.signal, redirect: "manual" };
-  const list = headers.split("\n");
-  for (let i = 1; i < list.length; i += 2) init.headers.set(list[i - 1], list[i]);
-  return fetch(url, init).then((response) => {
-    clearTimeout(timer);
-    let meta = String(response.status);
-    for (const [name, value] of response.headers) meta += `\n${name}\n${value}`;
-    return [meta, response];
-  }, (error) => {
-    clearTimeout(timer);
-    request.signal?.removeEventListener("abort", hangUp);
-    if (source?.tooLarge()) throw TOO_LARGE;
-    if (request.signal?.aborted) throw CLIENT_CLOSED;
-    throw control.signal.aborted ? null : error;
-  });
-}
-export function relay_discard(response) {
-  response.body?.cancel().catch(() => {});
-}
-export function body_of(response) {
-  return response.body;
-}
-export function signal_of(request) {
-  return request.signal;
-}
-"#)]
+#[wasm_bindgen(module = "/src/upstream/relay.mjs")]
 extern "C" {
     fn relay_body(request: &web_sys::Request, limit: u32, whole: bool) -> js_sys::Promise;
     fn relay_open(url: &str, method: &str, headers: &str, source: &JsValue, budget_ms: u32, request: &web_sys::Request) -> js_sys::Promise;
@@ -172,8 +106,8 @@ pub async fn open(
 fn failure(e: JsValue, upstream: &Upstream) -> UpstreamError {
     match e.as_string().as_deref() {
         _ if e.is_null() => UpstreamError::Timeout { timeout_ms: upstream.timeout_ms },
-        Some("too-large") => UpstreamError::RequestTooLarge { limit_bytes: upstream.max_request_body_bytes },
-        Some("client-closed") => UpstreamError::ClientClosed,
+        Some(TOO_LARGE) => UpstreamError::RequestTooLarge { limit_bytes: upstream.max_request_body_bytes },
+        Some(CLIENT_CLOSED) => UpstreamError::ClientClosed,
         _ => UpstreamError::Unreachable { reason: js_error_message(&e) },
     }
 }

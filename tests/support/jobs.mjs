@@ -37,7 +37,7 @@ export async function applyMigrations(db, last = '\uffff') {
  * consumer (messages wait, and are lost when the runtime stops, as on a crash); `persist`
  * keeps D1 in that directory across restarts.
  */
-export async function startJobsWorker(vars = {}, { consumer = true, maxRetries = 2, persist } = {}) {
+export async function startJobsWorker(vars = {}, { consumer = true, maxRetries = 2, persist, diagnostics = false } = {}) {
   const consumers = consumer
     ? {
         [QUEUE]: { maxBatchSize: 10, maxBatchTimeout: 0.05, maxRetries, deadLetterQueue: DLQ },
@@ -51,6 +51,7 @@ export async function startJobsWorker(vars = {}, { consumer = true, maxRetries =
       queueProducers: { JOBS_QUEUE: QUEUE },
       queueConsumers: consumers,
       ...(persist ? { resourcePersistencePath: persist } : {}),
+      diagnostics,
     },
   );
   await applyMigrations(await worker.mf.getD1Database('JOBS_DB'));

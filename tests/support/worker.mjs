@@ -6,19 +6,26 @@ import { Miniflare, Log, LogLevel, convertV4MiniflareOptions } from 'miniflare';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
+/** The production build (what `wrangler deploy` ships), and the tests' one with the diagnostic routes. */
+export const BUILD = path.join(ROOT, 'build');
+export const DIAGNOSTICS_BUILD = path.join(ROOT, 'build-diagnostics');
+
 /**
  * Starts the worker with the given vars (and any further Miniflare v4 options, e.g. bindings);
  * resolves to { url, logs, mf, dispose }. `logs` collects what the worker writes to the console.
+ * `diagnostics: true` runs the build with the `diagnostics` feature (`/_test/…` routes, the
+ * consumer's panic hook), which `ENABLE_TEST_ROUTES: 'true'` then switches on.
  */
-export async function startWorker(vars = {}, extra = {}) {
+export async function startWorker(vars = {}, { diagnostics = false, ...extra } = {}) {
   const logs = [];
+  const build = diagnostics ? DIAGNOSTICS_BUILD : BUILD;
   // Miniflare 5 (the one wrangler ships) still takes the stable v4 option shape through this.
   const options = convertV4MiniflareOptions({
     name: 'edge-relay',
-    modulesRoot: path.join(ROOT, 'build'),
+    modulesRoot: build,
     modules: [
-      { type: 'ESModule', path: path.join(ROOT, 'build/index.js') },
-      { type: 'CompiledWasm', path: path.join(ROOT, 'build/index_bg.wasm') },
+      { type: 'ESModule', path: path.join(build, 'index.js') },
+      { type: 'CompiledWasm', path: path.join(build, 'index_bg.wasm') },
     ],
     compatibilityDate: '2026-11-01',
     compatibilityFlags: ['enable_request_signal'],

@@ -22,18 +22,17 @@ use worker as _;
 /// As the JS worker's (and edge-relay's default) cap on a body read whole.
 const MAX_UPSTREAM_BODY_BYTES: u32 = 8 * 1024 * 1024;
 
-#[wasm_bindgen(inline_js = r#"
-export function respond(status, contentType, requestId, timing, body, line) {
-  console.log(line);
-  return new Response(body, { status, headers: { 'content-type': contentType, 'x-request-id': requestId, 'server-timing': timing } });
-}
-export function sleep(ms) {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-"#)]
+#[wasm_bindgen(module = "/src/plain.mjs")]
 extern "C" {
-    fn respond(status: u16, content_type: &str, request_id: &str, timing: &str, body: &str, line: &str) -> Response;
     fn sleep(ms: u32) -> js_sys::Promise;
+}
+
+// The response built and logged in one call, as edge-relay builds its own (binding this module
+// also has wasm-bindgen copy it where the exchange helper's import of it looks).
+#[wasm_bindgen(module = "/../../src/response.mjs")]
+extern "C" {
+    /// `headers` is `name\nvalue\n…`; `line` is the access-log line, written in the same call.
+    fn build_response(status: u16, headers: &str, body: &[u8], line: &str) -> Response;
 }
 
 // edge-relay's own upstream exchange (fetch, the capped body read, status and headers back in
@@ -142,7 +141,8 @@ async fn serve(req: Request, env: JsValue) -> Result<Response, JsValue> {
     }
     let line = Line { event: "request", request_id: &call.request_id, method: &method, path, status: reply.status, duration_ms: total, upstream: &calls, error: reply.error };
     let content_type = if reply.error.is_some() { "application/problem+json" } else { "application/json" };
-    Ok(respond(reply.status, content_type, &call.request_id, &timing, &reply.body, &serde_json::to_string(&line).unwrap_or_default()))
+    let headers = format!("content-type\n{content_type}\nx-request-id\n{}\nserver-timing\n{timing}", call.request_id);
+    Ok(build_response(reply.status, &headers, reply.body.as_bytes(), &serde_json::to_string(&line).unwrap_or_default()))
 }
 
 async fn route(req: &Request, env: &JsValue, call: &Call, method: &str, path: &str, query: &str) -> Result<Reply, JsValue> {
