@@ -3,8 +3,8 @@
 // edge-relay response carries: an `X-Request-Id` (the client's, if valid, else a random UUID),
 // `Server-Timing` (total, and upstream time when there were calls), problem bodies with the
 // request id as `instance`, and one JSON access-log line per request on the console. It reads
-// upstream bodies with edge-relay's own capped reader (src/upstream/exchange.mjs).
-import { readCapped, TOO_LARGE } from '../src/upstream/exchange.mjs';
+// upstream bodies with edge-relay's own capped reader (crates/edge-relay/src/upstream/exchange.mjs).
+import { readCapped, TOO_LARGE } from '../crates/edge-relay/src/upstream/exchange.mjs';
 
 const REQUEST_ID = /^[A-Za-z0-9\-_.:]{1,128}$/;
 

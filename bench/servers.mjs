@@ -208,7 +208,7 @@ export const PLAIN_BUILD = path.join(ROOT, 'bench/plain/build');
  * repository, so the imports resolve as they do on disk). */
 export const jsModules = (file) => [
   { name: 'bench/worker.mjs', kind: 'esModule', file },
-  ...['src/upstream/exchange.mjs', 'src/response.mjs'].map((name) => ({ name, kind: 'esModule', file: path.join(ROOT, name) })),
+  ...['crates/edge-relay/src/upstream/exchange.mjs', 'crates/edge-relay/src/response.mjs'].map((name) => ({ name, kind: 'esModule', file: path.join(ROOT, name) })),
 ];
 
 /** Writes the configs for the workers; returns { edge, js, floor, plain } each with a `start()` function. */

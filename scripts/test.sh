@@ -24,11 +24,11 @@ if [ ! -f $CONTRACT/.venv/installed ] || [ $CONTRACT/requirements.txt -nt $CONTR
   touch $CONTRACT/.venv/installed
 fi
 
-cargo test --quiet --features diagnostics
+cargo test --quiet --workspace --features diagnostics
 OUT=build-diagnostics bash scripts/build.sh --features diagnostics
 # The production build into build/, and what would be uploaded into build-deploy/ (no account needed).
 WRANGLER_LOG=warn wrangler deploy --dry-run --outdir build-deploy
-node --test --test-concurrency=2 'src/**/*.test.mjs' 'tests/**/*.test.mjs'
+node --test --test-concurrency=2 'crates/**/*.test.mjs' 'tests/**/*.test.mjs'
 # The benchmark's smoke mode: proves the harness (nginx, wrk, FastAPI venv, raw workerd) still
 # runs end to end; it asserts that every server answered, not how fast.
 bash bench/setup.sh

@@ -2,15 +2,15 @@
 
 use serde::Serialize;
 
-use super::Route;
-use crate::error::ApiError;
-use crate::executor;
-use crate::extract::QueryParams;
-use crate::response::{IntoResponse, Json};
-#[cfg(test)]
-use super::openapi::op::{example, Op};
-#[cfg(test)]
-use crate::error::FieldError;
+use edge_relay::router::Route;
+use edge_relay::error::ApiError;
+use edge_relay::executor;
+use edge_relay::extract::QueryParams;
+use edge_relay::response::{IntoResponse, Json};
+#[cfg(feature = "openapi")]
+use edge_relay::openapi::op::{example, Op};
+#[cfg(feature = "openapi")]
+use edge_relay::error::FieldError;
 
 /// The longest timer a client may ask for.
 pub const MAX_DELAY_MS: u32 = 10_000;
@@ -20,12 +20,12 @@ pub const ROUTE: Route = Route {
     summary: "Awaits a runtime timer of delay_ms (0..=10000) without blocking",
     tag: "examples",
     handler: |call| Box::pin(async move { handle(&call.ctx.query_params()).await?.into_response() }),
-    #[cfg(test)]
+    #[cfg(feature = "openapi")]
     doc: document,
     ..Route::DEFAULT
 };
 
-#[cfg(test)]
+#[cfg(feature = "openapi")]
 fn document(_: &Route, op: Op) -> Op {
     op.query_int("delay_ms", "Milliseconds the runtime timer waits", 0..=MAX_DELAY_MS, Some(0))
         .json::<Message>("200", "The timer completed", example(Message::completed()))
@@ -37,7 +37,7 @@ fn document(_: &Route, op: Op) -> Op {
 }
 
 #[derive(Serialize)]
-#[cfg_attr(test, derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Message {
     message: &'static str,
 }

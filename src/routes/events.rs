@@ -5,15 +5,15 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use worker::{web_sys, Env, Headers};
 
-use super::Route;
-use crate::auth::Guard;
-use crate::background;
-use crate::config::{Config, ConfigError};
-use crate::context::{new_id, RequestContext};
-use crate::error::{ApiError, FieldError};
-use crate::extract::{check_chars, json_body, Validate};
-use crate::response::{Accepted, IntoResponse};
-use crate::upstream;
+use edge_relay::router::Route;
+use edge_relay::auth::Guard;
+use edge_relay::background;
+use edge_relay::config::{Config, ConfigError};
+use edge_relay::context::{new_id, RequestContext};
+use edge_relay::error::{ApiError, FieldError};
+use edge_relay::extract::{check_chars, json_body, Validate};
+use edge_relay::response::{Accepted, IntoResponse};
+use edge_relay::upstream;
 
 /// The largest `payload`, serialised.
 const MAX_PAYLOAD_BYTES: usize = 64 * 1024;
@@ -27,13 +27,13 @@ pub const ROUTE: Route = Route {
     tag: "events",
     guard: Guard::ScopeWhenJwt("events:write"),
     handler: |call| Box::pin(async move { accept(&call.req, call.headers, call.env, call.config, call.ctx).await?.into_response() }),
-    #[cfg(test)]
+    #[cfg(feature = "openapi")]
     doc: document,
 };
 
-#[cfg(test)]
-fn document(_: &Route, op: super::openapi::op::Op) -> super::openapi::op::Op {
-    use super::openapi::op::length;
+#[cfg(feature = "openapi")]
+fn document(_: &Route, op: edge_relay::openapi::op::Op) -> edge_relay::openapi::op::Op {
+    use edge_relay::openapi::op::length;
     use serde_json::json;
     op.description(
         "Answers 202 at once; the event is then POSTed as {id, type, payload, request_id} to the EVENTS_WEBHOOK \
@@ -57,7 +57,7 @@ fn document(_: &Route, op: super::openapi::op::Op) -> super::openapi::op::Op {
 }
 
 #[derive(Debug, Deserialize)]
-#[cfg_attr(test, derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct EventIn {
     #[serde(rename = "type")]
@@ -87,7 +87,7 @@ struct Delivery<'a> {
 }
 
 #[derive(Serialize)]
-#[cfg_attr(test, derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EventAccepted {
     pub id: String,
     pub status: &'static str,
@@ -123,7 +123,7 @@ pub async fn accept(req: &web_sys::Request, headers: &Headers, env: &Env, config
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::extract::{body_error_locs, parse_json};
+    use edge_relay::extract::{body_error_locs, parse_json};
 
     fn errors(json: &str) -> Vec<(String, &'static str)> {
         body_error_locs::<EventIn>(json)

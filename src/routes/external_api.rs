@@ -2,28 +2,28 @@
 
 use worker::Env;
 
-use super::Route;
-use crate::config::{Config, ConfigError};
-use crate::context::RequestContext;
-use crate::error::ApiError;
-use crate::response::{IntoResponse, Relayed};
-use crate::upstream::{self, registry::DEFAULT_UPSTREAM};
-#[cfg(test)]
-use super::openapi::op::Op;
-#[cfg(test)]
-use crate::upstream::UpstreamError;
+use edge_relay::router::Route;
+use edge_relay::config::{Config, ConfigError};
+use edge_relay::context::RequestContext;
+use edge_relay::error::ApiError;
+use edge_relay::response::{IntoResponse, Relayed};
+use edge_relay::upstream::{self, registry::DEFAULT_UPSTREAM};
+#[cfg(feature = "openapi")]
+use edge_relay::openapi::op::Op;
+#[cfg(feature = "openapi")]
+use edge_relay::upstream::UpstreamError;
 
 pub const ROUTE: Route = Route {
     path: "/external-api",
     summary: "Relays the JSON body of the configured upstream (UPSTREAM_URL)",
     tag: "upstreams",
     handler: |call| Box::pin(async move { handle(call.env, call.config, call.ctx).await?.into_response() }),
-    #[cfg(test)]
+    #[cfg(feature = "openapi")]
     doc: document,
     ..Route::DEFAULT
 };
 
-#[cfg(test)]
+#[cfg(feature = "openapi")]
 fn document(_: &Route, op: Op) -> Op {
     op.any("200", "The upstream's JSON body, as it sent it", "application/json")
         .problem("502", "The upstream failed: error status, invalid JSON, or connection failure", &ApiError::Upstream(UpstreamError::BadStatus { status: 503 }))

@@ -1,20 +1,20 @@
 //! `POST /jobs` and `GET /jobs/{id}`: durable jobs, each owned by the caller that submitted
-//! it (see `crate::jobs`; the caller was authenticated by the route's guard).
+//! it (see `edge_relay::jobs`; the caller was authenticated by the route's guard).
 
 use serde_json::value::RawValue;
 use worker::{web_sys, Env, Headers};
 
-use super::Route;
-use crate::auth::{Caller, Guard};
-use crate::background;
-use crate::config::Config;
-use crate::context::{now_ms, RequestContext};
-use crate::error::ApiError;
-use crate::extract::json_body;
-use crate::jobs::model::{self, is_job_id, rfc3339, JobAccepted, JobRequest, JobView, DEFAULT_PAGE, MAX_ITEMS, MAX_PAGE};
-use crate::jobs::Jobs;
-use crate::response::{Accepted, IntoResponse, Json};
-use crate::routes::aggregate::service::plan;
+use edge_relay::router::Route;
+use edge_relay::auth::{Caller, Guard};
+use edge_relay::background;
+use edge_relay::config::Config;
+use edge_relay::context::{now_ms, RequestContext};
+use edge_relay::error::ApiError;
+use edge_relay::extract::json_body;
+use edge_relay::jobs::model::{self, is_job_id, rfc3339, JobAccepted, JobRequest, JobView, DEFAULT_PAGE, MAX_ITEMS, MAX_PAGE};
+use edge_relay::jobs::Jobs;
+use edge_relay::response::{Accepted, IntoResponse, Json};
+use edge_relay::batch::plan;
 
 pub const SUBMIT: Route = Route {
     method: "POST",
@@ -23,7 +23,7 @@ pub const SUBMIT: Route = Route {
     tag: "jobs",
     guard: Guard::Scope("jobs:write"),
     handler: |call| Box::pin(async move { submit(&call.req, call.headers, call.env, call.config, call.caller()?).await?.into_response() }),
-    #[cfg(test)]
+    #[cfg(feature = "openapi")]
     doc: document_submit,
 };
 
@@ -33,22 +33,22 @@ pub const STATUS: Route = Route {
     tag: "jobs",
     guard: Guard::Scope("jobs:read"),
     handler: |call| Box::pin(async move { status(call.env, call.config, call.ctx, call.caller()?, call.param(0)).await?.into_response() }),
-    #[cfg(test)]
+    #[cfg(feature = "openapi")]
     doc: document_status,
     ..Route::DEFAULT
 };
 
-#[cfg(test)]
+#[cfg(feature = "openapi")]
 const EXAMPLE_JOB: &str = "5c9e6f3a-0d41-4a8e-b1b7-6f2d3c4e5a60";
 
-#[cfg(test)]
-fn document_submit(_: &Route, op: super::openapi::op::Op) -> super::openapi::op::Op {
-    use super::openapi::op::example;
-    use crate::error::FieldError;
-    use crate::jobs::model::{JobStatus, IDEMPOTENCY_KEY_CHARS};
+#[cfg(feature = "openapi")]
+fn document_submit(_: &Route, op: edge_relay::openapi::op::Op) -> edge_relay::openapi::op::Op {
+    use edge_relay::openapi::op::example;
+    use edge_relay::error::FieldError;
+    use edge_relay::jobs::model::{JobStatus, IDEMPOTENCY_KEY_CHARS};
     use serde_json::json;
     let accepted = JobAccepted { id: EXAMPLE_JOB.into(), status: JobStatus::Queued, status_url: format!("/jobs/{EXAMPLE_JOB}") };
-    crate::routes::aggregate::model::document_items(op, "JobRequest", MAX_ITEMS)
+    edge_relay::batch::model::document_items(op, "JobRequest", MAX_ITEMS)
         .description(format!(
             "Stores the job in D1 and queues it in chunks of JOBS_CHUNK_SIZE items; the queue consumer runs them \
              (JOBS_CONCURRENCY at once), recording every result. Upstream timeouts, unreachable upstreams, 429 and \
@@ -81,8 +81,8 @@ fn document_submit(_: &Route, op: super::openapi::op::Op) -> super::openapi::op:
         )
 }
 
-#[cfg(test)]
-fn document_status(_: &Route, op: super::openapi::op::Op) -> super::openapi::op::Op {
+#[cfg(feature = "openapi")]
+fn document_status(_: &Route, op: edge_relay::openapi::op::Op) -> edge_relay::openapi::op::Op {
     use serde_json::json;
     op.description("Only the caller that submitted the job can read it; to anyone else it does not exist (404).")
         .path_param("id", "The job id POST /jobs returned", None)

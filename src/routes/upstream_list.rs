@@ -4,17 +4,17 @@
 use serde::Serialize;
 use worker::Env;
 
-use super::Route;
-use crate::config::Config;
-use crate::error::ApiError;
-use crate::response::{IntoResponse, Json};
+use edge_relay::router::Route;
+use edge_relay::config::Config;
+use edge_relay::error::ApiError;
+use edge_relay::response::{IntoResponse, Json};
 
 pub const ROUTE: Route = Route {
     path: "/upstreams",
     summary: "The configured upstreams: name, methods, whether cached",
     tag: "upstreams",
     handler: |call| Box::pin(async move { list(call.env, call.config)?.into_response() }),
-    #[cfg(test)]
+    #[cfg(feature = "openapi")]
     doc: |_, op| {
         let example = serde_json::json!({"upstreams": [{"name": "users", "methods": ["GET", "HEAD"], "cached": true}]});
         op.json::<UpstreamList>("200", "Every configured upstream, by name", example)
@@ -23,13 +23,13 @@ pub const ROUTE: Route = Route {
 };
 
 #[derive(Serialize)]
-#[cfg_attr(test, derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UpstreamList {
     upstreams: Vec<UpstreamInfo>,
 }
 
 #[derive(Serialize)]
-#[cfg_attr(test, derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UpstreamInfo {
     name: String,
     /// The methods `/upstreams/{name}/…` relays.

@@ -8,15 +8,15 @@
 
 use worker::{web_sys, Env, Headers};
 
-use super::Route;
-use crate::config::Config;
-use crate::context::RequestContext;
-use crate::error::{ApiError, FieldError};
-use crate::response::{IntoResponse, Relayed, Reply};
-use crate::upstream::conditional::{self, Preconditions};
-use crate::upstream::headers::RELAY_FORWARD;
-use crate::upstream::registry::{Upstream, ALWAYS_FORWARD};
-use crate::upstream::{self, path, relay, Attempted, UpstreamError};
+use edge_relay::router::Route;
+use edge_relay::config::Config;
+use edge_relay::context::RequestContext;
+use edge_relay::error::{ApiError, FieldError};
+use edge_relay::response::{IntoResponse, Relayed, Reply};
+use edge_relay::upstream::conditional::{self, Preconditions};
+use edge_relay::upstream::headers::RELAY_FORWARD;
+use edge_relay::upstream::registry::{Upstream, ALWAYS_FORWARD};
+use edge_relay::upstream::{self, path, relay, UpstreamError};
 
 /// The relay's path: every method reaches it; each upstream's `methods` decides.
 pub const PATH: &str = "/upstreams/{name}/{*path}";
@@ -26,7 +26,7 @@ const RELAY: Route = Route {
     summary: "",
     tag: "upstreams",
     handler: |call| Box::pin(async move { proxy(&call.req, call.headers, call.env, call.config, call.ctx, call.param(0), call.param(1)).await }),
-    #[cfg(test)]
+    #[cfg(feature = "openapi")]
     doc: document,
     ..Route::DEFAULT
 };
@@ -74,11 +74,11 @@ pub async fn proxy(
         return if unchanged { Ok(relayed.not_modified()) } else { relayed.into_response() };
     }
     let opened = relay::open(ctx, upstream, req, &url, &forwarded(headers, upstream, RELAY_FORWARD)).await?;
-    if opened.status >= 500 {
-        opened.discard();
-        return Err(UpstreamError::BadStatus { status: opened.status }.into());
-    }
     let status = opened.status;
+    if status >= 500 {
+        opened.discard();
+        return Err(UpstreamError::BadStatus { status }.into());
+    }
     Ok(Reply::streamed(status, opened.into_streamed(req, upstream.stream_idle_ms)))
 }
 
@@ -97,9 +97,9 @@ fn forwarded(headers: &Headers, upstream: &Upstream, extra: &[&'static str]) -> 
 /// The relay, for each method: GET and HEAD are open by default, the others where the
 /// upstream's `methods` allow them. GET carries the full description and examples; the write
 /// methods say what differs (a body goes up; 413), to keep the document small.
-#[cfg(test)]
-fn document(route: &Route, op: super::openapi::op::Op) -> super::openapi::op::Op {
-    use super::openapi::op::{bare_problem_response, problem_response};
+#[cfg(feature = "openapi")]
+fn document(route: &Route, op: edge_relay::openapi::op::Op) -> edge_relay::openapi::op::Op {
+    use edge_relay::openapi::op::{bare_problem_response, problem_response};
     use utoipa::openapi::content::ContentBuilder;
     use utoipa::openapi::request_body::RequestBodyBuilder;
     use utoipa::openapi::response::ResponseBuilder;
@@ -120,7 +120,7 @@ fn document(route: &Route, op: super::openapi::op::Op) -> super::openapi::op::Op
             "Path under the upstream's base_url: segments of letters, digits and -._~!$&'()*+,;=: separated by '/' \
              (sent unencoded), percent-escapes except of '.', '/', '\\', '@', '%' and NUL; no '.' or '..' segments, \
              no empty ones. Anything else is refused with 422. The pattern describes one segment without escapes.",
-            Some(crate::upstream::path::RELAY_SEGMENT_PATTERN),
+            Some(edge_relay::upstream::path::RELAY_SEGMENT_PATTERN),
         )
         .any("200", "The upstream's answer (status < 500) with its headers; `Cache-Status` when the upstream is cached", "*/*")
         .any("2XX", "The upstream's other success answers, passed on", "*/*")

@@ -29,7 +29,7 @@ extern "C" {
 
 // The response built and logged in one call, as edge-relay builds its own (binding this module
 // also has wasm-bindgen copy it where the exchange helper's import of it looks).
-#[wasm_bindgen(module = "/../../src/response.mjs")]
+#[wasm_bindgen(module = "/../../crates/edge-relay/src/response.mjs")]
 extern "C" {
     /// `headers` is `name\nvalue\n…`; `line` is the access-log line, written in the same call.
     fn build_response(status: u16, headers: &str, body: &[u8], line: &str) -> Response;
@@ -37,7 +37,7 @@ extern "C" {
 
 // edge-relay's own upstream exchange (fetch, the capped body read, status and headers back in
 // one call), so that the two differ in their Rust only.
-#[wasm_bindgen(module = "/../../src/upstream/exchange.mjs")]
+#[wasm_bindgen(module = "/../../crates/edge-relay/src/upstream/exchange.mjs")]
 extern "C" {
     /// Resolves to `["status\n…", body bytes]`; rejects with null on timeout, "too-large" past
     /// `cap` bytes, else with the runtime's error.

@@ -49,6 +49,11 @@ impl Attempted for Opened {
 }
 
 impl Opened {
+    /// Lets go of an answer that is not passed on: its body is cancelled unread.
+    pub fn discard(self) {
+        relay_discard(&self.response);
+    }
+
     /// The body to pass on, with the headers that may pass and the upstream's idle limit.
     pub fn into_streamed(self, request: &web_sys::Request, idle_ms: u32) -> Streamed {
         Streamed {

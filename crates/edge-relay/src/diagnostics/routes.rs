@@ -1,11 +1,11 @@
-//! Test-only routes (the `diagnostics` feature, then `ENABLE_TEST_ROUTES=true`): a panic (in the request, in a background
-//! task or in a destructor) and an abort, to prove what each costs, and a JSON echo that
-//! exercises the body layer (415, 413, 422) end to end.
+//! The diagnostic routes: a panic (in the request, in a background task or in a destructor)
+//! and an abort, to prove what each costs, and a JSON echo that exercises the body layer (415,
+//! 413, 422) end to end.
 
 use serde::{Deserialize, Serialize};
 use worker::{web_sys, Headers};
 
-use super::Route;
+use crate::router::Route;
 use crate::background;
 use crate::config::Config;
 use crate::context::RequestContext;
@@ -15,8 +15,6 @@ use crate::extract::{check_chars, json_body, QueryParams, Validate};
 use crate::response::{IntoResponse, Json, Reply};
 
 const TEST: Route = Route { tag: "test", ..Route::DEFAULT };
-
-pub const ROUTES: [Route; 3] = [PANIC, ABORT, ECHO];
 
 pub const PANIC: Route = Route {
     path: "/_test/panic",

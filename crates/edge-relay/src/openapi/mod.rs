@@ -1,8 +1,9 @@
-//! `GET /openapi.json` and `GET /docs`.
+//! `GET /openapi.json` and `GET /docs`, and (host-only, the `openapi` feature) what an app's
+//! tests build its document with: `op` for one operation, `spec` for the whole document.
 
-#[cfg(test)]
+#[cfg(feature = "openapi")]
 pub mod op;
-#[cfg(test)]
+#[cfg(feature = "openapi")]
 pub mod spec;
 
 use std::cell::OnceCell;
@@ -11,16 +12,16 @@ use std::rc::Rc;
 use serde_json::Value;
 use worker::Env;
 
-use super::Route;
 use crate::config::Config;
+use crate::router::{App, Route};
 use crate::response::{Html, IntoResponse, RawJson};
 use crate::upstream::registry::Registry;
 
 pub const SPEC: Route = Route {
     path: "/openapi.json",
     summary: "The OpenAPI 3.1 document of this API",
-    handler: |call| Box::pin(async move { document(call.config, call.env).into_response() }),
-    #[cfg(test)]
+    handler: |call| Box::pin(async move { document(call.app, call.config, call.env).into_response() }),
+    #[cfg(feature = "openapi")]
     doc: |_, op| op.any("200", "This document", "application/json"),
     ..Route::DEFAULT
 };
@@ -29,20 +30,26 @@ pub const DOCS: Route = Route {
     path: "/docs",
     summary: "Interactive API documentation (Swagger UI)",
     handler: |_| Box::pin(async { docs_page().into_response() }),
-    #[cfg(test)]
+    #[cfg(feature = "openapi")]
     doc: |_, op| op.any("200", "Swagger UI for this API", "text/html"),
     ..Route::DEFAULT
 };
 
-/// The OpenAPI 3.1 document, built from the route table and handler types by `spec` (a host
-/// test) and checked in pretty-printed, for review; a test fails if it no longer matches the
-/// code. The wasm carries it without the indentation (a third of its bytes), stripped at
-/// compile time.
-const PRETTY: &[u8] = include_bytes!("openapi.json");
-static DOCUMENT: [u8; minified_len(PRETTY)] = minified(PRETTY);
+/// An app's OpenAPI 3.1 document for [`App::document`]: the file at `$path` (as
+/// `include_bytes!` finds it), built by the app's tests with [`spec::build`] and checked in
+/// pretty-printed, for review. The wasm carries it without the indentation (a third of its
+/// bytes), stripped at compile time.
+#[macro_export]
+macro_rules! openapi_document {
+    ($path:literal) => {{
+        const PRETTY: &[u8] = include_bytes!($path);
+        static DOCUMENT: [u8; $crate::openapi::minified_len(PRETTY)] = $crate::openapi::minified(PRETTY);
+        &DOCUMENT
+    }};
+}
 
 /// The length of `json` without whitespace outside strings.
-const fn minified_len(json: &[u8]) -> usize {
+pub const fn minified_len(json: &[u8]) -> usize {
     let (mut i, mut len, mut in_string, mut escaped) = (0, 0, false, false);
     while i < json.len() {
         let keep = keeps(json[i], &mut in_string, &mut escaped);
@@ -55,7 +62,7 @@ const fn minified_len(json: &[u8]) -> usize {
 }
 
 /// `json` without whitespace outside strings.
-const fn minified<const N: usize>(json: &[u8]) -> [u8; N] {
+pub const fn minified<const N: usize>(json: &[u8]) -> [u8; N] {
     let mut out = [0u8; N];
     let (mut i, mut at, mut in_string, mut escaped) = (0, 0, false, false);
     while i < json.len() {
@@ -95,19 +102,20 @@ pub const UPSTREAM_NAMES: &str = "x-upstream-names";
 /// The document as this deployment serves it: upstream names as an `enum` where the
 /// checked-in one has the mark, and no `bearerFormat: JWT` without JWT auth. Made once per
 /// isolate (the config is).
-pub fn document(config: &Config, env: &Env) -> RawJson {
+pub fn document(app: &App, config: &Config, env: &Env) -> RawJson {
     thread_local! {
         static SERVED: OnceCell<Rc<[u8]>> = const { OnceCell::new() };
     }
-    let served = SERVED.with(|cell| cell.get_or_init(|| for_deployment(config, config.upstreams(env).ok()).into()).clone());
+    let served = SERVED.with(|cell| cell.get_or_init(|| for_deployment(app.document, config, config.upstreams(env).ok()).into()).clone());
     RawJson(served.to_vec())
 }
 
-fn for_deployment(config: &Config, registry: Option<&Registry>) -> Vec<u8> {
+/// `document` as this deployment serves it (see [`document`]).
+pub fn for_deployment(document: &[u8], config: &Config, registry: Option<&Registry>) -> Vec<u8> {
     // Parsed from a `str` and edited without removing members: the worker already carries
     // that parser, and BTreeMap's removal code would cost ~4 KB of gzipped wasm more.
-    let Some(mut doc) = std::str::from_utf8(&DOCUMENT).ok().and_then(|text| serde_json::from_str::<Value>(text).ok()) else {
-        return DOCUMENT.to_vec();
+    let Some(mut doc) = std::str::from_utf8(document).ok().and_then(|text| serde_json::from_str::<Value>(text).ok()) else {
+        return document.to_vec();
     };
     // The upstreams that allow a method.
     let allowing = |method: &str| -> Vec<Value> {
@@ -134,7 +142,7 @@ fn for_deployment(config: &Config, registry: Option<&Registry>) -> Vec<u8> {
             *bearer = std::mem::take(bearer).into_iter().filter(|(key, _)| key != "bearerFormat").collect();
         }
     }
-    serde_json::to_vec(&doc).unwrap_or_else(|_| DOCUMENT.to_vec())
+    serde_json::to_vec(&doc).unwrap_or_else(|_| document.to_vec())
 }
 
 /// The method of the first upstream mark in an operation's parameters.
@@ -167,38 +175,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_served_document_describes_the_deployment() {
-        // The document as served with these vars.
-        let served = |vars: &[(&str, &str)]| -> serde_json::Value {
-            let var = |name: &str| vars.iter().find(|(k, _)| *k == name).map(|(_, v)| v.to_string());
-            let registry = crate::config::read_upstreams(var).unwrap();
-            serde_json::from_slice(&for_deployment(&Config::parse(var).unwrap(), Some(&registry))).unwrap()
-        };
-        let doc = served(&[
-            ("UPSTREAMS", r#"{"users":{"base_url":"https://users.example","methods":["GET","POST"]},"orders":{"base_url":"https://orders.example"}}"#),
-            ("JWT_ISSUER", "https://id.example"),
-            ("JWT_AUDIENCE", "api"),
-        ]);
-        let names = serde_json::json!(["orders", "users"]);
-        assert_eq!(doc["components"]["schemas"]["Item"]["properties"]["upstream"]["enum"], names);
-        let relay = doc["paths"]["/upstreams/{name}/{path}"].as_object().unwrap();
-        assert_eq!(relay["get"]["parameters"][0]["schema"]["enum"], names);
-        assert_eq!(relay["post"]["parameters"][0]["schema"]["enum"], serde_json::json!(["users"]));
-        assert_eq!(relay.keys().collect::<Vec<_>>(), ["get", "post"], "no upstream allows PUT, PATCH or DELETE");
-        assert_eq!(doc["components"]["securitySchemes"]["bearer"]["bearerFormat"], "JWT");
-
-        let without = served(&[]);
-        assert_eq!(without["components"]["schemas"]["Item"]["properties"]["upstream"]["enum"], serde_json::json!([]));
-        assert!(without["paths"].get("/upstreams/{name}/{path}").is_none());
-        assert!(without["components"]["securitySchemes"]["bearer"].get("bearerFormat").is_none());
-    }
-
-    #[test]
-    fn the_served_document_is_the_snapshot_minified() {
-        let pretty: serde_json::Value = serde_json::from_slice(PRETTY).unwrap();
-        let served: serde_json::Value = serde_json::from_slice(&DOCUMENT).unwrap();
-        assert_eq!(served, pretty);
-        assert!(!DOCUMENT.contains(&b'\n') && DOCUMENT.len() < PRETTY.len() * 2 / 3, "the indentation is gone");
+    fn minifying_keeps_strings_whole() {
         const TRICKY: &[u8] = br#"{ "a b": "say \"hi\"\n ok",  "c" : [ 1 , 2 ] }"#;
         let expected: &[u8] = br#"{"a b":"say \"hi\"\n ok","c":[1,2]}"#;
         assert_eq!(&minified::<{ minified_len(TRICKY) }>(TRICKY)[..], expected);

@@ -18,10 +18,10 @@ use crate::context::RequestContext;
 use crate::error::ApiError;
 use crate::inflight;
 use crate::response::{problem_response, Reply};
-use crate::routes;
+use crate::router::{App, Call};
 
 /// Serves one request end to end; never fails (a failure becomes a problem response).
-pub async fn handle(req: web_sys::Request, headers: Headers, env: Env, ctx: Rc<RequestContext>) -> web_sys::Response {
+pub async fn handle(app: &'static App, req: web_sys::Request, headers: Headers, env: Env, ctx: Rc<RequestContext>) -> web_sys::Response {
     let origin = headers.get("Origin").ok().flatten();
     // A CORS preflight: OPTIONS from a browser origin asking about a method.
     let preflight = match &origin {
@@ -33,7 +33,7 @@ pub async fn handle(req: web_sys::Request, headers: Headers, env: Env, ctx: Rc<R
     let config = Config::load(&env).map_err(ApiError::from);
     let outcome = match (&config, &preflight) {
         (Ok(config), Some((origin, method))) => answer_preflight(&headers, config, origin, method),
-        (Ok(config), None) => run(req, &headers, &env, config, &ctx).await,
+        (Ok(config), None) => run(app, req, &headers, &env, config, &ctx).await,
         (Err(e), _) => Err(e.clone()),
     };
     let (mut reply, error) = match outcome {
@@ -58,12 +58,12 @@ fn answer_preflight(headers: &Headers, config: &Config, origin: &str, method: &s
     Ok(reply)
 }
 
-async fn run(req: web_sys::Request, headers: &Headers, env: &Env, config: &Config, ctx: &RequestContext) -> Result<Reply, ApiError> {
+async fn run(app: &'static App, req: web_sys::Request, headers: &Headers, env: &Env, config: &Config, ctx: &RequestContext) -> Result<Reply, ApiError> {
     let in_flight = inflight::count();
     if config.max_in_flight > 0 && in_flight > config.max_in_flight {
         return Err(ApiError::Overloaded { in_flight: in_flight - 1 });
     }
-    let resolved = routes::resolve(&ctx.method, &ctx.path, config.test_routes);
+    let resolved = app.resolve(&ctx.method, &ctx.path, config.test_routes);
     let scope = resolved.as_ref().ok().and_then(|(route, _)| route.guard.scope(config.jwt.is_some()));
     let caller = match scope {
         Some(_) => {
@@ -85,6 +85,6 @@ async fn run(req: web_sys::Request, headers: &Headers, env: &Env, config: &Confi
     if let (Some(caller), Some(scope)) = (&caller, scope) {
         caller.require(scope)?;
     }
-    let call = routes::Call { req, headers, env, config, ctx, params: &params, caller: caller.as_ref() };
+    let call = Call { req, headers, env, config, ctx, app, params: &params, caller: caller.as_ref() };
     (route.handler)(call).await
 }

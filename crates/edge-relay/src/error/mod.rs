@@ -52,7 +52,7 @@ pub enum ApiError {
 
 /// One invalid input, in the spirit of FastAPI's `detail` items.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[cfg_attr(test, derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FieldError {
     /// Where the input came from and its name, e.g. `["query", "delay_ms"]`.
     pub loc: Vec<String>,
@@ -95,7 +95,7 @@ impl FieldError {
 
 /// The RFC 9457 problem document, with our extension members.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[cfg_attr(test, derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Problem {
     #[serde(rename = "type")]
     pub kind: String,

@@ -171,8 +171,8 @@ fn strip_position(e: &serde_json::Error) -> String {
     }
 }
 
-/// Test helper: the `(loc, type)` of every 422 error `json` produces as a `T` body.
-#[cfg(test)]
+/// For an app's tests: the `(loc, type)` of every 422 error `json` produces as a `T` body
+/// (panics if `T` accepts it).
 pub fn body_error_locs<T: DeserializeOwned + Validate + std::fmt::Debug>(json: &str) -> Vec<(String, &'static str)> {
     match parse_json::<T>(json.as_bytes()) {
         Err(ApiError::Validation(errors)) => errors.into_iter().map(|e| (e.loc.join("."), e.kind)).collect(),

@@ -2,18 +2,20 @@
 
 use serde::Serialize;
 
-use super::{served, Route};
-use crate::config::Config;
 use crate::response::{IntoResponse, Json};
-#[cfg(test)]
-use super::openapi::op::example;
+use crate::router::{App, Route};
+#[cfg(feature = "openapi")]
+use crate::openapi::op::example;
 
 pub const INDEX: Route = Route {
     path: "/",
     summary: "This index: name, version and routes",
-    handler: |call| Box::pin(async move { index(call.config).into_response() }),
-    #[cfg(test)]
-    doc: |_, op| op.json::<Index>("200", "The API index", example(index_for(false))),
+    handler: |call| Box::pin(async move { index(call.app, call.config.test_routes).into_response() }),
+    #[cfg(feature = "openapi")]
+    doc: |_, op| {
+        let example = op.index.clone();
+        op.json::<Index>("200", "The API index", example)
+    },
     ..Route::DEFAULT
 };
 
@@ -21,13 +23,13 @@ pub const HEALTHZ: Route = Route {
     path: "/healthz",
     summary: "Liveness check",
     handler: |_| Box::pin(async { healthz().into_response() }),
-    #[cfg(test)]
+    #[cfg(feature = "openapi")]
     doc: |_, op| op.json::<Health>("200", "The worker is alive", example(healthz().0)),
     ..Route::DEFAULT
 };
 
 #[derive(Serialize)]
-#[cfg_attr(test, derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Index {
     name: &'static str,
     version: &'static str,
@@ -35,7 +37,7 @@ pub struct Index {
 }
 
 #[derive(Serialize)]
-#[cfg_attr(test, derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RouteInfo {
     method: &'static str,
     path: &'static str,
@@ -43,24 +45,18 @@ pub struct RouteInfo {
 }
 
 #[derive(Serialize)]
-#[cfg_attr(test, derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Health {
     status: &'static str,
 }
 
-pub fn index(config: &Config) -> Json<Index> {
-    Json(index_for(config.test_routes))
-}
-
-/// The index of a deployment with or without the test routes.
-pub fn index_for(test_routes: bool) -> Index {
-    Index {
-        name: env!("CARGO_PKG_NAME"),
-        version: env!("CARGO_PKG_VERSION"),
-        routes: served(test_routes)
-            .map(|r| RouteInfo { method: r.method, path: r.path, summary: r.summary })
-            .collect(),
-    }
+/// The index of `app`'s deployment, with or without the test routes.
+pub fn index(app: &'static App, test_routes: bool) -> Json<Index> {
+    Json(Index {
+        name: app.name,
+        version: app.version,
+        routes: app.served(test_routes).map(|r| RouteInfo { method: r.method, path: r.path, summary: r.summary }).collect(),
+    })
 }
 
 pub fn healthz() -> Json<Health> {

@@ -1,17 +1,21 @@
-//! The fan-out: every item's upstream call, at most `concurrency` at once, each with its
-//! upstream's own timeout, retries, breaker and cache; one failure never fails the batch.
+//! A batch of upstream GETs: planned against the registry before any call is made, then
+//! fanned out, at most `concurrency` at once, each with its upstream's own timeout, retries,
+//! breaker and cache; one failure never fails the batch. `/aggregate`-style routes run one
+//! in the request; the jobs consumer runs a job's items the same way.
+
+pub mod model;
 
 use std::rc::Rc;
 
 use futures_util::stream::{self, StreamExt};
 use serde_json::value::RawValue;
 
-use super::model::{item_error, AggregateResponse, Item, ItemResult};
 use crate::context::{ms_since, now_ms, RequestContext};
 use crate::error::{ApiError, FieldError};
 use crate::http_url::HttpUrl;
 use crate::upstream::registry::{Registry, Upstream};
 use crate::upstream::{self, path, UpstreamError};
+use model::{item_error, Item, ItemResult};
 
 /// An item checked against the registry, ready to call.
 pub struct Planned {
@@ -51,14 +55,9 @@ pub fn plan_item(i: usize, item: Item, registry: &Registry) -> Result<Planned, F
     }
 }
 
-pub async fn run(ctx: &RequestContext, planned: Vec<Planned>, concurrency: u32) -> AggregateResponse {
-    let started = now_ms();
-    let results = stream::iter(planned)
-        .map(|item| call(ctx, item))
-        .buffered(concurrency as usize)
-        .collect()
-        .await;
-    AggregateResponse { duration_ms: ms_since(started), results }
+/// Every item's result, in order.
+pub async fn run(ctx: &RequestContext, planned: Vec<Planned>, concurrency: u32) -> Vec<ItemResult> {
+    stream::iter(planned).map(|item| call(ctx, item)).buffered(concurrency as usize).collect().await
 }
 
 /// One item's call; never fails: a failure is the result's `error`.
@@ -99,7 +98,6 @@ fn body_value(response: &upstream::UpstreamResponse) -> Result<Box<RawValue>, Up
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::extract::parse_json;
     use crate::upstream::registry;
 
     fn registry() -> Registry {
@@ -108,7 +106,7 @@ mod tests {
     }
 
     fn request(items: &str) -> Vec<Item> {
-        parse_json::<crate::routes::aggregate::model::AggregateRequest>(format!(r#"{{"requests":[{items}]}}"#).as_bytes()).unwrap().requests
+        serde_json::from_str(&format!("[{items}]")).unwrap()
     }
 
     #[test]

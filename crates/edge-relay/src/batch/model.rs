@@ -1,4 +1,5 @@
-//! `/aggregate`'s request and response bodies.
+//! A batch's items and results: the `requests` list that `/aggregate`-style fan-outs and durable
+//! jobs share, its rules, and one result per item.
 
 use std::collections::HashSet;
 use std::ops::RangeInclusive;
@@ -7,23 +8,15 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
 use crate::error::{FieldError, Problem};
-use crate::extract::{chars_mismatch, Validate};
+use crate::extract::chars_mismatch;
 
-pub const MAX_ITEMS: usize = 50;
 /// Characters in an item's `id` and `path` (the document states the same limits).
 pub const ID_CHARS: RangeInclusive<usize> = 1..=64;
 pub const PATH_CHARS: RangeInclusive<usize> = 1..=2048;
 
-#[derive(Debug, Deserialize)]
-#[cfg_attr(test, derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
-pub struct AggregateRequest {
-    pub requests: Vec<Item>,
-}
-
 /// One upstream GET: `path` (with any query) is joined onto the upstream's `base_url`.
 #[derive(Debug, Clone, Deserialize, Serialize)]
-#[cfg_attr(test, derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Item {
     pub id: String,
@@ -31,13 +24,7 @@ pub struct Item {
     pub path: String,
 }
 
-impl Validate for AggregateRequest {
-    fn validate(&self, errors: &mut Vec<FieldError>) {
-        validate_items(&self.requests, MAX_ITEMS, errors);
-    }
-}
-
-/// A `requests` list (here and in `/jobs`): 1..=`max` items, unique ids, sane lengths.
+/// A `requests` list: 1..=`max` items, unique ids, sane lengths.
 pub fn validate_items(items: &[Item], max: usize, errors: &mut Vec<FieldError>) {
     if !(1..=max).contains(&items.len()) {
         errors.push(FieldError::body(&["requests"], "length", format!("must hold 1 to {max} requests, got {}", items.len())));
@@ -63,9 +50,9 @@ pub fn item_error(i: usize, field: &str, kind: &'static str, msg: impl Into<Stri
 
 /// The limits `validate_items` enforces, written into the document: on the `requests` of
 /// the request body `schema` (1..=`max` items) and on every item.
-#[cfg(test)]
-pub fn document_items(op: crate::routes::openapi::op::Op, schema: &'static str, max: usize) -> crate::routes::openapi::op::Op {
-    use crate::routes::openapi::op::length;
+#[cfg(feature = "openapi")]
+pub fn document_items(op: crate::openapi::op::Op, schema: &'static str, max: usize) -> crate::openapi::op::Op {
+    use crate::openapi::op::length;
     op.constrain(
         schema,
         "/properties/requests",
@@ -75,28 +62,19 @@ pub fn document_items(op: crate::routes::openapi::op::Op, schema: &'static str, 
     .constrain("Item", "/properties/id", length(&ID_CHARS))
     .constrain("Item", "/properties/path", length(&PATH_CHARS))
     .constrain("Item", "/properties/path", serde_json::json!({"pattern": crate::upstream::path::ITEM_PATH_PATTERN}))
-    .constrain("Item", "/properties/upstream", serde_json::json!({crate::routes::openapi::UPSTREAM_NAMES: "GET"}))
-}
-
-#[derive(Debug, Serialize)]
-#[cfg_attr(test, derive(utoipa::ToSchema))]
-pub struct AggregateResponse {
-    /// Wall time of the whole fan-out.
-    pub duration_ms: u64,
-    /// One result per request, in request order.
-    pub results: Vec<ItemResult>,
+    .constrain("Item", "/properties/upstream", serde_json::json!({crate::openapi::UPSTREAM_NAMES: "GET"}))
 }
 
 /// An upstream's answer (`status`, `body`: parsed JSON, or text) or an `error` problem.
 #[derive(Debug, Serialize)]
-#[cfg_attr(test, derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ItemResult {
     pub id: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<u16>,
     /// The upstream's body: its JSON exactly as sent (checked, not re-encoded), or its text as a string.
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(test, schema(value_type = Option<serde_json::Value>))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<serde_json::Value>))]
     pub body: Option<Box<RawValue>>,
     /// `Cache-Status` when the upstream is cached.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -109,31 +87,33 @@ pub struct ItemResult {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::extract::{body_error_locs, parse_json};
+    use crate::extract::Validate;
 
-    fn errors(json: &str) -> Vec<(String, &'static str)> {
-        body_error_locs::<AggregateRequest>(json)
+    #[derive(Debug, Deserialize)]
+    struct Batch {
+        requests: Vec<Item>,
     }
 
-    #[test]
-    fn accepts_a_valid_batch() {
-        let r = parse_json::<AggregateRequest>(br#"{"requests":[{"id":"a","upstream":"users","path":"/users/1"}]}"#).unwrap();
-        assert_eq!(r.requests[0].path, "/users/1");
+    impl Validate for Batch {
+        fn validate(&self, errors: &mut Vec<FieldError>) {
+            validate_items(&self.requests, 2, errors);
+        }
+    }
+
+    fn errors(json: &str) -> Vec<(String, &'static str)> {
+        crate::extract::body_error_locs::<Batch>(json)
     }
 
     #[test]
     fn rejects_empty_oversized_and_duplicate_batches() {
         assert_eq!(errors(r#"{"requests":[]}"#), vec![("body.requests".into(), "length")]);
-        let many: Vec<String> = (0..51).map(|i| format!(r#"{{"id":"{i}","upstream":"u","path":"/"}}"#)).collect();
-        assert_eq!(errors(&format!(r#"{{"requests":[{}]}}"#, many.join(","))), vec![("body.requests".into(), "length")]);
+        let three = r#"{"requests":[{"id":"a","upstream":"u","path":"/"},{"id":"b","upstream":"u","path":"/"},{"id":"c","upstream":"u","path":"/"}]}"#;
+        assert_eq!(errors(three), vec![("body.requests".into(), "length")]);
         assert_eq!(
             errors(r#"{"requests":[{"id":"a","upstream":"u","path":"/"},{"id":"a","upstream":"u","path":"/"}]}"#),
             vec![("body.requests.1.id".into(), "duplicate")]
         );
-        assert_eq!(
-            errors(r#"{"requests":[{"id":"","upstream":"u","path":"/x"}]}"#),
-            vec![("body.requests.0.id".into(), "string_length")]
-        );
+        assert_eq!(errors(r#"{"requests":[{"id":"","upstream":"u","path":"/x"}]}"#), vec![("body.requests.0.id".into(), "string_length")]);
         assert_eq!(errors(r#"{"requests":[{"id":"a","upstream":"u"}]}"#), vec![("body.requests.0.path".into(), "missing")]);
     }
 }

@@ -20,6 +20,8 @@ use crate::error::ApiError;
 pub const EXAMPLE_REQUEST_ID: &str = "3f1c8f0e-8a52-4c1e-9d36-2b7f0f4a9c11";
 
 pub struct Op {
+    /// The app's index (`GET /`) as a default deployment serves it, for that route's example.
+    pub index: Value,
     pub builder: OperationBuilder,
     /// Component schemas the operation refers to, nested ones included.
     pub schemas: Vec<(String, RefOr<Schema>)>,
@@ -29,8 +31,8 @@ pub struct Op {
 }
 
 impl Op {
-    pub fn new(builder: OperationBuilder) -> Op {
-        Op { builder, schemas: Vec::new(), constraints: Vec::new() }
+    pub fn new(index: Value, builder: OperationBuilder) -> Op {
+        Op { index, builder, schemas: Vec::new(), constraints: Vec::new() }
     }
 
     pub fn description(mut self, text: impl Into<String>) -> Self {

@@ -13,8 +13,8 @@ use crate::config::Config;
 use crate::context::{ms_since, now_ms, RequestContext};
 use crate::error::ApiError;
 use crate::panics;
-use crate::routes::aggregate::model::ItemResult;
-use crate::routes::aggregate::service::{call, plan_item};
+use crate::batch::model::ItemResult;
+use crate::batch::{call, plan_item};
 
 /// With test routes on (the `diagnostics` feature), an item with this id panics in the
 /// consumer, to prove a panic costs one message only.

@@ -1,0 +1,126 @@
+//! edge-relay: async JSON APIs in Rust on Cloudflare workerd. An app declares its routes in an
+//! [`App`] and exports the worker's entry points with [`export!`]; the library serves them with
+//! validation, problem+json errors, request ids, CORS, logs, named upstreams, background tasks
+//! and durable jobs. Entry points only.
+//!
+//! ```ignore
+//! pub static APP: edge_relay::App = edge_relay::App {
+//!     name: env!("CARGO_PKG_NAME"),
+//!     version: env!("CARGO_PKG_VERSION"),
+//!     description: env!("CARGO_PKG_DESCRIPTION"),
+//!     routes: &[edge_relay::meta::INDEX, edge_relay::meta::HEALTHZ, hello::ROUTE],
+//!     test_routes: edge_relay::diagnostics::ROUTES,
+//!     tags: &[("examples", "Greetings")],
+//!     document: edge_relay::openapi_document!("openapi.json"),
+//! };
+//! edge_relay::export!(APP);
+//! ```
+
+pub mod auth;
+pub mod background;
+pub mod batch;
+pub mod config;
+pub mod context;
+pub mod diagnostics;
+pub mod error;
+pub mod executor;
+pub mod extract;
+pub mod http_date;
+pub mod http_url;
+mod inflight;
+pub mod jobs;
+pub mod meta;
+pub mod middleware;
+pub mod openapi;
+pub mod panics;
+pub mod response;
+pub mod router;
+pub mod upstream;
+
+pub use router::App;
+
+use std::rc::Rc;
+
+use worker::wasm_bindgen::JsValue;
+use worker::{js_sys, web_sys, worker_sys, Context, Env, Headers};
+
+use context::RequestContext;
+
+/// What [`export!`] expands to names; not part of the API.
+#[doc(hidden)]
+pub mod __private {
+    pub use worker::wasm_bindgen;
+    pub use worker::{js_sys, web_sys, worker_sys, Env};
+}
+
+/// std's dlmalloc was the largest single share of the wasm's own time on `/aggregate`; talc
+/// is 2 KB less gzipped wasm and no slower there (docs/build-size.md).
+#[cfg(all(target_family = "wasm", not(target_feature = "atomics")))]
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
+
+/// Exports the worker's entry points for `$app` (a `static` [`App`]): `fetch`, and `queue` and
+/// `scheduled` for durable jobs. They are exported by hand rather than with workers-rs's
+/// `#[event]` so that a panic is caught around its own request, message or task.
+#[macro_export]
+macro_rules! export {
+    ($app:path) => {
+        #[$crate::__private::wasm_bindgen::prelude::wasm_bindgen(wasm_bindgen = $crate::__private::wasm_bindgen)]
+        pub fn fetch(
+            req: $crate::__private::web_sys::Request,
+            env: $crate::__private::Env,
+            runtime: $crate::__private::worker_sys::Context,
+        ) -> $crate::__private::js_sys::Promise {
+            $crate::serve(&$app, req, env, runtime)
+        }
+
+        #[$crate::__private::wasm_bindgen::prelude::wasm_bindgen(wasm_bindgen = $crate::__private::wasm_bindgen)]
+        pub fn queue(
+            batch: $crate::__private::worker_sys::MessageBatch,
+            env: $crate::__private::Env,
+            runtime: $crate::__private::worker_sys::Context,
+        ) -> $crate::__private::js_sys::Promise {
+            $crate::consume(batch, env, runtime)
+        }
+
+        #[$crate::__private::wasm_bindgen::prelude::wasm_bindgen(wasm_bindgen = $crate::__private::wasm_bindgen)]
+        pub fn scheduled(
+            event: $crate::__private::worker_sys::ScheduledEvent,
+            env: $crate::__private::Env,
+            runtime: $crate::__private::worker_sys::ScheduleContext,
+        ) -> $crate::__private::js_sys::Promise {
+            $crate::sweep(event, env, runtime)
+        }
+    };
+}
+
+/// The fetch handler. The runtime's request stays as it is: `worker::Request` would read
+/// `request.cf` and more on every request, so only routes that read a body convert it.
+#[doc(hidden)]
+pub fn serve(app: &'static App, req: web_sys::Request, env: Env, runtime: worker_sys::Context) -> js_sys::Promise {
+    let headers = Headers(req.headers());
+    let client_id = headers.get("X-Request-Id").ok().flatten();
+    let url = req.url();
+    let (path, query) = http_url::path_and_query(&url);
+    let ctx = Rc::new(RequestContext::new(client_id, req.method(), path, query, Context::new(runtime)));
+    inflight::serve(ctx.clone(), middleware::handle(app, req, headers, env, ctx))
+}
+
+/// The queue consumer of the jobs queue and its dead-letter queue. It catches a panic per
+/// message itself, so nothing unwinds out of it.
+#[doc(hidden)]
+pub fn consume(batch: worker_sys::MessageBatch, env: Env, runtime: worker_sys::Context) -> js_sys::Promise {
+    wasm_bindgen_futures::future_to_promise(std::panic::AssertUnwindSafe(async move {
+        jobs::consumer::consume(batch, env, runtime).await;
+        Ok(JsValue::UNDEFINED)
+    }))
+}
+
+/// The cron trigger: re-enqueues jobs whose queue message was lost.
+#[doc(hidden)]
+pub fn sweep(_event: worker_sys::ScheduledEvent, env: Env, _runtime: worker_sys::ScheduleContext) -> js_sys::Promise {
+    wasm_bindgen_futures::future_to_promise(std::panic::AssertUnwindSafe(async move {
+        jobs::consumer::sweep(&env).await;
+        Ok(JsValue::UNDEFINED)
+    }))
+}

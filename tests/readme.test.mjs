@@ -1,0 +1,19 @@
+// The README's code is real code: every ```rust block whose first line names a file (`// path`)
+// stands in that file word for word, so it cannot drift from what compiles.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+test('every file-named code block of the README stands in its file', async () => {
+  const readme = await fs.readFile(path.join(ROOT, 'README.md'), 'utf8');
+  const blocks = [...readme.matchAll(/```rust\n\/\/ (\S+)\n([\s\S]*?)```/g)];
+  assert.ok(blocks.length >= 2, 'the README shows real code');
+  for (const [, file, code] of blocks) {
+    const source = await fs.readFile(path.join(ROOT, file), 'utf8');
+    assert.ok(source.includes(code), `${file} does not contain:\n${code}`);
+  }
+});
