@@ -23,6 +23,9 @@ if (!upstreamUrl) {
   // `webhook` receives /events deliveries.
   const upstreams = {
     demo: { base_url: demo.url, methods: ['GET', 'HEAD', 'POST'] },
+    // The two services /dashboard/{user_id} merges (users 1 to 10 exist).
+    users: { base_url: demo.url },
+    todos: { base_url: demo.url },
     webhook: { base_url: `${demo.url}/webhook`, retries: 2 },
   };
   vars.push('--var', `UPSTREAMS:${JSON.stringify(upstreams)}`, '--var', 'EVENTS_WEBHOOK:webhook');

@@ -27,6 +27,7 @@ fi
 cargo test --quiet --workspace --features diagnostics
 OUT=build-diagnostics bash scripts/build.sh --features diagnostics
 # The production build into build/, and what would be uploaded into build-deploy/ (no account needed).
+rm -rf build-deploy  # wrangler adds to the directory; the test reads the one upload
 WRANGLER_LOG=warn wrangler deploy --dry-run --outdir build-deploy
 node --test --test-concurrency=2 'crates/**/*.test.mjs' 'tests/**/*.test.mjs'
 # The benchmark's smoke mode: proves the harness (nginx, wrk, FastAPI venv, raw workerd) still

@@ -10,6 +10,7 @@ import { startWorker } from './support/worker.mjs';
 import { startUpstream } from './support/upstream.mjs';
 import { launchBrowser } from './support/browser.mjs';
 import { startJobsWorker } from './support/jobs.mjs';
+import { call } from './support/http.mjs';
 import { makeKey, sign, claims, startIssuer } from './support/issuer.mjs';
 
 const RESULTS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../test-results');
@@ -53,10 +54,9 @@ test('/docs renders every route and "try it out" on /async-example succeeds', as
     await page.goto(`${worker.url}/docs`);
     await page.waitForSelector('.opblock-summary-path', { timeout: 15_000 });
     const paths = await page.$$eval('.opblock-summary-path', (els) => els.map((e) => e.textContent.trim()));
-    assert.deepEqual(
-      [...new Set(paths.map((p) => p.replace(/\u200b/g, '')))].sort(),
-      ['/', '/aggregate', '/async-example', '/docs', '/events', '/external-api', '/healthz', '/jobs', '/jobs/{id}', '/openapi.json', '/upstreams', '/upstreams/{name}/{path}'].sort(),
-    );
+    const documented = Object.keys((await call(`${worker.url}/openapi.json`)).body.paths);
+    assert.ok(documented.length > 10);
+    assert.deepEqual([...new Set(paths.map((p) => p.replace(/\u200b/g, '')))].sort(), documented.sort());
 
     const op = page.locator('#operations-examples-async_example');
     await op.locator('.opblock-summary').click();

@@ -1,23 +1,24 @@
 //! `POST /aggregate`: a batch of upstream GETs fanned out concurrently, one result each.
 
 use serde::{Deserialize, Serialize};
-use worker::{web_sys, Env, Headers};
+use worker::Env;
 
-use edge_relay::router::Route;
-use edge_relay::config::Config;
 use edge_relay::batch::model::{validate_items, Item, ItemResult};
 use edge_relay::batch;
-use edge_relay::context::{ms_since, now_ms, RequestContext};
+use edge_relay::context::{ms_since, now_ms};
 use edge_relay::error::{ApiError, FieldError};
-use edge_relay::extract::{json_body, Validate};
-use edge_relay::response::{IntoResponse, Json};
+use edge_relay::extract::Validate;
+use edge_relay::handler::{handler, Cfg, Ctx, Json};
+use edge_relay::config::ConfigError;
+use edge_relay::router::Route;
+use edge_relay::settings::{FromVars, Settings, Vars};
 
 pub const ROUTE: Route = Route {
     method: "POST",
     path: "/aggregate",
     summary: "Calls up to 50 upstream paths concurrently, one result each",
     tag: "upstreams",
-    handler: |call| Box::pin(async move { handle(&call.req, call.headers, call.env, call.config, call.ctx).await?.into_response() }),
+    handler: handler(aggregate),
     #[cfg(feature = "openapi")]
     doc: document,
     ..Route::DEFAULT
@@ -78,12 +79,27 @@ pub struct AggregateResponse {
     pub results: Vec<ItemResult>,
 }
 
-pub async fn handle(req: &web_sys::Request, headers: &Headers, env: &Env, config: &Config, ctx: &RequestContext) -> Result<Json<AggregateResponse>, ApiError> {
-    let request: AggregateRequest = json_body(req, headers, config.max_body_bytes).await?;
-    let registry = config.upstreams(env)?;
+/// Upstream calls one request makes at once (`AGGREGATE_CONCURRENCY`).
+pub struct Concurrency(u32);
+
+impl FromVars for Concurrency {
+    fn from_vars(vars: &Vars) -> Result<Self, ConfigError> {
+        // Six: the Workers limit on simultaneous open connections per request.
+        vars.u32("AGGREGATE_CONCURRENCY", 6, 1..=50).map(Concurrency)
+    }
+}
+
+pub async fn aggregate(
+    Json(request): Json<AggregateRequest>,
+    Settings(concurrency): Settings<Concurrency>,
+    env: Env,
+    config: Cfg,
+    ctx: Ctx,
+) -> Result<Json<AggregateResponse>, ApiError> {
+    let registry = config.upstreams(&env)?;
     let planned = batch::plan(request.requests, registry)?;
     let started = now_ms();
-    let results = batch::run(ctx, planned, config.aggregate_concurrency).await;
+    let results = batch::run(&ctx, planned, concurrency.0).await;
     Ok(Json(AggregateResponse { duration_ms: ms_since(started), results }))
 }
 

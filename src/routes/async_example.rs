@@ -1,39 +1,30 @@
 //! `GET /async-example`: a route that awaits real non-blocking work (a runtime timer).
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
+use edge_relay::executor::sleep;
+use edge_relay::handler::{handler, Int, Json, Query};
 use edge_relay::router::Route;
-use edge_relay::error::ApiError;
-use edge_relay::executor;
-use edge_relay::extract::QueryParams;
-use edge_relay::response::{IntoResponse, Json};
 #[cfg(feature = "openapi")]
 use edge_relay::openapi::op::{example, Op};
-#[cfg(feature = "openapi")]
-use edge_relay::error::FieldError;
-
-/// The longest timer a client may ask for.
-pub const MAX_DELAY_MS: u32 = 10_000;
 
 pub const ROUTE: Route = Route {
     path: "/async-example",
     summary: "Awaits a runtime timer of delay_ms (0..=10000) without blocking",
     tag: "examples",
-    handler: |call| Box::pin(async move { handle(&call.ctx.query_params()).await?.into_response() }),
+    handler: handler(async_example),
     #[cfg(feature = "openapi")]
     doc: document,
     ..Route::DEFAULT
 };
 
-#[cfg(feature = "openapi")]
-fn document(_: &Route, op: Op) -> Op {
-    op.query_int("delay_ms", "Milliseconds the runtime timer waits", 0..=MAX_DELAY_MS, Some(0))
-        .json::<Message>("200", "The timer completed", example(Message::completed()))
-        .problem(
-            "422",
-            "`delay_ms` is not an integer in range",
-            &ApiError::Validation(vec![FieldError::query("delay_ms", "int_parsing", "must be a whole number", Some("abc"))]),
-        )
+/// Milliseconds the runtime timer waits: the range is the type's, for the validator and the document.
+type DelayMs = Int<0, 10_000>;
+
+#[derive(Deserialize)]
+pub struct Delay {
+    #[serde(default)]
+    delay_ms: DelayMs,
 }
 
 #[derive(Serialize)]
@@ -42,17 +33,21 @@ pub struct Message {
     message: &'static str,
 }
 
-pub async fn handle(query: &QueryParams) -> Result<Json<Message>, ApiError> {
-    let delay_ms = query
-        .optional_u32("delay_ms", 0..=MAX_DELAY_MS)
-        .map_err(|e| ApiError::Validation(vec![e]))?
-        .unwrap_or(0);
-    executor::sleep(delay_ms).await;
-    Ok(Json(Message::completed()))
+const COMPLETED: Message = Message { message: "Async operation completed" };
+
+pub async fn async_example(Query(query): Query<Delay>) -> Json<Message> {
+    sleep(query.delay_ms.into()).await;
+    Json(COMPLETED)
 }
 
-impl Message {
-    pub fn completed() -> Self {
-        Message { message: "Async operation completed" }
-    }
+#[cfg(feature = "openapi")]
+fn document(_: &Route, op: Op) -> Op {
+    use edge_relay::error::{ApiError, FieldError};
+    op.query_int("delay_ms", "Milliseconds the runtime timer waits", DelayMs::RANGE, Some(0))
+        .json::<Message>("200", "The timer completed", example(COMPLETED))
+        .problem(
+            "422",
+            "`delay_ms` is not an integer in range",
+            &ApiError::Validation(vec![FieldError::query("delay_ms", "int_parsing", "must be a whole number", Some("abc"))]),
+        )
 }

@@ -3,16 +3,18 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
-use worker::{web_sys, Env, Headers};
+use worker::Env;
 
-use edge_relay::router::Route;
 use edge_relay::auth::Guard;
 use edge_relay::background;
-use edge_relay::config::{Config, ConfigError};
-use edge_relay::context::{new_id, RequestContext};
+use edge_relay::config::ConfigError;
+use edge_relay::context::new_id;
 use edge_relay::error::{ApiError, FieldError};
-use edge_relay::extract::{check_chars, json_body, Validate};
-use edge_relay::response::{Accepted, IntoResponse};
+use edge_relay::extract::{check_chars, Validate};
+use edge_relay::handler::{handler, Cfg, Ctx, Json};
+use edge_relay::response::Accepted;
+use edge_relay::router::Route;
+use edge_relay::settings::{FromVars, Settings, Vars};
 use edge_relay::upstream;
 
 /// The largest `payload`, serialised.
@@ -26,9 +28,10 @@ pub const ROUTE: Route = Route {
     summary: "Accepts an event (202) and delivers it to EVENTS_WEBHOOK in the background",
     tag: "events",
     guard: Guard::ScopeWhenJwt("events:write"),
-    handler: |call| Box::pin(async move { accept(&call.req, call.headers, call.env, call.config, call.ctx).await?.into_response() }),
+    handler: handler(accept),
     #[cfg(feature = "openapi")]
     doc: document,
+    ..Route::DEFAULT
 };
 
 #[cfg(feature = "openapi")]
@@ -93,13 +96,21 @@ pub struct EventAccepted {
     pub status: &'static str,
 }
 
-pub async fn accept(req: &web_sys::Request, headers: &Headers, env: &Env, config: &Config, ctx: &RequestContext) -> Result<Accepted<EventAccepted>, ApiError> {
-    let event: EventIn = json_body(req, headers, config.max_body_bytes).await?;
-    let webhook = config.events_webhook.as_ref().ok_or(ApiError::NotConfigured {
+/// The upstream events are delivered to (`EVENTS_WEBHOOK`, a name in `UPSTREAMS`).
+pub struct Webhook(Option<String>);
+
+impl FromVars for Webhook {
+    fn from_vars(vars: &Vars) -> Result<Self, ConfigError> {
+        Ok(Webhook(vars.text("EVENTS_WEBHOOK")))
+    }
+}
+
+pub async fn accept(Json(event): Json<EventIn>, Settings(webhook): Settings<Webhook>, env: Env, config: Cfg, ctx: Ctx) -> Result<Accepted<EventAccepted>, ApiError> {
+    let webhook = webhook.0.as_ref().ok_or(ApiError::NotConfigured {
         feature: "event delivery",
         var: "EVENTS_WEBHOOK",
     })?;
-    let registry = config.upstreams(env)?;
+    let registry = config.upstreams(&env)?;
     let upstream = registry
         .get(webhook)
         .ok_or_else(|| {
@@ -110,7 +121,7 @@ pub async fn accept(req: &web_sys::Request, headers: &Headers, env: &Env, config
     let body = serde_json::to_vec(&Delivery { id: &id, kind: &event.kind, payload: &event.payload, request_id: &ctx.request_id })
         .map_err(|e| ApiError::Internal { detail: format!("could not encode the event: {e}") })?;
     let (request_id, event_id) = (ctx.request_id.clone(), id.clone());
-    background::spawn(ctx, "deliver_event", async move {
+    background::spawn(&ctx, "deliver_event", async move {
         match upstream::post_json(&request_id, &upstream, &body, &event_id).await {
             Ok(r) if r.is_success() => Ok(()),
             Ok(r) => Err(format!("event {event_id}: webhook '{}' answered {}", upstream.name, r.status)),

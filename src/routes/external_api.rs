@@ -2,11 +2,11 @@
 
 use worker::Env;
 
-use edge_relay::router::Route;
-use edge_relay::config::{Config, ConfigError};
-use edge_relay::context::RequestContext;
+use edge_relay::config::ConfigError;
 use edge_relay::error::ApiError;
-use edge_relay::response::{IntoResponse, Relayed};
+use edge_relay::handler::{handler, Cfg, Ctx};
+use edge_relay::response::Relayed;
+use edge_relay::router::Route;
 use edge_relay::upstream::{self, registry::DEFAULT_UPSTREAM};
 #[cfg(feature = "openapi")]
 use edge_relay::openapi::op::Op;
@@ -17,7 +17,7 @@ pub const ROUTE: Route = Route {
     path: "/external-api",
     summary: "Relays the JSON body of the configured upstream (UPSTREAM_URL)",
     tag: "upstreams",
-    handler: |call| Box::pin(async move { handle(call.env, call.config, call.ctx).await?.into_response() }),
+    handler: handler(external_api),
     #[cfg(feature = "openapi")]
     doc: document,
     ..Route::DEFAULT
@@ -30,10 +30,10 @@ fn document(_: &Route, op: Op) -> Op {
         .problem("504", "The upstream did not answer within UPSTREAM_TIMEOUT_MS", &ApiError::Upstream(UpstreamError::Timeout { timeout_ms: 5000 }))
 }
 
-pub async fn handle(env: &Env, config: &Config, ctx: &RequestContext) -> Result<Relayed, ApiError> {
-    let registry = config.upstreams(env)?;
+pub async fn external_api(env: Env, config: Cfg, ctx: Ctx) -> Result<Relayed, ApiError> {
+    let registry = config.upstreams(&env)?;
     let upstream = registry.get(DEFAULT_UPSTREAM).ok_or(ConfigError::Missing { var: "UPSTREAM_URL" })?;
-    let answer = upstream::get(ctx, upstream, &upstream.base_url, &[]).await?;
+    let answer = upstream::get(&ctx, upstream, &upstream.base_url, &[]).await?;
     upstream::check_json(&answer.response)?;
     Ok(Relayed { status: 200, content_type: Some("application/json".to_owned()), ..answer.into() })
 }

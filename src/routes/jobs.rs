@@ -1,20 +1,20 @@
 //! `POST /jobs` and `GET /jobs/{id}`: durable jobs, each owned by the caller that submitted
 //! it (see `edge_relay::jobs`; the caller was authenticated by the route's guard).
 
+use serde::Deserialize;
 use serde_json::value::RawValue;
-use worker::{web_sys, Env, Headers};
+use worker::{Env, Headers};
 
-use edge_relay::router::Route;
 use edge_relay::auth::{Caller, Guard};
 use edge_relay::background;
-use edge_relay::config::Config;
-use edge_relay::context::{now_ms, RequestContext};
+use edge_relay::batch::plan;
+use edge_relay::context::now_ms;
 use edge_relay::error::ApiError;
-use edge_relay::extract::json_body;
+use edge_relay::handler::{handler, Cfg, Ctx, Int, Json, Path, Query};
 use edge_relay::jobs::model::{self, is_job_id, rfc3339, JobAccepted, JobRequest, JobView, DEFAULT_PAGE, MAX_ITEMS, MAX_PAGE};
 use edge_relay::jobs::Jobs;
-use edge_relay::response::{Accepted, IntoResponse, Json};
-use edge_relay::batch::plan;
+use edge_relay::response::Accepted;
+use edge_relay::router::Route;
 
 pub const SUBMIT: Route = Route {
     method: "POST",
@@ -22,9 +22,10 @@ pub const SUBMIT: Route = Route {
     summary: "Queues a durable job of up to 1000 upstream GETs (202; Idempotency-Key)",
     tag: "jobs",
     guard: Guard::Scope("jobs:write"),
-    handler: |call| Box::pin(async move { submit(&call.req, call.headers, call.env, call.config, call.caller()?).await?.into_response() }),
+    handler: handler(submit),
     #[cfg(feature = "openapi")]
     doc: document_submit,
+    ..Route::DEFAULT
 };
 
 pub const STATUS: Route = Route {
@@ -32,7 +33,7 @@ pub const STATUS: Route = Route {
     summary: "One of the caller's jobs: status, progress and, once it has ended, its results",
     tag: "jobs",
     guard: Guard::Scope("jobs:read"),
-    handler: |call| Box::pin(async move { status(call.env, call.config, call.ctx, call.caller()?, call.param(0)).await?.into_response() }),
+    handler: handler(status),
     #[cfg(feature = "openapi")]
     doc: document_status,
     ..Route::DEFAULT
@@ -86,8 +87,8 @@ fn document_status(_: &Route, op: edge_relay::openapi::op::Op) -> edge_relay::op
     use serde_json::json;
     op.description("Only the caller that submitted the job can read it; to anyone else it does not exist (404).")
         .path_param("id", "The job id POST /jobs returned", None)
-        .query_int("offset", "Results to skip", 0..=MAX_ITEMS as u32, Some(0))
-        .query_int("limit", "Results per page", 1..=MAX_PAGE, Some(DEFAULT_PAGE))
+        .query_int("offset", "Results to skip", Offset::RANGE, Some(0))
+        .query_int("limit", "Results per page", Limit::RANGE, Some(i64::from(DEFAULT_PAGE)))
         .json::<JobView>(
             "200",
             "The job; `results` once it has ended, `next` while more pages remain",
@@ -109,35 +110,39 @@ fn header(headers: &Headers, name: &str) -> Option<String> {
     headers.get(name).ok().flatten()
 }
 
-pub async fn submit(req: &web_sys::Request, headers: &Headers, env: &Env, config: &Config, caller: &Caller) -> Result<Accepted<JobAccepted>, ApiError> {
-    let jobs = Jobs::bind(env, config)?;
-    let key = model::idempotency_key(header(headers, "Idempotency-Key").as_deref()).map_err(|e| ApiError::Validation(vec![e]))?;
-    let request: JobRequest = json_body(req, headers, config.max_body_bytes).await?;
+pub async fn submit(Json(request): Json<JobRequest>, headers: Headers, caller: Caller, env: Env, config: Cfg) -> Result<Accepted<JobAccepted>, ApiError> {
+    let jobs = Jobs::bind(&env, &config)?;
+    let key = model::idempotency_key(header(&headers, "Idempotency-Key").as_deref()).map_err(|e| ApiError::Validation(vec![e]))?;
     // Unknown upstreams and unsafe paths are refused now, not discovered by the consumer.
-    let registry = config.upstreams(env)?;
+    let registry = config.upstreams(&env)?;
     plan(request.requests.clone(), registry)?;
     let job = jobs.submit(&caller.owner, &key, &request).await?;
     Ok(Accepted(JobAccepted { status_url: format!("/jobs/{}", job.id), id: job.id, status: job.status }))
 }
 
-pub async fn status(env: &Env, config: &Config, ctx: &RequestContext, caller: &Caller, id: &str) -> Result<Json<JobView>, ApiError> {
-    let jobs = Jobs::bind(env, config)?;
-    let query = ctx.query_params();
-    let offset = query.optional_u32("offset", 0..=MAX_ITEMS as u32);
-    let limit = query.optional_u32("limit", 1..=MAX_PAGE);
-    let (offset, limit) = match (offset, limit) {
-        (Ok(offset), Ok(limit)) => (offset.unwrap_or(0), limit.unwrap_or(DEFAULT_PAGE)),
-        (offset, limit) => return Err(ApiError::Validation([offset.err(), limit.err()].into_iter().flatten().collect())),
-    };
-    let not_found = || ApiError::JobNotFound { id: id.to_owned() };
-    if !is_job_id(id) {
+/// Results to skip, and per page: the ranges are the types', for the validator and the document.
+type Offset = Int<0, { MAX_ITEMS as i64 }>;
+type Limit = Int<1, { MAX_PAGE as i64 }>;
+
+#[derive(Deserialize)]
+pub struct Page {
+    #[serde(default)]
+    offset: Offset,
+    limit: Option<Limit>,
+}
+
+pub async fn status(Path(id): Path<String>, Query(page): Query<Page>, caller: Caller, env: Env, config: Cfg, ctx: Ctx) -> Result<Json<JobView>, ApiError> {
+    let jobs = Jobs::bind(&env, &config)?;
+    let (offset, limit) = (u32::from(page.offset), page.limit.map_or(DEFAULT_PAGE, u32::from));
+    let not_found = || ApiError::JobNotFound { id: id.clone() };
+    if !is_job_id(&id) {
         return Err(not_found());
     }
     // Another caller's job is as unknown as one that does not exist.
-    let (job, progress) = jobs.store.get_with_progress(id, &caller.owner).await?.ok_or_else(not_found)?;
+    let (job, progress) = jobs.store.get_with_progress(&id, &caller.owner).await?.ok_or_else(not_found)?;
     let (mut results, mut next) = (None, None);
     if job.status.is_terminal() {
-        let page = jobs.store.results(id, offset, limit).await?;
+        let page = jobs.store.results(&id, offset, limit).await?;
         let shown = offset + page.len() as u32;
         if shown < progress.succeeded + progress.failed {
             next = Some(format!("/jobs/{id}?offset={shown}&limit={limit}"));
@@ -147,7 +152,7 @@ pub async fn status(env: &Env, config: &Config, ctx: &RequestContext, caller: &C
     } else if job.lease_until < now_ms() {
         // Its message was lost (e.g. the runtime restarted): put the pending items back on the queue.
         let stale = job.clone();
-        background::spawn(ctx, "resume_job", async move {
+        background::spawn(&ctx, "resume_job", async move {
             jobs.resume(&stale).await.map(drop).map_err(|e| e.log_detail())
         });
     }

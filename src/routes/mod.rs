@@ -6,6 +6,7 @@
 
 mod aggregate;
 mod async_example;
+mod dashboard;
 mod events;
 mod external_api;
 mod jobs;
@@ -46,6 +47,7 @@ const ROUTES: &[Route] = &[
     upstreams::PATCH,
     upstreams::DELETE,
     aggregate::ROUTE,
+    dashboard::ROUTE,
     events::ROUTE,
     jobs::SUBMIT,
     jobs::STATUS,

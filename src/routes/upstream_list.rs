@@ -4,16 +4,15 @@
 use serde::Serialize;
 use worker::Env;
 
-use edge_relay::router::Route;
-use edge_relay::config::Config;
 use edge_relay::error::ApiError;
-use edge_relay::response::{IntoResponse, Json};
+use edge_relay::handler::{handler, Cfg, Json};
+use edge_relay::router::Route;
 
 pub const ROUTE: Route = Route {
     path: "/upstreams",
     summary: "The configured upstreams: name, methods, whether cached",
     tag: "upstreams",
-    handler: |call| Box::pin(async move { list(call.env, call.config)?.into_response() }),
+    handler: handler(upstreams),
     #[cfg(feature = "openapi")]
     doc: |_, op| {
         let example = serde_json::json!({"upstreams": [{"name": "users", "methods": ["GET", "HEAD"], "cached": true}]});
@@ -38,8 +37,8 @@ pub struct UpstreamInfo {
     cached: bool,
 }
 
-fn list(env: &Env, config: &Config) -> Result<Json<UpstreamList>, ApiError> {
-    let registry = config.upstreams(env)?;
+pub async fn upstreams(env: Env, config: Cfg) -> Result<Json<UpstreamList>, ApiError> {
+    let registry = config.upstreams(&env)?;
     let upstreams = registry
         .names()
         .filter_map(|name| registry.get(name))

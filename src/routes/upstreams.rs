@@ -25,7 +25,7 @@ const RELAY: Route = Route {
     path: PATH,
     summary: "",
     tag: "upstreams",
-    handler: |call| Box::pin(async move { proxy(&call.req, call.headers, call.env, call.config, call.ctx, call.param(0), call.param(1)).await }),
+    handler: |call| Box::pin(async move { proxy(&call.req, &call.headers, &call.env, &call.config, &call.ctx, call.param(0), call.param(1)).await }),
     #[cfg(feature = "openapi")]
     doc: document,
     ..Route::DEFAULT

@@ -71,12 +71,31 @@ export async function startUpstream({ port = 0, host = '127.0.0.1' } = {}) {
     return counters.get(key);
   };
   const sockets = new Set();
+  const service = { delayMs: 0 };
   const server = http.createServer(async (req, res) => {
     const url = new URL(req.url, 'http://upstream');
     const ms = Math.min(Number(url.searchParams.get('ms') ?? 0) || 0, 60_000);
     requests.push({ method: req.method, path: url.pathname, search: url.search, headers: req.headers });
     const status = url.pathname.match(/^\/status\/(\d{3})$/);
     if (url.pathname === '/json') return sendJson(res, 200, DEMO_DOCUMENT);
+    // A users and a todos service, as a dashboard calls them: users 1 to 10 exist. Each answers
+    // after `serviceDelayMs`, and records when it started and answered.
+    const user = url.pathname.match(/^\/users\/(\d+)$/);
+    if (user || url.pathname === '/todos') {
+      const seen = requests.at(-1);
+      seen.startedAt = Date.now();
+      await sleep(service.delayMs);
+      seen.answeredAt = Date.now();
+    }
+    if (user) {
+      const id = Number(user[1]);
+      if (id < 1 || id > 10) return sendJson(res, 404, { error: 'no such user' });
+      return sendJson(res, 200, { id, name: `User ${id}`, email: `user${id}@example.com`, username: `user${id}` });
+    }
+    if (url.pathname === '/todos') {
+      const userId = Number(url.searchParams.get('userId'));
+      return sendJson(res, 200, [1, 2].map((n) => ({ userId, id: userId * 10 + n, title: `todo ${n} of user ${userId}`, completed: n === 1 })));
+    }
     if (url.pathname === '/delay') {
       await sleep(ms);
       return sendJson(res, 200, { delayed_ms: ms });
@@ -272,6 +291,8 @@ export async function startUpstream({ port = 0, host = '127.0.0.1' } = {}) {
   return {
     url: `http://${host}:${bound}`,
     requests,
+    /** How long the users and todos services take to answer. */
+    service,
     hits: (path) => requests.filter((r) => r.path === path).length,
     deliveries,
     streams,

@@ -25,6 +25,7 @@ pub mod diagnostics;
 pub mod error;
 pub mod executor;
 pub mod extract;
+pub mod handler;
 pub mod http_date;
 pub mod http_url;
 mod inflight;
@@ -35,6 +36,7 @@ pub mod openapi;
 pub mod panics;
 pub mod response;
 pub mod router;
+pub mod settings;
 pub mod upstream;
 
 pub use router::App;

@@ -22,6 +22,8 @@ pub const INDEX: Route = Route {
 pub const HEALTHZ: Route = Route {
     path: "/healthz",
     summary: "Liveness check",
+    // A liveness probe must not be refused for the prober's own traffic.
+    rate_limited: false,
     handler: |_| Box::pin(async { healthz().into_response() }),
     #[cfg(feature = "openapi")]
     doc: |_, op| op.json::<Health>("200", "The worker is alive", example(healthz().0)),

@@ -153,6 +153,20 @@ fn json_reply<T: Serialize>(status: u16, value: &T) -> Result<Reply, ApiError> {
     Ok(Reply::new(status, "application/json", body))
 }
 
+impl IntoResponse for Reply {
+    fn into_response(self) -> Result<Reply, ApiError> {
+        Ok(self)
+    }
+}
+
+/// A handler's `Result`: its error, the library's or the app's own (`E: Into<ApiError>`),
+/// becomes a problem+json response.
+impl<T: IntoResponse, E: Into<ApiError>> IntoResponse for Result<T, E> {
+    fn into_response(self) -> Result<Reply, ApiError> {
+        self.map_err(Into::into)?.into_response()
+    }
+}
+
 impl<T: Serialize> IntoResponse for Json<T> {
     fn into_response(self) -> Result<Reply, ApiError> {
         json_reply(200, &self.0)

@@ -4,6 +4,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::rc::Rc;
 
 use worker::{web_sys, Env, Headers};
 
@@ -35,21 +36,24 @@ pub struct App {
     pub document: &'static [u8],
 }
 
-/// What a handler gets: the request and everything the middleware established for it.
-pub struct Call<'a> {
+/// What a handler gets: the request and everything the middleware established for it, owned,
+/// so that a handler's future borrows nothing.
+pub struct Call {
     pub req: web_sys::Request,
-    pub headers: &'a Headers,
-    pub env: &'a Env,
-    pub config: &'a Config,
-    pub ctx: &'a RequestContext,
+    pub headers: Headers,
+    pub env: Env,
+    pub config: Rc<Config>,
+    pub ctx: Rc<RequestContext>,
     pub app: &'static App,
+    /// The route being served.
+    pub route: &'static Route,
     /// The path's `{…}` values, in order.
-    pub params: &'a [String],
+    pub params: Vec<String>,
     /// Who is calling, when the route's guard asked.
-    pub caller: Option<&'a Caller>,
+    pub caller: Option<Caller>,
 }
 
-impl Call<'_> {
+impl Call {
     pub fn param(&self, index: usize) -> &str {
         self.params.get(index).map_or("", String::as_str)
     }
@@ -57,12 +61,42 @@ impl Call<'_> {
     /// The caller of a guarded route. A route whose guard applies always has one; without,
     /// the request is refused rather than served as nobody.
     pub fn caller(&self) -> Result<&Caller, ApiError> {
-        self.caller.ok_or(ApiError::Unauthorized { reason: "send Authorization: Bearer <token>" })
+        self.caller.as_ref().ok_or(ApiError::Unauthorized { reason: "send Authorization: Bearer <token>" })
     }
 }
 
 /// A handler's answer, boxed so that one table can hold every route.
-pub type Handled<'a> = Pin<Box<dyn Future<Output = Result<Reply, ApiError>> + 'a>>;
+pub type Handled = Pin<Box<dyn Future<Output = Result<Reply, ApiError>>>>;
+
+/// What a route runs: a plain async function made into one by [`crate::handler::handler`], or
+/// a function of the whole [`Call`].
+pub type HandlerFn = fn(Call) -> Handled;
+
+/// Work of a route's own around its handler, after what every route gets (CORS, load shedding,
+/// authentication, rate limiting): it may answer by itself, or run the rest (`next.run(call)`)
+/// and change what comes back. An error answer is built after the layers, from the `Err` they
+/// pass on. A group's layers are a shared `const` route that its routes spread (`..JOBS`).
+pub type Layer = fn(Call, Next) -> Handled;
+
+/// What a layer runs next: the layers inside it, then the handler.
+pub struct Next {
+    layers: &'static [Layer],
+    handler: HandlerFn,
+}
+
+impl Next {
+    /// `route`'s layers around its handler.
+    pub fn new(route: &'static Route) -> Next {
+        Next { layers: route.layers, handler: route.handler }
+    }
+
+    pub fn run(self, call: Call) -> Handled {
+        match self.layers.split_first() {
+            Some((layer, layers)) => layer(call, Next { layers, ..self }),
+            None => (self.handler)(call),
+        }
+    }
+}
 
 #[derive(Debug)]
 pub struct Route {
@@ -74,7 +108,11 @@ pub struct Route {
     pub tag: &'static str,
     /// Who may call it; checked (and the caller identified) before the handler runs.
     pub guard: Guard,
-    pub handler: for<'a> fn(Call<'a>) -> Handled<'a>,
+    pub handler: HandlerFn,
+    /// Layers around its handler, inside the app's, outermost first.
+    pub layers: &'static [Layer],
+    /// Whether `RATE_LIMITER` counts its requests (`/healthz` is exempt).
+    pub rate_limited: bool,
     /// Its operation in the OpenAPI document, beyond method, path, summary, tag and guard.
     #[cfg(feature = "openapi")]
     pub doc: fn(&Route, Op) -> Op,
@@ -86,7 +124,7 @@ impl PartialEq for Route {
     }
 }
 
-fn unrouted(_: Call<'_>) -> Handled<'_> {
+fn unrouted(_: Call) -> Handled {
     Box::pin(async { Err(ApiError::Internal { detail: "a route without a handler".into() }) })
 }
 
@@ -99,6 +137,8 @@ impl Route {
         tag: "meta",
         guard: Guard::Open,
         handler: unrouted,
+        layers: &[],
+        rate_limited: true,
         #[cfg(feature = "openapi")]
         doc: |_, op| op,
     };

@@ -24,10 +24,6 @@ const DEFAULT_CORS_MAX_AGE_S: u32 = 600;
 pub struct Config {
     /// The named upstreams, read on first use (`upstreams`).
     upstreams: OnceCell<Result<Registry, ConfigError>>,
-    /// The upstream `POST /events` delivers to (`EVENTS_WEBHOOK`, a name in `UPSTREAMS`).
-    pub events_webhook: Option<String>,
-    /// Upstream calls one `/aggregate` request makes at once (`AGGREGATE_CONCURRENCY`).
-    pub aggregate_concurrency: u32,
     pub cors: CorsConfig,
     /// Largest accepted request body (`MAX_BODY_BYTES`).
     pub max_body_bytes: u32,
@@ -87,9 +83,6 @@ impl Config {
         let var = |name: &str| set(lookup(name));
         Ok(Config {
             upstreams: OnceCell::new(),
-            events_webhook: var("EVENTS_WEBHOOK").map(|v| v.trim().to_owned()),
-            // Six: the Workers limit on simultaneous open connections per request.
-            aggregate_concurrency: parse_u32("AGGREGATE_CONCURRENCY", var("AGGREGATE_CONCURRENCY"), 6, 1..=50)?,
             cors: parse_cors(&var)?,
             max_body_bytes: parse_u32("MAX_BODY_BYTES", var("MAX_BODY_BYTES"), DEFAULT_MAX_BODY_BYTES, 1..=100 * 1024 * 1024)?,
             max_in_flight: parse_u32("MAX_IN_FLIGHT", var("MAX_IN_FLIGHT"), 0, 0..=100_000)?,
@@ -154,7 +147,7 @@ pub fn read_upstreams(lookup: impl Fn(&str) -> Option<String>) -> Result<Registr
 }
 
 /// A var's value if it is set: a blank one counts as unset.
-fn set(value: Option<String>) -> Option<String> {
+pub(crate) fn set(value: Option<String>) -> Option<String> {
     value.filter(|v| !v.trim().is_empty())
 }
 
@@ -183,7 +176,7 @@ fn log_invalid(e: &ConfigError) {
 /// A var or secret as text; a var given as a TOML table (like `UPSTREAMS`) comes back as JSON.
 /// One property read per var: worker's `var`/`secret`/`object_var` chain formatted an error for
 /// each miss, and went through serde-wasm-bindgen for a table.
-fn read_var(env: &Env, name: &str) -> Option<String> {
+pub(crate) fn read_var(env: &Env, name: &str) -> Option<String> {
     let value = js_sys::Reflect::get(env, &JsValue::from_str(name)).ok()?;
     match value.as_string() {
         Some(text) => Some(text),
@@ -271,7 +264,6 @@ mod tests {
         assert_eq!(c.cors.allow_origins, AllowedOrigins::None);
         assert_eq!(c.max_body_bytes, 1024 * 1024);
         assert_eq!(c.max_in_flight, 0);
-        assert_eq!(c.aggregate_concurrency, 6);
         assert!(!c.test_routes);
         assert!(c.api_keys.is_empty());
         assert_eq!((c.jobs.chunk_size, c.jobs.concurrency, c.jobs.retry_delay_s, c.jobs.lease_s), (50, 6, 10, 300));
@@ -359,7 +351,7 @@ mod tests {
 
     #[test]
     fn service_wide_errors_are_fatal() {
-        for (var, bad) in [("MAX_BODY_BYTES", "0"), ("MAX_IN_FLIGHT", "-1"), ("AGGREGATE_CONCURRENCY", "0")] {
+        for (var, bad) in [("MAX_BODY_BYTES", "0"), ("MAX_IN_FLIGHT", "-1"), ("CORS_MAX_AGE_S", "x")] {
             assert!(matches!(parse(&[(var, bad)]), Err(ConfigError::Invalid { var: v, .. }) if v == var), "{var}");
         }
     }

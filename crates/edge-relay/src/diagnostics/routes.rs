@@ -19,7 +19,7 @@ const TEST: Route = Route { tag: "test", ..Route::DEFAULT };
 pub const PANIC: Route = Route {
     path: "/_test/panic",
     summary: "Panics (?in=background: in a background task; ?in=drop: in a destructor), to prove panic isolation",
-    handler: |call| Box::pin(async move { panic(&call.ctx.query_params(), call.ctx).await }),
+    handler: |call| Box::pin(async move { panic(&call.ctx.query_params(), &call.ctx).await }),
     ..TEST
 };
 
@@ -34,7 +34,7 @@ pub const ECHO: Route = Route {
     method: "POST",
     path: "/_test/echo",
     summary: "Validates a JSON body and echoes it",
-    handler: |call| Box::pin(async move { echo(&call.req, call.headers, call.config).await?.into_response() }),
+    handler: |call| Box::pin(async move { echo(&call.req, &call.headers, &call.config).await?.into_response() }),
     ..TEST
 };
 

@@ -1,6 +1,7 @@
 //! The layers every route gets: CORS, load shedding, authentication where the route's guard
-//! asks for it, rate limiting (per caller, else per client address), request ids,
-//! `Server-Timing`, problem responses for every error, and one access-log line.
+//! asks for it, rate limiting (per caller, else per client address) unless the route is exempt,
+//! request ids, `Server-Timing`, problem responses for every error, and one access-log line;
+//! then the route's own layers around its handler.
 
 pub mod access_log;
 pub mod cors;
@@ -18,7 +19,7 @@ use crate::context::RequestContext;
 use crate::error::ApiError;
 use crate::inflight;
 use crate::response::{problem_response, Reply};
-use crate::router::{App, Call};
+use crate::router::{App, Call, Next};
 
 /// Serves one request end to end; never fails (a failure becomes a problem response).
 pub async fn handle(app: &'static App, req: web_sys::Request, headers: Headers, env: Env, ctx: Rc<RequestContext>) -> web_sys::Response {
@@ -33,7 +34,7 @@ pub async fn handle(app: &'static App, req: web_sys::Request, headers: Headers, 
     let config = Config::load(&env).map_err(ApiError::from);
     let outcome = match (&config, &preflight) {
         (Ok(config), Some((origin, method))) => answer_preflight(&headers, config, origin, method),
-        (Ok(config), None) => run(app, req, &headers, &env, config, &ctx).await,
+        (Ok(config), None) => run(app, req, headers, env, config.clone(), ctx.clone()).await,
         (Err(e), _) => Err(e.clone()),
     };
     let (mut reply, error) = match outcome {
@@ -58,7 +59,7 @@ fn answer_preflight(headers: &Headers, config: &Config, origin: &str, method: &s
     Ok(reply)
 }
 
-async fn run(app: &'static App, req: web_sys::Request, headers: &Headers, env: &Env, config: &Config, ctx: &RequestContext) -> Result<Reply, ApiError> {
+async fn run(app: &'static App, req: web_sys::Request, headers: Headers, env: Env, config: Rc<Config>, ctx: Rc<RequestContext>) -> Result<Reply, ApiError> {
     let in_flight = inflight::count();
     if config.max_in_flight > 0 && in_flight > config.max_in_flight {
         return Err(ApiError::Overloaded { in_flight: in_flight - 1 });
@@ -75,9 +76,10 @@ async fn run(app: &'static App, req: web_sys::Request, headers: &Headers, env: &
         }
         None => None,
     };
-    if config.rate_limiter_bound && ctx.path != "/healthz" {
+    let exempt = resolved.as_ref().is_ok_and(|(route, _)| !route.rate_limited);
+    if config.rate_limiter_bound && !exempt {
         let owner = caller.as_ref().and_then(|c| c.as_ref().ok()).map(|c| c.owner.as_str());
-        let limited: Pin<Box<dyn Future<Output = _>>> = Box::pin(rate_limit::check(headers, env, config.rate_limit_period_s, owner));
+        let limited: Pin<Box<dyn Future<Output = _>>> = Box::pin(rate_limit::check(&headers, &env, config.rate_limit_period_s, owner));
         limited.await?;
     }
     let (route, params) = resolved?;
@@ -85,6 +87,6 @@ async fn run(app: &'static App, req: web_sys::Request, headers: &Headers, env: &
     if let (Some(caller), Some(scope)) = (&caller, scope) {
         caller.require(scope)?;
     }
-    let call = Call { req, headers, env, config, ctx, app, params: &params, caller: caller.as_ref() };
-    (route.handler)(call).await
+    let call = Call { req, headers, env, config, ctx, app, route, params, caller };
+    Next::new(route).run(call).await
 }

@@ -20,7 +20,7 @@ use crate::upstream::registry::Registry;
 pub const SPEC: Route = Route {
     path: "/openapi.json",
     summary: "The OpenAPI 3.1 document of this API",
-    handler: |call| Box::pin(async move { document(call.app, call.config, call.env).into_response() }),
+    handler: |call| Box::pin(async move { document(call.app, &call.config, &call.env).into_response() }),
     #[cfg(feature = "openapi")]
     doc: |_, op| op.any("200", "This document", "application/json"),
     ..Route::DEFAULT

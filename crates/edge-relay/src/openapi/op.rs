@@ -63,13 +63,19 @@ impl Op {
     }
 
     /// An optional integer query parameter in `range`.
-    pub fn query_int(self, name: &str, description: &str, range: RangeInclusive<u32>, default: Option<u32>) -> Self {
+    pub fn query_int(self, name: &str, description: &str, range: RangeInclusive<i64>, default: Option<i64>) -> Self {
         let schema = ObjectBuilder::new()
             .schema_type(Type::Integer)
             .minimum(Some(*range.start()))
             .maximum(Some(*range.end()))
             .default(default.map(|d| json!(d)));
         self.parameter(name, ParameterIn::Query, false, description, schema)
+    }
+
+    /// A required integer path parameter in `range`.
+    pub fn path_int(self, name: &str, description: &str, range: RangeInclusive<i64>) -> Self {
+        let schema = ObjectBuilder::new().schema_type(Type::Integer).minimum(Some(*range.start())).maximum(Some(*range.end()));
+        self.parameter(name, ParameterIn::Path, true, description, schema)
     }
 
     /// A required string path parameter, optionally with a `pattern` its values must match.

@@ -16,6 +16,7 @@ pub mod path;
 pub mod registry;
 pub mod relay;
 pub mod retry;
+pub mod typed;
 
 use std::future::Future;
 use std::rc::Rc;
@@ -30,6 +31,7 @@ use crate::executor;
 use crate::http_url::HttpUrl;
 use crate::response::Relayed;
 pub use outcome::{UpstreamError, UpstreamResponse};
+pub use typed::{get_json, Missing};
 use breaker::Admission;
 use cache::Freshness;
 use exchange::Call;
