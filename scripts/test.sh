@@ -26,10 +26,12 @@ fi
 
 cargo test --quiet --workspace --features diagnostics
 OUT=build-diagnostics bash scripts/build.sh --features diagnostics
+# The starter app (examples/starter), which its own test serves as a user's app would be.
+CRATE=examples/starter bash scripts/build.sh
 # The production build into build/, and what would be uploaded into build-deploy/ (no account needed).
 rm -rf build-deploy  # wrangler adds to the directory; the test reads the one upload
 WRANGLER_LOG=warn wrangler deploy --dry-run --outdir build-deploy
-node --test --test-concurrency=2 'crates/**/*.test.mjs' 'tests/**/*.test.mjs'
+node --test --test-concurrency=2 'crates/**/*.test.mjs' 'examples/**/*.test.mjs' 'tests/**/*.test.mjs'
 # The benchmark's smoke mode: proves the harness (nginx, wrk, FastAPI venv, raw workerd) still
 # runs end to end; it asserts that every server answered, not how fast.
 bash bench/setup.sh

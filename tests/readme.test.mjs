@@ -1,4 +1,4 @@
-// The README's code is real code: every ```rust block whose first line names a file (`// path`)
+// The README's code is real code: every ```rust or ```js block whose first line names a file (`// path`)
 // stands in that file word for word, so it cannot drift from what compiles.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,8 +10,9 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 test('every file-named code block of the README stands in its file', async () => {
   const readme = await fs.readFile(path.join(ROOT, 'README.md'), 'utf8');
-  const blocks = [...readme.matchAll(/```rust\n\/\/ (\S+)\n([\s\S]*?)```/g)];
+  const blocks = [...readme.matchAll(/```(?:rust|js)\n\/\/ (\S+)\n([\s\S]*?)```/g)];
   assert.ok(blocks.length >= 2, 'the README shows real code');
+  assert.ok(blocks.some(([, file]) => file.endsWith('.mjs')), 'and a real test');
   for (const [, file, code] of blocks) {
     const source = await fs.readFile(path.join(ROOT, file), 'utf8');
     assert.ok(source.includes(code), `${file} does not contain:\n${code}`);
