@@ -5,7 +5,7 @@
 //! table stays a constant, and no handler is boxed or cloned per request but its future.
 //!
 //! ```ignore
-//! async fn hello(Query(q): Query<Greeting>, ctx: Ctx) -> Json<Hello> { … }
+//! async fn hello(Query(q): Query<Greeting>, ctx: Ctx) -> Json<Hello> { /* … */ }
 //! pub const ROUTE: Route = Route { path: "/hello", handler: handler(hello), ..Route::DEFAULT };
 //! ```
 

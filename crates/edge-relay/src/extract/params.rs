@@ -208,6 +208,15 @@ fn visit_integer<'de, V: Visitor<'de>>(n: i128, visitor: V) -> Result<V::Value, 
     }
 }
 
+/// Deserializer methods that read as another one does.
+macro_rules! widths {
+    ($($($method:ident)* => $as:ident);*) => {$($(
+        fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+            self.$as(visitor)
+        }
+    )*)*};
+}
+
 impl<'de> de::Deserializer<'de> for Values<'_> {
     type Error = Error;
 
@@ -255,36 +264,12 @@ impl<'de> de::Deserializer<'de> for Values<'_> {
         char str string bytes byte_buf unit unit_struct tuple tuple_struct map struct identifier ignored_any
     }
 
-    // Every integer width is read the same way; its visitor checks that the value fits.
-    fn deserialize_i8<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        self.deserialize_i64(visitor)
-    }
-    fn deserialize_i16<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        self.deserialize_i64(visitor)
-    }
-    fn deserialize_i32<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        self.deserialize_i64(visitor)
-    }
-    fn deserialize_i128<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        self.deserialize_i64(visitor)
-    }
-    fn deserialize_u8<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        self.deserialize_i64(visitor)
-    }
-    fn deserialize_u16<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        self.deserialize_i64(visitor)
-    }
-    fn deserialize_u32<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        self.deserialize_i64(visitor)
-    }
-    fn deserialize_u64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        self.deserialize_i64(visitor)
-    }
-    fn deserialize_u128<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        self.deserialize_i64(visitor)
-    }
-    fn deserialize_f32<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        self.deserialize_f64(visitor)
+    // Every integer width is read the same way (its visitor checks that the value fits), and
+    // both float widths.
+    widths! {
+        deserialize_i8 deserialize_i16 deserialize_i32 deserialize_i128 deserialize_u8 deserialize_u16
+        deserialize_u32 deserialize_u64 deserialize_u128 => deserialize_i64;
+        deserialize_f32 => deserialize_f64
     }
 }
 

@@ -36,7 +36,7 @@ pub const DOCS: Route = Route {
 };
 
 /// An app's OpenAPI 3.1 document for [`App::document`]: the file at `$path` (as
-/// `include_bytes!` finds it), built by the app's tests with [`spec::build`] and checked in
+/// `include_bytes!` finds it), built by the app's tests with `spec::build` (the `openapi` feature) and checked in
 /// pretty-printed, for review. The wasm carries it without the indentation (a third of its
 /// bytes), stripped at compile time.
 #[macro_export]
