@@ -6,8 +6,8 @@ export WRANGLER_SEND_METRICS=false
 # Offline machines: use a placeholder `request.cf` instead of fetching the real one.
 export CLOUDFLARE_CF_FETCH_ENABLED=false
 WORKER_BUILD_VERSION=0.8.7
-# wasm-bindgen-cli must match the wasm-bindgen the crate is pinned to.
-WASM_BINDGEN_VERSION="$(sed -n 's/^wasm-bindgen = "=\([0-9.]*\)"$/\1/p' "$ROOT/Cargo.toml")"
+# wasm-bindgen-cli must match the wasm-bindgen the library is pinned to.
+WASM_BINDGEN_VERSION="$(sed -n 's/^wasm-bindgen = "=\([0-9.]*\)"$/\1/p' "$ROOT/crates/edge-relay/Cargo.toml")"
 # Point worker-build at local tools so it never downloads anything.
 export WASM_BINDGEN_BIN="$HOME/.cargo/bin/wasm-bindgen"
 export WASM_OPT_BIN="$ROOT/node_modules/.bin/wasm-opt"

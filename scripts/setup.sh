@@ -24,6 +24,7 @@ fi
 
 # `cargo install` of an exact version; skipped when that version is already on PATH.
 install_crate() { # crate binary version
+  [ -n "$3" ] || { echo "[setup] no version for $1 (see scripts/env.sh)" >&2; exit 1; }
   if ! "$HOME/.cargo/bin/$2" --version 2>/dev/null | grep -qw "$3"; then
     step "installing $1 $3 (a few minutes, once)"
     cargo install --quiet "$1" --version "=$3" --force
