@@ -9,7 +9,7 @@ use std::rc::Rc;
 
 use worker::{console_error, Env};
 
-use crate::config::vars::{parse_bool, parse_u32};
+use crate::config::vars::parse_u32;
 use crate::config::{read_var, set, ConfigError};
 use crate::error::ApiError;
 use crate::handler::FromCall;
@@ -37,11 +37,6 @@ impl<'a> Vars<'a> {
     /// A whole number in `range`, `default` when unset.
     pub fn u32(&self, name: &'static str, default: u32, range: RangeInclusive<u32>) -> Result<u32, ConfigError> {
         parse_u32(name, self.text(name), default, range)
-    }
-
-    /// `true`/`1` or `false`/`0`, false when unset.
-    pub fn flag(&self, name: &'static str) -> Result<bool, ConfigError> {
-        parse_bool(name, self.text(name))
     }
 }
 

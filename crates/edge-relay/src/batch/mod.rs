@@ -49,7 +49,7 @@ pub fn plan_item(i: usize, item: Item, registry: &Registry) -> Result<Planned, F
         let msg = format!("no upstream named '{}'; configured: {}", item.upstream, known.join(", "));
         return Err(item_error(i, "upstream", "unknown_upstream", msg));
     };
-    match path::split_relative(&item.path).and_then(|(rest, query)| path::join(&upstream.base_url, rest, query)) {
+    match path::join_relative(&upstream.base_url, &item.path) {
         Ok(url) => Ok(Planned { id: item.id, upstream: upstream.clone(), url }),
         Err(reason) => Err(item_error(i, "path", "unsafe_path", reason)),
     }

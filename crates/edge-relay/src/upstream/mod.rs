@@ -21,7 +21,7 @@ pub mod typed;
 use std::future::Future;
 use std::rc::Rc;
 
-use serde::de::IgnoredAny;
+use serde::de::{DeserializeOwned, IgnoredAny};
 use worker::js_sys;
 
 use crate::background;
@@ -66,12 +66,15 @@ impl From<Answer> for Relayed {
 
 /// Accepts a 2xx answer whose body is JSON; the body bytes are passed on untouched.
 pub fn check_json(response: &UpstreamResponse) -> Result<(), UpstreamError> {
+    read_json::<IgnoredAny>(response).map(drop)
+}
+
+/// A 2xx answer's JSON body as `T`.
+pub fn read_json<T: DeserializeOwned>(response: &UpstreamResponse) -> Result<T, UpstreamError> {
     if !response.is_success() {
         return Err(UpstreamError::BadStatus { status: response.status });
     }
-    serde_json::from_slice::<IgnoredAny>(&response.body)
-        .map(|_| ())
-        .map_err(|e| UpstreamError::InvalidJson { reason: e.to_string() })
+    serde_json::from_slice(&response.body).map_err(|e| UpstreamError::InvalidJson { reason: e.to_string() })
 }
 
 /// Records a finished call on `ctx` for the access log and `Server-Timing`.

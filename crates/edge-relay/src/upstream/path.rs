@@ -55,6 +55,13 @@ pub fn split_relative(path: &str) -> Result<(&str, Option<&str>), String> {
     Ok((rest, query))
 }
 
+/// `base` joined with a relative path and query (`/users/1?x=y`), by the rules of `split_relative`
+/// and `join`.
+pub fn join_relative(base: &HttpUrl, path_and_query: &str) -> Result<HttpUrl, String> {
+    let (rest, query) = split_relative(path_and_query)?;
+    join(base, rest, query)
+}
+
 /// Segments separated by single `/`, an optional trailing `/`; nothing that could climb out
 /// of the base path or change the host: dot segments, escapes of `.`, `/`, `\`, `@`, `%` or
 /// NUL, `@`, a leading `/`.

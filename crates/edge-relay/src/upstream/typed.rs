@@ -5,7 +5,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use super::registry::Registry;
-use super::{get, path, UpstreamError};
+use super::{get, path, read_json};
 use crate::context::RequestContext;
 use crate::error::{ApiError, Problem};
 
@@ -14,14 +14,10 @@ use crate::error::{ApiError, Problem};
 /// unsafe path, an error status or a body that is not a `T` is the error.
 pub async fn get_json<T: DeserializeOwned>(ctx: &RequestContext, registry: &Registry, name: &str, path_and_query: &str) -> Result<T, ApiError> {
     let upstream = registry.get(name).ok_or_else(|| ApiError::UnknownUpstream { name: name.to_owned() })?;
-    let url = path::split_relative(path_and_query)
-        .and_then(|(rest, query)| path::join(&upstream.base_url, rest, query))
+    let url = path::join_relative(&upstream.base_url, path_and_query)
         .map_err(|reason| ApiError::Internal { detail: format!("{path_and_query} is not a path under upstream '{name}': {reason}") })?;
     let answer = get(ctx, upstream, &url, &[]).await?;
-    if !answer.response.is_success() {
-        return Err(UpstreamError::BadStatus { status: answer.response.status }.into());
-    }
-    serde_json::from_slice(&answer.response.body).map_err(|e| UpstreamError::InvalidJson { reason: e.to_string() }.into())
+    Ok(read_json(&answer.response)?)
 }
 
 /// The parts of a merged answer that could not be had, each with the problem that stood in its
