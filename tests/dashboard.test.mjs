@@ -65,8 +65,14 @@ test('a failing upstream leaves its part out, with its problem; the other part i
   assert.equal(res.body.missing.length, 1);
   assert.equal(res.body.missing[0].part, 'todos');
   assert.equal(res.body.missing[0].error.type, 'urn:edge-relay:problem:upstream-unreachable');
-  const unknown = await call(`${w.url}/dashboard/11`);
-  assert.equal(unknown.body.missing.find((m) => m.part === 'user').error.upstream_status, 404, 'the users service has no user 11');
+});
+
+test("a user the users service does not know is the app's own 404 problem, with the id", async () => {
+  const w = await dashboardWorker({ users: { base_url: upstream.url }, todos: { base_url: upstream.url } });
+  const problem = assertProblem(await call(`${w.url}/dashboard/11`), 404, 'no-such-user');
+  assert.equal(problem.title, 'No such user');
+  assert.equal(problem.user_id, 11, 'an extension member of the app');
+  assert.match(problem.detail, /no user 11/);
 });
 
 test('an upstream the deployment lacks is a missing part; a bad id is a 422', async () => {

@@ -1,31 +1,24 @@
 //! `POST /aggregate`: a batch of upstream GETs fanned out concurrently, one result each.
 
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 use worker::Env;
 
-use edge_relay::batch::model::{validate_items, Item, ItemResult};
 use edge_relay::batch;
-use edge_relay::context::{ms_since, now_ms};
-use edge_relay::error::{ApiError, FieldError};
-use edge_relay::extract::Validate;
-use edge_relay::handler::{handler, Cfg, Ctx, Json};
+use edge_relay::batch::model::{validate_items, Item, ItemResult};
 use edge_relay::config::ConfigError;
-use edge_relay::router::Route;
-use edge_relay::settings::{FromVars, Settings, Vars};
+use edge_relay::context::{ms_since, now_ms};
+use edge_relay::error::FieldError;
+use edge_relay::extract::Validate;
+use edge_relay::prelude::*;
 
-pub const ROUTE: Route = Route {
-    method: "POST",
-    path: "/aggregate",
-    summary: "Calls up to 50 upstream paths concurrently, one result each",
-    tag: "upstreams",
-    handler: handler(aggregate),
-    #[cfg(feature = "openapi")]
-    doc: document,
-    ..Route::DEFAULT
-};
+pub const ROUTE: Route = post("/aggregate", aggregate)
+    .summary("Calls up to 50 upstream paths concurrently, one result each")
+    .tag("upstreams")
+    .doc(edge_relay::doc!(document));
 
 #[cfg(feature = "openapi")]
-fn document(_: &Route, op: edge_relay::openapi::op::Op) -> edge_relay::openapi::op::Op {
+fn document(op: edge_relay::openapi::op::Op) -> edge_relay::openapi::op::Op {
     use edge_relay::openapi::op::{example, EXAMPLE_REQUEST_ID};
     use edge_relay::upstream::UpstreamError;
     use serde_json::json;
@@ -35,7 +28,7 @@ fn document(_: &Route, op: edge_relay::openapi::op::Op) -> edge_relay::openapi::
             "1 to {MAX_ITEMS} GETs with unique ids, run concurrently (AGGREGATE_CONCURRENCY at once, 6 by default), \
              each with its upstream's timeout, retries, breaker and cache. One failure never fails the batch."
         ))
-        .json_body::<AggregateRequest>(json!({"requests": [
+        .body_example(json!({"requests": [
             {"id": "user", "upstream": "users", "path": "/users/1"},
             {"id": "orders", "upstream": "orders", "path": "/orders?user=1"}
         ]}))
@@ -57,8 +50,7 @@ fn document(_: &Route, op: edge_relay::openapi::op::Op) -> edge_relay::openapi::
 
 pub const MAX_ITEMS: usize = 50;
 
-#[derive(Debug, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AggregateRequest {
     pub requests: Vec<Item>,
@@ -70,8 +62,7 @@ impl Validate for AggregateRequest {
     }
 }
 
-#[derive(Debug, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct AggregateResponse {
     /// Wall time of the whole fan-out.
     pub duration_ms: u64,

@@ -2,19 +2,16 @@
 //! upstream in the background, retried on that upstream's policy.
 
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 use serde_json::{Map, Value};
 use worker::Env;
 
-use edge_relay::auth::Guard;
 use edge_relay::background;
 use edge_relay::config::ConfigError;
 use edge_relay::context::new_id;
-use edge_relay::error::{ApiError, FieldError};
+use edge_relay::error::FieldError;
 use edge_relay::extract::{check_chars, Validate};
-use edge_relay::handler::{handler, Cfg, Ctx, Json};
-use edge_relay::response::Accepted;
-use edge_relay::router::Route;
-use edge_relay::settings::{FromVars, Settings, Vars};
+use edge_relay::prelude::*;
 use edge_relay::upstream;
 
 /// The largest `payload`, serialised.
@@ -22,45 +19,33 @@ const MAX_PAYLOAD_BYTES: usize = 64 * 1024;
 /// Characters in `type`.
 const TYPE_CHARS: std::ops::RangeInclusive<usize> = 1..=64;
 
-pub const ROUTE: Route = Route {
-    method: "POST",
-    path: "/events",
-    summary: "Accepts an event (202) and delivers it to EVENTS_WEBHOOK in the background",
-    tag: "events",
-    guard: Guard::ScopeWhenJwt("events:write"),
-    handler: handler(accept),
-    #[cfg(feature = "openapi")]
-    doc: document,
-    ..Route::DEFAULT
-};
-
-#[cfg(feature = "openapi")]
-fn document(_: &Route, op: edge_relay::openapi::op::Op) -> edge_relay::openapi::op::Op {
-    use edge_relay::openapi::op::length;
-    use serde_json::json;
-    op.description(
+pub const ROUTE: Route = post("/events", accept)
+    .summary("Accepts an event (202) and delivers it to EVENTS_WEBHOOK in the background")
+    .describe(
         "Answers 202 at once; the event is then POSTed as {id, type, payload, request_id} to the EVENTS_WEBHOOK \
          upstream after the response, with an Idempotency-Key of the event id, retried on that upstream's policy. \
          A delivery failure is logged with the request id and never changes the response.",
     )
-    .json_body::<EventIn>(json!({"type": "user.signed_up", "payload": {"user_id": 42}}))
-    .constrain("EventIn", "/properties/type", length(&TYPE_CHARS))
-    .constrain("EventIn", "/properties/payload", json!({"description": format!("At most {MAX_PAYLOAD_BYTES} bytes as JSON.")}))
-    .json::<EventAccepted>(
-        "202",
-        "Accepted; delivery continues in the background",
-        json!({"id": "0b7d8a4e-5d0c-4b7e-9a55-3c1f7e2d9f10", "status": "accepted"}),
-    )
-    .problem(
-        "422",
-        "`type` not 1..=64 characters, or `payload` not an object of at most 64 KiB",
-        &ApiError::Validation(vec![FieldError::body(&["type"], "string_length", "must be 1 to 64 characters long, got 0")]),
-    )
-    .problem("503", "No EVENTS_WEBHOOK is configured", &ApiError::NotConfigured { feature: "event delivery", var: "EVENTS_WEBHOOK" })
+    .tag("events")
+    .guard(Guard::ScopeWhenJwt("events:write"))
+    .doc(edge_relay::doc!(document));
+
+#[cfg(feature = "openapi")]
+fn document(op: edge_relay::openapi::op::Op) -> edge_relay::openapi::op::Op {
+    use edge_relay::openapi::op::length;
+    use serde_json::json;
+    op.body_example(json!({"type": "user.signed_up", "payload": {"user_id": 42}}))
+        .constrain("EventIn", "/properties/type", length(&TYPE_CHARS))
+        .constrain("EventIn", "/properties/payload", json!({"description": format!("At most {MAX_PAYLOAD_BYTES} bytes as JSON.")}))
+        .problem(
+            "422",
+            "`type` not 1..=64 characters, or `payload` not an object of at most 64 KiB",
+            &ApiError::Validation(vec![FieldError::body(&["type"], "string_length", "must be 1 to 64 characters long, got 0")]),
+        )
+        .problem("503", "No EVENTS_WEBHOOK is configured", &ApiError::NotConfigured { feature: "event delivery", var: "EVENTS_WEBHOOK" })
 }
 
-#[derive(Debug, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EventIn {
     #[serde(rename = "type")]
@@ -89,8 +74,9 @@ struct Delivery<'a> {
     request_id: &'a str,
 }
 
-#[derive(Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+/// Accepted; delivery continues in the background
+#[derive(Serialize, ToSchema)]
+#[schema(example = json!({"id": "0b7d8a4e-5d0c-4b7e-9a55-3c1f7e2d9f10", "status": "accepted"}))]
 pub struct EventAccepted {
     pub id: String,
     pub status: &'static str,

@@ -3,32 +3,9 @@
 use worker::Env;
 
 use edge_relay::config::ConfigError;
-use edge_relay::error::ApiError;
-use edge_relay::handler::{handler, Cfg, Ctx};
+use edge_relay::prelude::*;
 use edge_relay::response::Relayed;
-use edge_relay::router::Route;
 use edge_relay::upstream::{self, registry::DEFAULT_UPSTREAM};
-#[cfg(feature = "openapi")]
-use edge_relay::openapi::op::Op;
-#[cfg(feature = "openapi")]
-use edge_relay::upstream::UpstreamError;
-
-pub const ROUTE: Route = Route {
-    path: "/external-api",
-    summary: "Relays the JSON body of the configured upstream (UPSTREAM_URL)",
-    tag: "upstreams",
-    handler: handler(external_api),
-    #[cfg(feature = "openapi")]
-    doc: document,
-    ..Route::DEFAULT
-};
-
-#[cfg(feature = "openapi")]
-fn document(_: &Route, op: Op) -> Op {
-    op.any("200", "The upstream's JSON body, as it sent it", "application/json")
-        .problem("502", "The upstream failed: error status, invalid JSON, or connection failure", &ApiError::Upstream(UpstreamError::BadStatus { status: 503 }))
-        .problem("504", "The upstream did not answer within UPSTREAM_TIMEOUT_MS", &ApiError::Upstream(UpstreamError::Timeout { timeout_ms: 5000 }))
-}
 
 pub async fn external_api(env: Env, config: Cfg, ctx: Ctx) -> Result<Relayed, ApiError> {
     let registry = config.upstreams(&env)?;
@@ -36,4 +13,17 @@ pub async fn external_api(env: Env, config: Cfg, ctx: Ctx) -> Result<Relayed, Ap
     let answer = upstream::get(&ctx, upstream, &upstream.base_url, &[]).await?;
     upstream::check_json(&answer.response)?;
     Ok(Relayed { status: 200, content_type: Some("application/json".to_owned()), ..answer.into() })
+}
+
+pub const ROUTE: Route = get("/external-api", external_api)
+    .summary("Relays the JSON body of the configured upstream (UPSTREAM_URL)")
+    .tag("upstreams")
+    .doc(edge_relay::doc!(document));
+
+#[cfg(feature = "openapi")]
+fn document(op: edge_relay::openapi::op::Op) -> edge_relay::openapi::op::Op {
+    use edge_relay::upstream::UpstreamError;
+    op.any("200", "The upstream's JSON body, as it sent it", "application/json")
+        .problem("502", "The upstream failed: error status, invalid JSON, or connection failure", &ApiError::Upstream(UpstreamError::BadStatus { status: 503 }))
+        .problem("504", "The upstream did not answer within UPSTREAM_TIMEOUT_MS", &ApiError::Upstream(UpstreamError::Timeout { timeout_ms: 5000 }))
 }

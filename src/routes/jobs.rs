@@ -3,47 +3,34 @@
 
 use serde::Deserialize;
 use serde_json::value::RawValue;
+use utoipa::ToSchema;
 use worker::{Env, Headers};
 
-use edge_relay::auth::{Caller, Guard};
 use edge_relay::background;
 use edge_relay::batch::plan;
 use edge_relay::context::now_ms;
-use edge_relay::error::ApiError;
-use edge_relay::handler::{handler, Cfg, Ctx, Int, Json, Path, Query};
 use edge_relay::jobs::model::{self, is_job_id, rfc3339, JobAccepted, JobRequest, JobView, DEFAULT_PAGE, MAX_ITEMS, MAX_PAGE};
 use edge_relay::jobs::Jobs;
-use edge_relay::response::Accepted;
-use edge_relay::router::Route;
+use edge_relay::prelude::*;
 
-pub const SUBMIT: Route = Route {
-    method: "POST",
-    path: "/jobs",
-    summary: "Queues a durable job of up to 1000 upstream GETs (202; Idempotency-Key)",
-    tag: "jobs",
-    guard: Guard::Scope("jobs:write"),
-    handler: handler(submit),
-    #[cfg(feature = "openapi")]
-    doc: document_submit,
-    ..Route::DEFAULT
-};
+pub const SUBMIT: Route = post("/jobs", submit)
+    .summary("Queues a durable job of up to 1000 upstream GETs (202; Idempotency-Key)")
+    .tag("jobs")
+    .guard(Guard::Scope("jobs:write"))
+    .doc(edge_relay::doc!(document_submit));
 
-pub const STATUS: Route = Route {
-    path: "/jobs/{id}",
-    summary: "One of the caller's jobs: status, progress and, once it has ended, its results",
-    tag: "jobs",
-    guard: Guard::Scope("jobs:read"),
-    handler: handler(status),
-    #[cfg(feature = "openapi")]
-    doc: document_status,
-    ..Route::DEFAULT
-};
+pub const STATUS: Route = get("/jobs/{id}", status)
+    .summary("One of the caller's jobs: status, progress and, once it has ended, its results")
+    .describe("Only the caller that submitted the job can read it; to anyone else it does not exist (404).")
+    .tag("jobs")
+    .guard(Guard::Scope("jobs:read"))
+    .doc(edge_relay::doc!(document_status));
 
 #[cfg(feature = "openapi")]
 const EXAMPLE_JOB: &str = "5c9e6f3a-0d41-4a8e-b1b7-6f2d3c4e5a60";
 
 #[cfg(feature = "openapi")]
-fn document_submit(_: &Route, op: edge_relay::openapi::op::Op) -> edge_relay::openapi::op::Op {
+fn document_submit(op: edge_relay::openapi::op::Op) -> edge_relay::openapi::op::Op {
     use edge_relay::openapi::op::example;
     use edge_relay::error::FieldError;
     use edge_relay::jobs::model::{JobStatus, IDEMPOTENCY_KEY_CHARS};
@@ -58,7 +45,7 @@ fn document_submit(_: &Route, op: edge_relay::openapi::op::Op) -> edge_relay::op
              the same job; same key, other body → 409. 1 to {MAX_ITEMS} requests in /aggregate's format."
         ))
         .header_param("Idempotency-Key", "Visible ASCII characters, unique per job of this caller", IDEMPOTENCY_KEY_CHARS)
-        .json_body::<JobRequest>(json!({"requests": [
+        .body_example(json!({"requests": [
             {"id": "user-1", "upstream": "users", "path": "/users/1"},
             {"id": "user-2", "upstream": "users", "path": "/users/2"}
         ]}))
@@ -83,13 +70,9 @@ fn document_submit(_: &Route, op: edge_relay::openapi::op::Op) -> edge_relay::op
 }
 
 #[cfg(feature = "openapi")]
-fn document_status(_: &Route, op: edge_relay::openapi::op::Op) -> edge_relay::openapi::op::Op {
+fn document_status(op: edge_relay::openapi::op::Op) -> edge_relay::openapi::op::Op {
     use serde_json::json;
-    op.description("Only the caller that submitted the job can read it; to anyone else it does not exist (404).")
-        .path_param("id", "The job id POST /jobs returned", None)
-        .query_int("offset", "Results to skip", Offset::RANGE, Some(0))
-        .query_int("limit", "Results per page", Limit::RANGE, Some(i64::from(DEFAULT_PAGE)))
-        .json::<JobView>(
+    op.json::<JobView>(
             "200",
             "The job; `results` once it has ended, `next` while more pages remain",
             json!({
@@ -120,18 +103,23 @@ pub async fn submit(Json(request): Json<JobRequest>, headers: Headers, caller: C
     Ok(Accepted(JobAccepted { status_url: format!("/jobs/{}", job.id), id: job.id, status: job.status }))
 }
 
-/// Results to skip, and per page: the ranges are the types', for the validator and the document.
-type Offset = Int<0, { MAX_ITEMS as i64 }>;
-type Limit = Int<1, { MAX_PAGE as i64 }>;
-
-#[derive(Deserialize)]
-pub struct Page {
-    #[serde(default)]
-    offset: Offset,
-    limit: Option<Limit>,
+#[derive(Deserialize, ToSchema)]
+pub struct JobId {
+    /// The job id POST /jobs returned
+    id: String,
 }
 
-pub async fn status(Path(id): Path<String>, Query(page): Query<Page>, caller: Caller, env: Env, config: Cfg, ctx: Ctx) -> Result<Json<JobView>, ApiError> {
+#[derive(Deserialize, ToSchema)]
+pub struct Page {
+    /// Results to skip
+    #[serde(default)]
+    offset: Int<0, { MAX_ITEMS as i64 }>,
+    /// Results per page
+    #[schema(default = json!(DEFAULT_PAGE))]
+    limit: Option<Int<1, { MAX_PAGE as i64 }>>,
+}
+
+pub async fn status(Path(JobId { id }): Path<JobId>, Query(page): Query<Page>, caller: Caller, env: Env, config: Cfg, ctx: Ctx) -> Result<Json<JobView>, ApiError> {
     let jobs = Jobs::bind(&env, &config)?;
     let (offset, limit) = (u32::from(page.offset), page.limit.map_or(DEFAULT_PAGE, u32::from));
     let not_found = || ApiError::JobNotFound { id: id.clone() };

@@ -30,6 +30,7 @@ pub static APP: App = App {
         ("events", "Background delivery"),
         ("jobs", "Durable jobs on a queue, owned by their caller"),
     ],
+    layers: &[],
     document: edge_relay::openapi_document!("openapi.json"),
 };
 

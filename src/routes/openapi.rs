@@ -102,12 +102,7 @@ mod tests {
 
     #[test]
     fn documented_snapshot_is_current() {
-        let fresh = serde_json::to_string_pretty(&doc()).unwrap() + "\n";
-        if std::env::var_os("UPDATE_OPENAPI").is_some() {
-            std::fs::write(SNAPSHOT, &fresh).unwrap();
-        }
-        let committed = std::fs::read_to_string(SNAPSHOT).unwrap_or_default();
-        assert!(committed == fresh, "{SNAPSHOT} is stale: run `UPDATE_OPENAPI=1 cargo test` and commit it");
+        spec::assert_current(&APP, SNAPSHOT);
     }
 
     #[test]

@@ -2,33 +2,19 @@
 //! (names and what each allows; never their URLs or headers).
 
 use serde::Serialize;
+use utoipa::ToSchema;
 use worker::Env;
 
-use edge_relay::error::ApiError;
-use edge_relay::handler::{handler, Cfg, Json};
-use edge_relay::router::Route;
+use edge_relay::prelude::*;
 
-pub const ROUTE: Route = Route {
-    path: "/upstreams",
-    summary: "The configured upstreams: name, methods, whether cached",
-    tag: "upstreams",
-    handler: handler(upstreams),
-    #[cfg(feature = "openapi")]
-    doc: |_, op| {
-        let example = serde_json::json!({"upstreams": [{"name": "users", "methods": ["GET", "HEAD"], "cached": true}]});
-        op.json::<UpstreamList>("200", "Every configured upstream, by name", example)
-    },
-    ..Route::DEFAULT
-};
-
-#[derive(Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+/// Every configured upstream, by name
+#[derive(Serialize, ToSchema)]
+#[schema(example = json!({"upstreams": [{"name": "users", "methods": ["GET", "HEAD"], "cached": true}]}))]
 pub struct UpstreamList {
     upstreams: Vec<UpstreamInfo>,
 }
 
-#[derive(Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Serialize, ToSchema)]
 pub struct UpstreamInfo {
     name: String,
     /// The methods `/upstreams/{name}/…` relays.
@@ -46,3 +32,5 @@ pub async fn upstreams(env: Env, config: Cfg) -> Result<Json<UpstreamList>, ApiE
         .collect();
     Ok(Json(UpstreamList { upstreams }))
 }
+
+pub const ROUTE: Route = get("/upstreams", upstreams).summary("The configured upstreams: name, methods, whether cached").tag("upstreams");

@@ -6,13 +6,15 @@
 //! validators and answered 304 to a client whose `If-None-Match` / `If-Modified-Since`
 //! matches. Every other relay streams both ways (see `upstream::relay`).
 
+use serde::Deserialize;
+use utoipa::ToSchema;
 use worker::{web_sys, Env, Headers};
 
-use edge_relay::router::Route;
 use edge_relay::config::Config;
 use edge_relay::context::RequestContext;
-use edge_relay::error::{ApiError, FieldError};
-use edge_relay::response::{IntoResponse, Relayed, Reply};
+use edge_relay::error::FieldError;
+use edge_relay::prelude::*;
+use edge_relay::response::{Relayed, Reply};
 use edge_relay::upstream::conditional::{self, Preconditions};
 use edge_relay::upstream::headers::RELAY_FORWARD;
 use edge_relay::upstream::registry::{Upstream, ALWAYS_FORWARD};
@@ -21,23 +23,32 @@ use edge_relay::upstream::{self, path, relay, UpstreamError};
 /// The relay's path: every method reaches it; each upstream's `methods` decides.
 pub const PATH: &str = "/upstreams/{name}/{*path}";
 
-const RELAY: Route = Route {
-    path: PATH,
-    summary: "",
-    tag: "upstreams",
-    handler: |call| Box::pin(async move { proxy(&call.req, &call.headers, &call.env, &call.config, &call.ctx, call.param(0), call.param(1)).await }),
-    #[cfg(feature = "openapi")]
-    doc: document,
-    ..Route::DEFAULT
-};
+const RELAY: Route = get(PATH, relay_request).tag("upstreams").doc(edge_relay::doc!(document));
 
-pub const GET: Route = Route { summary: "Relays a GET to a configured upstream (base_url + path + query), streaming its answer", ..RELAY };
-pub const POST: Route =
-    Route { method: "POST", summary: "Relays a POST, streaming the body both ways, where the upstream's methods allow it", ..RELAY };
-pub const PUT: Route = Route { method: "PUT", summary: "Relays a PUT, streaming the body both ways, where the upstream's methods allow it", ..RELAY };
-pub const PATCH: Route =
-    Route { method: "PATCH", summary: "Relays a PATCH, streaming the body both ways, where the upstream's methods allow it", ..RELAY };
-pub const DELETE: Route = Route { method: "DELETE", summary: "Relays a DELETE where the upstream's methods allow it", ..RELAY };
+pub const GET: Route = RELAY.summary("Relays a GET to a configured upstream (base_url + path + query), streaming its answer");
+pub const POST: Route = Route { method: "POST", ..RELAY }.summary("Relays a POST, streaming the body both ways, where the upstream's methods allow it");
+pub const PUT: Route = Route { method: "PUT", ..RELAY }.summary("Relays a PUT, streaming the body both ways, where the upstream's methods allow it");
+pub const PATCH: Route = Route { method: "PATCH", ..RELAY }.summary("Relays a PATCH, streaming the body both ways, where the upstream's methods allow it");
+pub const DELETE: Route = Route { method: "DELETE", ..RELAY }.summary("Relays a DELETE where the upstream's methods allow it");
+
+#[derive(Deserialize, ToSchema)]
+pub struct RelayPath {
+    /// A configured upstream's name
+    name: String,
+    /// The path under its base_url
+    path: String,
+}
+
+pub async fn relay_request(
+    Path(RelayPath { name, path }): Path<RelayPath>,
+    req: web_sys::Request,
+    headers: Headers,
+    env: Env,
+    config: Cfg,
+    ctx: Ctx,
+) -> Result<Reply, ApiError> {
+    proxy(&req, &headers, &env, &config, &ctx, &name, &path).await
+}
 
 pub async fn proxy(
     req: &web_sys::Request,
@@ -98,14 +109,15 @@ fn forwarded(headers: &Headers, upstream: &Upstream, extra: &[&'static str]) -> 
 /// upstream's `methods` allow them. GET carries the full description and examples; the write
 /// methods say what differs (a body goes up; 413), to keep the document small.
 #[cfg(feature = "openapi")]
-fn document(route: &Route, op: edge_relay::openapi::op::Op) -> edge_relay::openapi::op::Op {
+fn document(op: edge_relay::openapi::op::Op) -> edge_relay::openapi::op::Op {
     use edge_relay::openapi::op::{bare_problem_response, problem_response};
     use utoipa::openapi::content::ContentBuilder;
+    use utoipa::openapi::path::ParameterIn;
     use utoipa::openapi::request_body::RequestBodyBuilder;
     use utoipa::openapi::response::ResponseBuilder;
-    use utoipa::openapi::schema::{ObjectBuilder, SchemaType};
+    use utoipa::openapi::schema::{ObjectBuilder, SchemaType, Type};
 
-    let method = route.method;
+    let method = op.route.method;
     let problem = |description: &str, error: &ApiError| {
         if method == "GET" {
             problem_response(description, error)
@@ -115,12 +127,16 @@ fn document(route: &Route, op: edge_relay::openapi::op::Op) -> edge_relay::opena
     };
     let op = op
         .upstream_name_param(method, "A configured upstream's name (one whose `methods` allow this method)")
-        .path_param(
+        .parameter(
             "path",
-            "Path under the upstream's base_url: segments of letters, digits and -._~!$&'()*+,;=: separated by '/' \
-             (sent unencoded), percent-escapes except of '.', '/', '\\', '@', '%' and NUL; no '.' or '..' segments, \
-             no empty ones. Anything else is refused with 422. The pattern describes one segment without escapes.",
-            Some(edge_relay::upstream::path::RELAY_SEGMENT_PATTERN),
+            ParameterIn::Path,
+            true,
+            Some(
+                "Path under the upstream's base_url: segments of letters, digits and -._~!$&'()*+,;=: separated by '/' \
+                 (sent unencoded), percent-escapes except of '.', '/', '\\', '@', '%' and NUL; no '.' or '..' segments, \
+                 no empty ones. Anything else is refused with 422. The pattern describes one segment without escapes.",
+            ),
+            ObjectBuilder::new().schema_type(Type::String).pattern(Some(edge_relay::upstream::path::RELAY_SEGMENT_PATTERN)),
         )
         .any("200", "The upstream's answer (status < 500) with its headers; `Cache-Status` when the upstream is cached", "*/*")
         .any("2XX", "The upstream's other success answers, passed on", "*/*")

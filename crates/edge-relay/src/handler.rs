@@ -1,13 +1,14 @@
 //! Handlers as plain async functions: each argument an extractor ([`FromCall`]: `Query<T>`,
 //! `Path<T>`, `Json<T>`, the request context, the caller…), the return value anything that
-//! [`IntoResponse`]s, `Result<_, E>` with `E: Into<ApiError>` included. [`handler`] turns one
-//! into the function pointer a [`Route`](crate::router::Route) holds, at compile time: the route
-//! table stays a constant, and no handler is boxed or cloned per request but its future.
+//! [`IntoResponse`]s, `Result<_, E>` with `E: Into<ApiError>` included. A route's declaration
+//! ([`crate::router::get`] and its kin) turns one into the function pointer the route holds, at
+//! compile time: the route table stays a constant, and no handler is boxed or cloned per
+//! request but its future.
 //!
-//! ```ignore
-//! async fn hello(Query(q): Query<Greeting>, ctx: Ctx) -> Json<Hello> { /* … */ }
-//! pub const ROUTE: Route = Route { path: "/hello", handler: handler(hello), ..Route::DEFAULT };
-//! ```
+//! The same types document the route: with the `openapi` feature, each extractor adds what it
+//! reads (`Query<T>` and `Path<T>` a parameter per field of `T`, with the limits of its type;
+//! `Json<T>` the request body) and the return type its responses, so `T` derives
+//! `utoipa::ToSchema` beside `Deserialize` or `Serialize`.
 
 use std::future::Future;
 use std::ops::RangeInclusive;
@@ -15,7 +16,7 @@ use std::rc::Rc;
 
 use serde::de::{DeserializeOwned, Unexpected};
 use serde::{Deserialize, Deserializer, Serialize};
-use worker::{Env, Headers};
+use worker::{web_sys, Env, Headers};
 
 use crate::auth::Caller;
 use crate::config::Config;
@@ -23,22 +24,38 @@ use crate::context::RequestContext;
 use crate::error::ApiError;
 use crate::extract::{json_body, params, QueryParams, Validate};
 pub use crate::response::Json;
+use utoipa::ToSchema;
 use crate::response::IntoResponse;
-use crate::router::{Call, Handled, HandlerFn};
+use crate::router::{App, Call, Handled, HandlerFn};
+#[cfg(feature = "openapi")]
+use crate::openapi::op::Op;
 
 /// A handler argument, taken from the request before the handler runs; its error is the answer.
 pub trait FromCall: Sized {
+    /// The argument, or the error that answers the request instead.
     fn from_call(call: &mut Call) -> impl Future<Output = Result<Self, ApiError>>;
+
+    /// What the argument adds to the route's documented operation: the parameters or body it
+    /// reads and the errors it can answer with (nothing, by default).
+    #[cfg(feature = "openapi")]
+    fn document(op: Op) -> Op {
+        op
+    }
 }
 
 /// A plain async function whose arguments are all [`FromCall`] (`Args` is their tuple).
 pub trait Handler<Args>: Copy + 'static {
+    /// Runs the handler for one request: its arguments taken from `call`, then it.
     fn call(self, call: Call) -> Handled;
+
+    /// The operation its arguments and return type document.
+    #[cfg(feature = "openapi")]
+    fn document(op: Op) -> Op;
 }
 
 /// The route's handler pointer for `f`, a function item or a closure that captures nothing
 /// (checked at compile time, where route tables are built).
-pub const fn handler<H: Handler<Args>, Args>(f: H) -> HandlerFn {
+pub(crate) const fn handler<H: Handler<Args>, Args>(f: H) -> HandlerFn {
     assert!(std::mem::size_of::<H>() == 0, "a handler is a function or a closure that captures nothing");
     let _ = f;
     conjured::<H, Args>
@@ -67,6 +84,12 @@ macro_rules! handlers {
                     self($($arg),*).await.into_response()
                 })
             }
+
+            #[cfg(feature = "openapi")]
+            fn document(op: Op) -> Op {
+                $(let op = $arg::document(op);)*
+                R::document(op)
+            }
         }
     };
 }
@@ -78,34 +101,53 @@ handlers!(A1, A2, A3);
 handlers!(A1, A2, A3, A4);
 handlers!(A1, A2, A3, A4, A5);
 handlers!(A1, A2, A3, A4, A5, A6);
+handlers!(A1, A2, A3, A4, A5, A6, A7);
+handlers!(A1, A2, A3, A4, A5, A6, A7, A8);
 
-/// The query string as `T`: every field at fault is one 422 entry (`loc: ["query", name]`).
+/// The query string as `T`, a struct whose fields are the parameters: every field at fault is
+/// one 422 entry (`loc: ["query", name]`). Documented as a query parameter per field.
 #[derive(Debug)]
 pub struct Query<T>(pub T);
 
-impl<T: DeserializeOwned> FromCall for Query<T> {
+impl<T: DeserializeOwned + ToSchema> FromCall for Query<T> {
     async fn from_call(call: &mut Call) -> Result<Self, ApiError> {
         let query = QueryParams::parse(call.ctx.query.as_deref());
         params::from_pairs("query", query.pairs()).map(Query).map_err(ApiError::Validation)
     }
+
+    #[cfg(feature = "openapi")]
+    fn document(op: Op) -> Op {
+        op.params::<T>(utoipa::openapi::path::ParameterIn::Query)
+    }
 }
 
 /// The path's `{…}` values as `T`, by name (a struct), or the only one (`Path<String>`):
-/// a value at fault is a 422 entry (`loc: ["path", name]`).
+/// a value at fault is a 422 entry (`loc: ["path", name]`). Documented as a path parameter
+/// per field.
 #[derive(Debug)]
 pub struct Path<T>(pub T);
 
-impl<T: DeserializeOwned> FromCall for Path<T> {
+impl<T: DeserializeOwned + ToSchema> FromCall for Path<T> {
     async fn from_call(call: &mut Call) -> Result<Self, ApiError> {
         params::from_path(call.route.path, &call.params).map(Path).map_err(ApiError::Validation)
+    }
+
+    #[cfg(feature = "openapi")]
+    fn document(op: Op) -> Op {
+        op.params::<T>(utoipa::openapi::path::ParameterIn::Path)
     }
 }
 
 /// The JSON body as `T`, validated: 415 unless declared JSON, 413 past `MAX_BODY_BYTES`, 422
 /// naming every field at fault (see [`json_body`]). As a return value, a 200 JSON body.
-impl<T: DeserializeOwned + Validate> FromCall for Json<T> {
+impl<T: DeserializeOwned + Validate + ToSchema> FromCall for Json<T> {
     async fn from_call(call: &mut Call) -> Result<Self, ApiError> {
         json_body(&call.req, &call.headers, call.config.max_body_bytes).await.map(Json)
+    }
+
+    #[cfg(feature = "openapi")]
+    fn document(op: Op) -> Op {
+        op.json_request::<T>()
     }
 }
 
@@ -148,6 +190,21 @@ impl FromCall for Headers {
     }
 }
 
+/// The runtime's own request (its body unread), for a handler that streams it on.
+impl FromCall for web_sys::Request {
+    async fn from_call(call: &mut Call) -> Result<Self, ApiError> {
+        // `Clone::clone`: the inherent `clone` is the JS method, which tees the body.
+        Ok(Clone::clone(&call.req))
+    }
+}
+
+/// The app being served (its name, version, routes, document).
+impl FromCall for &'static App {
+    async fn from_call(call: &mut Call) -> Result<Self, ApiError> {
+        Ok(call.app)
+    }
+}
+
 /// An integer that must lie in `MIN..=MAX`: the range is the type's, so the validator and the
 /// document read the same one. Missing (with `#[serde(default)]`), it is `MIN`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -178,6 +235,21 @@ impl<'de, const MIN: i64, const MAX: i64> Deserialize<'de> for Int<MIN, MAX> {
                 &format!("between {MIN} and {MAX}").as_str(),
             )),
         }
+    }
+}
+
+/// An integer schema with the type's range.
+impl<const MIN: i64, const MAX: i64> utoipa::PartialSchema for Int<MIN, MAX> {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        ObjectBuilder::new().schema_type(Type::Integer).minimum(Some(MIN)).maximum(Some(MAX)).into()
+    }
+}
+
+/// Named by its range, one component per range (`Int_1_100`).
+impl<const MIN: i64, const MAX: i64> utoipa::ToSchema for Int<MIN, MAX> {
+    fn name() -> std::borrow::Cow<'static, str> {
+        format!("Int_{MIN}_{MAX}").replace('-', "minus").into()
     }
 }
 

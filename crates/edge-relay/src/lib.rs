@@ -34,6 +34,7 @@ pub mod meta;
 pub mod middleware;
 pub mod openapi;
 pub mod panics;
+pub mod prelude;
 pub mod response;
 pub mod router;
 pub mod settings;

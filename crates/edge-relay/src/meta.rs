@@ -2,52 +2,44 @@
 
 use serde::Serialize;
 
-use crate::response::{IntoResponse, Json};
-use crate::router::{App, Route};
-#[cfg(feature = "openapi")]
-use crate::openapi::op::example;
+use crate::handler::Cfg;
+use crate::response::Json;
+use crate::router::{get, App, Route};
 
-pub const INDEX: Route = Route {
-    path: "/",
-    summary: "This index: name, version and routes",
-    handler: |call| Box::pin(async move { index(call.app, call.config.test_routes).into_response() }),
-    #[cfg(feature = "openapi")]
-    doc: |_, op| {
+/// `GET /`: the app's name, version and routes.
+pub const INDEX: Route = get("/", |app: &'static App, config: Cfg| async move { index(app, config.test_routes) })
+    .summary("This index: name, version and routes")
+    .tag("meta")
+    .doc(crate::doc!(|op| {
         let example = op.index.clone();
         op.json::<Index>("200", "The API index", example)
-    },
-    ..Route::DEFAULT
-};
+    }));
 
-pub const HEALTHZ: Route = Route {
-    path: "/healthz",
-    summary: "Liveness check",
-    // A liveness probe must not be refused for the prober's own traffic.
-    rate_limited: false,
-    handler: |_| Box::pin(async { healthz().into_response() }),
-    #[cfg(feature = "openapi")]
-    doc: |_, op| op.json::<Health>("200", "The worker is alive", example(healthz().0)),
-    ..Route::DEFAULT
-};
+/// `GET /healthz`: liveness, never rate limited.
+pub const HEALTHZ: Route = get("/healthz", || async { healthz() }).summary("Liveness check").tag("meta").unlimited();
 
+/// The API index: what `GET /` answers.
 #[derive(Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(utoipa::ToSchema)]
 pub struct Index {
     name: &'static str,
     version: &'static str,
     routes: Vec<RouteInfo>,
 }
 
+/// One route of the index.
 #[derive(Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(utoipa::ToSchema)]
 pub struct RouteInfo {
     method: &'static str,
     path: &'static str,
     summary: &'static str,
 }
 
+/// The worker is alive.
 #[derive(Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(utoipa::ToSchema)]
+#[schema(example = json!({"status": "ok"}))]
 pub struct Health {
     status: &'static str,
 }

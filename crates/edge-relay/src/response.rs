@@ -11,6 +11,9 @@ use worker::wasm_bindgen::{self, prelude::wasm_bindgen, JsValue};
 use worker::web_sys;
 
 use crate::error::ApiError;
+use utoipa::ToSchema;
+#[cfg(feature = "openapi")]
+use crate::openapi::op::Op;
 
 /// A response: status, headers (`Content-Type` among them) and body.
 #[derive(Debug)]
@@ -65,8 +68,17 @@ pub struct Relayed {
 /// A body that is already valid JSON (e.g. relayed from an upstream), sent as is.
 pub struct RawJson(pub Vec<u8>);
 
+/// What a handler returns: anything that becomes a response (or the error that answers
+/// instead).
 pub trait IntoResponse {
+    /// The response, or the error whose problem+json answers instead.
     fn into_response(self) -> Result<Reply, ApiError>;
+
+    /// The responses it documents on the route's operation (none, by default).
+    #[cfg(feature = "openapi")]
+    fn document(op: Op) -> Op {
+        op
+    }
 }
 
 #[wasm_bindgen(module = "/src/response.mjs")]
@@ -165,23 +177,45 @@ impl<T: IntoResponse, E: Into<ApiError>> IntoResponse for Result<T, E> {
     fn into_response(self) -> Result<Reply, ApiError> {
         self.map_err(Into::into)?.into_response()
     }
-}
 
-impl<T: Serialize> IntoResponse for Json<T> {
-    fn into_response(self) -> Result<Reply, ApiError> {
-        json_reply(200, &self.0)
+    #[cfg(feature = "openapi")]
+    fn document(op: Op) -> Op {
+        T::document(op)
     }
 }
 
-impl<T: Serialize> IntoResponse for Accepted<T> {
+/// Documented as a 200 JSON response of `T`'s schema.
+impl<T: Serialize + ToSchema> IntoResponse for Json<T> {
+    fn into_response(self) -> Result<Reply, ApiError> {
+        json_reply(200, &self.0)
+    }
+
+    #[cfg(feature = "openapi")]
+    fn document(op: Op) -> Op {
+        op.json_response::<T>("200")
+    }
+}
+
+/// Documented as a 202 JSON response of `T`'s schema.
+impl<T: Serialize + ToSchema> IntoResponse for Accepted<T> {
     fn into_response(self) -> Result<Reply, ApiError> {
         json_reply(202, &self.0)
+    }
+
+    #[cfg(feature = "openapi")]
+    fn document(op: Op) -> Op {
+        op.json_response::<T>("202")
     }
 }
 
 impl IntoResponse for Html {
     fn into_response(self) -> Result<Reply, ApiError> {
         Ok(Reply::new(200, "text/html; charset=utf-8", self.0.as_bytes().to_vec()))
+    }
+
+    #[cfg(feature = "openapi")]
+    fn document(op: Op) -> Op {
+        op.any("200", "An HTML page", "text/html")
     }
 }
 
@@ -208,11 +242,21 @@ impl IntoResponse for Relayed {
         reply.headers.extend(self.kept_headers());
         Ok(reply)
     }
+
+    #[cfg(feature = "openapi")]
+    fn document(op: Op) -> Op {
+        op.any("200", "The upstream's answer, as it sent it", "*/*")
+    }
 }
 
 impl IntoResponse for RawJson {
     fn into_response(self) -> Result<Reply, ApiError> {
         Ok(Reply::new(200, "application/json", self.0))
+    }
+
+    #[cfg(feature = "openapi")]
+    fn document(op: Op) -> Op {
+        op.any("200", "A JSON document", "application/json")
     }
 }
 

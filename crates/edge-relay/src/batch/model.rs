@@ -16,7 +16,7 @@ pub const PATH_CHARS: RangeInclusive<usize> = 1..=2048;
 
 /// One upstream GET: `path` (with any query) is joined onto the upstream's `base_url`.
 #[derive(Debug, Clone, Deserialize, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Item {
     pub id: String,
@@ -67,14 +67,14 @@ pub fn document_items(op: crate::openapi::op::Op, schema: &'static str, max: usi
 
 /// An upstream's answer (`status`, `body`: parsed JSON, or text) or an `error` problem.
 #[derive(Debug, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(utoipa::ToSchema)]
 pub struct ItemResult {
     pub id: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<u16>,
     /// The upstream's body: its JSON exactly as sent (checked, not re-encoded), or its text as a string.
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<serde_json::Value>))]
+    #[schema(value_type = Option<serde_json::Value>)]
     pub body: Option<Box<RawValue>>,
     /// `Cache-Status` when the upstream is cached.
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -74,6 +74,7 @@ pub async fn abort(query: &QueryParams) -> Result<Reply, ApiError> {
 }
 
 #[derive(Debug, Deserialize, Serialize)]
+#[derive(utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Echo {
     name: String,

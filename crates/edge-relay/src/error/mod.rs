@@ -1,8 +1,12 @@
 //! The one error type of the API and its RFC 9457 `application/problem+json` body.
 //!
-//! Handlers return `Result<_, ApiError>`; nothing else builds error JSON.
+//! Handlers return `Result<_, ApiError>`, or `Result<_, E>` with the app's own error type `E`
+//! made into one (`impl From<E> for ApiError`, usually through an [`AppProblem`]); nothing else
+//! builds error JSON.
 
-use serde::Serialize;
+use serde::ser::SerializeMap;
+use serde::{Serialize, Serializer};
+use serde_json::value::RawValue;
 use worker::js_sys;
 use worker::wasm_bindgen::{JsCast, JsValue};
 
@@ -48,11 +52,113 @@ pub enum ApiError {
     Config(ConfigError),
     /// A runtime call failed; `detail` says how, for the log only.
     Internal { detail: String },
+    /// One of the app's own problems.
+    App(Box<AppProblem>),
+}
+
+/// An app's own problem: its status, `type` URI and title, and optionally a detail, extension
+/// members and response headers. An app's error type becomes one in its `From<E> for ApiError`:
+///
+/// ```
+/// use edge_relay::error::{ApiError, AppProblem};
+///
+/// enum ShopError { OutOfStock { sku: String, restock_days: u32 } }
+///
+/// impl From<ShopError> for ApiError {
+///     fn from(e: ShopError) -> ApiError {
+///         match e {
+///             ShopError::OutOfStock { sku, restock_days } => AppProblem::new(409, "urn:shop:problem:out-of-stock", "Out of stock")
+///                 .detail(format!("{sku} is sold out"))
+///                 .member("sku", &sku)
+///                 .member("restock_days", restock_days)
+///                 .into(),
+///         }
+///     }
+/// }
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct AppProblem {
+    status: u16,
+    kind: &'static str,
+    title: &'static str,
+    detail: String,
+    members: Members,
+    headers: Vec<(&'static str, String)>,
+}
+
+/// A problem's extension members, each kept as the JSON it was given as.
+#[derive(Debug, Clone, Default)]
+pub struct Members(Vec<(String, Box<RawValue>)>);
+
+/// Equal when they hold the same members as the same JSON text, in the same order.
+impl PartialEq for Members {
+    fn eq(&self, other: &Members) -> bool {
+        self.0.len() == other.0.len() && self.0.iter().zip(&other.0).all(|((a, x), (b, y))| a == b && x.get() == y.get())
+    }
+}
+
+impl Members {
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl Serialize for Members {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (name, value) in &self.0 {
+            map.serialize_entry(name, value)?;
+        }
+        map.end()
+    }
+}
+
+/// The members RFC 9457 and this library define, which an extension member may not replace.
+const PROBLEM_MEMBERS: [&str; 8] = ["type", "title", "status", "detail", "instance", "errors", "upstream_status", "trace_id"];
+
+impl AppProblem {
+    /// A problem with `status` (an error status: anything else answers 500), a `type` URI
+    /// that identifies it (e.g. `urn:shop:problem:out-of-stock` or an https URL documenting
+    /// it) and a short `title`, the same for every occurrence.
+    pub fn new(status: u16, kind: &'static str, title: &'static str) -> AppProblem {
+        let status = if (400..=599).contains(&status) { status } else { 500 };
+        AppProblem { status, kind, title, detail: String::new(), members: Members::default(), headers: Vec::new() }
+    }
+
+    /// What happened this time, for the client to read.
+    pub fn detail(mut self, detail: impl Into<String>) -> AppProblem {
+        self.detail = detail.into();
+        self
+    }
+
+    /// An extension member (RFC 9457 §3.2), e.g. `("balance", 30)`. A standard member's name
+    /// (`type`, `status`, `instance`, …) is not replaced, nor one given before: such a member
+    /// is left out (as is a value that is not JSON, e.g. a map with non-string keys).
+    pub fn member(mut self, name: &str, value: impl Serialize) -> AppProblem {
+        let taken = PROBLEM_MEMBERS.contains(&name) || self.members.0.iter().any(|(n, _)| n == name);
+        if let (false, Ok(value)) = (taken, serde_json::value::to_raw_value(&value)) {
+            self.members.0.push((name.to_owned(), value));
+        }
+        self
+    }
+
+    /// A header the problem's response carries (e.g. `Retry-After`).
+    pub fn header(mut self, name: &'static str, value: impl Into<String>) -> AppProblem {
+        self.headers.push((name, value.into()));
+        self
+    }
+}
+
+impl From<AppProblem> for ApiError {
+    fn from(problem: AppProblem) -> ApiError {
+        ApiError::App(Box::new(problem))
+    }
 }
 
 /// One invalid input, in the spirit of FastAPI's `detail` items.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(utoipa::ToSchema)]
 pub struct FieldError {
     /// Where the input came from and its name, e.g. `["query", "delay_ms"]`.
     pub loc: Vec<String>,
@@ -95,7 +201,7 @@ impl FieldError {
 
 /// The RFC 9457 problem document, with our extension members.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(utoipa::ToSchema)]
 pub struct Problem {
     #[serde(rename = "type")]
     pub kind: String,
@@ -109,6 +215,10 @@ pub struct Problem {
     /// The status the upstream answered with, where it answered at all.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub upstream_status: Option<u16>,
+    /// An app's own extension members.
+    #[serde(flatten)]
+    #[schema(ignore)]
+    pub members: Members,
 }
 
 /// Problem types are URNs: stable identifiers that need no hosted page.
@@ -135,6 +245,7 @@ impl ApiError {
             | ApiError::StoreNotMigrated { .. }
             | ApiError::KeysUnavailable { .. } => 503,
             ApiError::Internal { .. } => 500,
+            ApiError::App(problem) => problem.status,
             ApiError::Upstream(UpstreamError::Timeout { .. }) => 504,
             ApiError::Upstream(UpstreamError::CircuitOpen { .. }) => 503,
             ApiError::Upstream(_) | ApiError::ResultTooLarge { .. } => 502,
@@ -142,9 +253,11 @@ impl ApiError {
         }
     }
 
-    /// Short machine-readable slug, also used as the problem `type` suffix.
+    /// Short machine-readable slug, also used as the problem `type` suffix (an app's problem:
+    /// its whole `type`).
     pub fn slug(&self) -> &'static str {
         match self {
+            ApiError::App(problem) => problem.kind,
             ApiError::NotFound { .. } => "not-found",
             ApiError::JobNotFound { .. } => "job-not-found",
             ApiError::Unauthorized { .. } => "unauthorized",
@@ -178,6 +291,7 @@ impl ApiError {
 
     fn title(&self) -> &'static str {
         match self {
+            ApiError::App(problem) => problem.title,
             ApiError::NotFound { .. } => "Not Found",
             ApiError::JobNotFound { .. } => "Job not found",
             ApiError::Unauthorized { .. } => "Unauthorized",
@@ -211,6 +325,7 @@ impl ApiError {
 
     fn detail(&self) -> String {
         match self {
+            ApiError::App(problem) => problem.detail.clone(),
             ApiError::NotFound { path } => format!("no route matches path '{path}'"),
             ApiError::JobNotFound { id } => format!("no job has id '{id}'"),
             ApiError::Unauthorized { reason } => (*reason).to_owned(),
@@ -294,13 +409,18 @@ impl ApiError {
             ApiError::Upstream(UpstreamError::CircuitOpen { retry_after_ms }) => {
                 vec![("Retry-After", ((retry_after_ms / 1000.0).ceil() as u64).max(1).to_string())]
             }
+            ApiError::App(problem) => problem.headers.clone(),
             _ => Vec::new(),
         }
     }
 
+    /// The problem+json body, `instance` being the request id.
     pub fn to_problem(&self, request_id: &str) -> Problem {
         Problem {
-            kind: format!("{TYPE_PREFIX}{}", self.slug()),
+            kind: match self {
+                ApiError::App(problem) => problem.kind.to_owned(),
+                _ => format!("{TYPE_PREFIX}{}", self.slug()),
+            },
             title: self.title(),
             status: self.status(),
             detail: self.detail(),
@@ -312,6 +432,10 @@ impl ApiError {
             upstream_status: match self {
                 ApiError::Upstream(UpstreamError::BadStatus { status }) => Some(*status),
                 _ => None,
+            },
+            members: match self {
+                ApiError::App(problem) => problem.members.clone(),
+                _ => Members::default(),
             },
         }
     }

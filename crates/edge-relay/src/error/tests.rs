@@ -132,3 +132,28 @@ fn config_error_names_the_variable() {
     assert_eq!(err.status(), 500);
     assert!(err.to_problem("rid").detail.contains("UPSTREAM_URL"));
 }
+
+#[test]
+fn an_apps_problem_keeps_its_type_title_members_and_headers() {
+    use super::AppProblem;
+    let err: ApiError = AppProblem::new(409, "urn:shop:problem:out-of-stock", "Out of stock")
+        .detail("sku-1 is sold out")
+        .member("sku", "sku-1")
+        .member("restock_days", 3)
+        .member("status", 200)
+        .member("instance", "forged")
+        .header("Retry-After", "60")
+        .into();
+    assert_eq!((err.status(), err.slug()), (409, "urn:shop:problem:out-of-stock"));
+    assert_eq!(err.extra_headers(), vec![("Retry-After", "60".to_owned())]);
+    let body = serde_json::to_value(err.to_problem("rid")).unwrap();
+    assert_eq!(
+        body,
+        serde_json::json!({
+            "type": "urn:shop:problem:out-of-stock", "title": "Out of stock", "status": 409,
+            "detail": "sku-1 is sold out", "instance": "rid", "sku": "sku-1", "restock_days": 3
+        }),
+        "standard members are never replaced by extension members"
+    );
+    assert_eq!(ApiError::from(AppProblem::new(200, "urn:x", "Not an error")).status(), 500, "a problem always has an error status");
+}

@@ -23,7 +23,7 @@ pub const MAX_RESULT_BYTES: usize = 256 * 1024;
 
 /// `POST /jobs`: the same list of upstream GETs as `/aggregate`, up to 1,000 of them.
 #[derive(Debug, Deserialize, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct JobRequest {
     pub requests: Vec<Item>,
@@ -36,7 +36,7 @@ impl Validate for JobRequest {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum JobStatus {
     Queued,
@@ -53,7 +53,7 @@ impl JobStatus {
 
 /// The 202 answer to `POST /jobs` (also to a replay with the same key and body).
 #[derive(Debug, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(utoipa::ToSchema)]
 pub struct JobAccepted {
     pub id: String,
     pub status: JobStatus,
@@ -62,7 +62,7 @@ pub struct JobAccepted {
 
 /// Item counts; `pending` items have not finished yet (or never will, in a failed job).
 #[derive(Debug, Default, Clone, PartialEq, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(utoipa::ToSchema)]
 pub struct Progress {
     pub total: u32,
     pub pending: u32,
@@ -72,7 +72,7 @@ pub struct Progress {
 
 /// `GET /jobs/{id}`.
 #[derive(Debug, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(utoipa::ToSchema)]
 pub struct JobView {
     pub id: String,
     pub status: JobStatus,
@@ -91,7 +91,7 @@ pub struct JobView {
     pub last_error: Option<String>,
     /// Once the job has ended: finished items' results in request order, one page of them.
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<Vec<ItemResult>>))]
+    #[schema(value_type = Option<Vec<ItemResult>>)]
     pub results: Option<Vec<Box<RawValue>>>,
     /// The next page of results, when there is one.
     #[serde(skip_serializing_if = "Option::is_none")]

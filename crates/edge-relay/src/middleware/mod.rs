@@ -88,5 +88,5 @@ async fn run(app: &'static App, req: web_sys::Request, headers: Headers, env: En
         caller.require(scope)?;
     }
     let call = Call { req, headers, env, config, ctx, app, route, params, caller };
-    Next::new(route).run(call).await
+    Next::new(app.layers, route).run(call).await
 }

@@ -13,27 +13,18 @@ use serde_json::Value;
 use worker::Env;
 
 use crate::config::Config;
-use crate::router::{App, Route};
-use crate::response::{Html, IntoResponse, RawJson};
+use crate::handler::Cfg;
+use crate::router::{get, App, Route};
+use crate::response::{Html, RawJson};
 use crate::upstream::registry::Registry;
 
-pub const SPEC: Route = Route {
-    path: "/openapi.json",
-    summary: "The OpenAPI 3.1 document of this API",
-    handler: |call| Box::pin(async move { document(call.app, &call.config, &call.env).into_response() }),
-    #[cfg(feature = "openapi")]
-    doc: |_, op| op.any("200", "This document", "application/json"),
-    ..Route::DEFAULT
-};
+/// `GET /openapi.json`: the app's document as this deployment serves it.
+pub const SPEC: Route = get("/openapi.json", |app: &'static App, config: Cfg, env: Env| async move { document(app, &config, &env) })
+    .summary("The OpenAPI 3.1 document of this API")
+    .tag("meta");
 
-pub const DOCS: Route = Route {
-    path: "/docs",
-    summary: "Interactive API documentation (Swagger UI)",
-    handler: |_| Box::pin(async { docs_page().into_response() }),
-    #[cfg(feature = "openapi")]
-    doc: |_, op| op.any("200", "Swagger UI for this API", "text/html"),
-    ..Route::DEFAULT
-};
+/// `GET /docs`: Swagger UI over `/openapi.json`.
+pub const DOCS: Route = get("/docs", || async { docs_page() }).summary("Interactive API documentation (Swagger UI)").tag("meta");
 
 /// An app's OpenAPI 3.1 document for [`App::document`]: the file at `$path` (as
 /// `include_bytes!` finds it), built by the app's tests with `spec::build` (the `openapi` feature) and checked in

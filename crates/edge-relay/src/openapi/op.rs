@@ -1,28 +1,39 @@
-//! What a route module uses to document its operation beside its handler (host-only: utoipa
-//! never reaches the wasm). An `Op` gathers the operation, the schemas it names and the
-//! constraints its validators enforce, so `spec::build` only assembles.
+//! A route's documented operation as it is built (host-only: utoipa never reaches the wasm):
+//! first from the handler's types (each extractor's and the return type's `document`), then
+//! from what the route adds by hand ([`crate::router::Route::doc`]). An `Op` gathers the
+//! operation, the schemas it names and the constraints its validators enforce, so
+//! `spec::build` only assembles.
 
 use std::ops::RangeInclusive;
 
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
 use utoipa::openapi::content::ContentBuilder;
-use utoipa::openapi::path::{OperationBuilder, ParameterBuilder, ParameterIn};
-use utoipa::openapi::request_body::RequestBodyBuilder;
+use utoipa::openapi::path::{OperationBuilder, Parameter, ParameterBuilder, ParameterIn};
+use utoipa::openapi::request_body::{RequestBody, RequestBodyBuilder};
 use utoipa::openapi::response::{Response, ResponseBuilder};
 use utoipa::openapi::schema::{ObjectBuilder, Schema, SchemaType, Type};
 use utoipa::openapi::{Ref, RefOr, Required};
 use utoipa::ToSchema;
 
 use super::UPSTREAM_NAMES;
-use crate::error::ApiError;
+use crate::error::{ApiError, FieldError};
+use crate::router::Route;
 
 /// The request id the examples' problems carry.
 pub const EXAMPLE_REQUEST_ID: &str = "3f1c8f0e-8a52-4c1e-9d36-2b7f0f4a9c11";
 
+/// One operation being documented.
 pub struct Op {
     /// The app's index (`GET /`) as a default deployment serves it, for that route's example.
     pub index: Value,
+    /// The route documented.
+    pub route: &'static Route,
+    /// Everything but the parameters and the request body.
     pub builder: OperationBuilder,
+    /// Its parameters, one per name and location.
+    pub parameters: Vec<Parameter>,
+    /// Its request body.
+    pub request_body: Option<RequestBody>,
     /// Component schemas the operation refers to, nested ones included.
     pub schemas: Vec<(String, RefOr<Schema>)>,
     /// `(schema, JSON pointer into it, members to merge)`: a validator's limits, written into
@@ -31,8 +42,19 @@ pub struct Op {
 }
 
 impl Op {
-    pub fn new(index: Value, builder: OperationBuilder) -> Op {
-        Op { index, builder, schemas: Vec::new(), constraints: Vec::new() }
+    /// `route`'s operation, started as `builder`.
+    pub fn new(index: Value, route: &'static Route, builder: OperationBuilder) -> Op {
+        Op { index, route, builder, parameters: Vec::new(), request_body: None, schemas: Vec::new(), constraints: Vec::new() }
+    }
+
+    /// The finished operation.
+    pub fn build(self) -> (OperationBuilder, Vec<(String, RefOr<Schema>)>, Vec<(&'static str, &'static str, Value)>) {
+        let parameters = (!self.parameters.is_empty()).then_some(self.parameters);
+        let mut builder = self.builder.parameters(parameters);
+        if self.request_body.is_some() {
+            builder = builder.request_body(self.request_body);
+        }
+        (builder, self.schemas, self.constraints)
     }
 
     pub fn description(mut self, text: impl Into<String>) -> Self {
@@ -51,43 +73,105 @@ impl Op {
         T::schemas(&mut self.schemas);
     }
 
-    /// A parameter: where it goes, whether it must be there, and its value's schema.
-    fn parameter(self, name: &str, location: ParameterIn, required: bool, description: &str, schema: ObjectBuilder) -> Self {
+    /// A parameter: where it goes, whether it must be there, and its value's schema. It
+    /// replaces one of the same name and location (a hand-written one the derived one).
+    pub fn parameter(mut self, name: &str, location: ParameterIn, required: bool, description: Option<&str>, schema: impl Into<RefOr<Schema>>) -> Self {
         let parameter = ParameterBuilder::new()
             .name(name)
-            .parameter_in(location)
+            .parameter_in(location.clone())
             .required(if required { Required::True } else { Required::False })
-            .description(Some(description))
-            .schema(Some(schema));
-        self.with(|b| b.parameter(parameter))
+            .description(description)
+            .schema(Some(schema))
+            .build();
+        self.parameters.retain(|p| !(p.name == name && p.parameter_in == location));
+        self.parameters.push(parameter);
+        self
     }
 
-    /// An optional integer query parameter in `range`.
-    pub fn query_int(self, name: &str, description: &str, range: RangeInclusive<i64>, default: Option<i64>) -> Self {
-        let schema = ObjectBuilder::new()
-            .schema_type(Type::Integer)
-            .minimum(Some(*range.start()))
-            .maximum(Some(*range.end()))
-            .default(default.map(|d| json!(d)));
-        self.parameter(name, ParameterIn::Query, false, description, schema)
+    /// A parameter per field of `T` (a struct; or, in the path, a single value named by the
+    /// route's only `{…}`), each with its type's schema and limits and its doc comment; and,
+    /// where a value can be refused, the 422 that says which.
+    pub fn params<T: ToSchema>(mut self, location: ParameterIn) -> Self {
+        let mut named = Vec::new();
+        T::schemas(&mut named);
+        let components: Map<String, Value> = named.into_iter().map(|(name, schema)| (name, example(schema))).collect();
+        let schema = example(T::schema());
+        let in_path = location == ParameterIn::Path;
+        let fields: Vec<(String, Value, bool)> = match (schema.get("properties"), schema.get("required")) {
+            (Some(Value::Object(properties)), required) => {
+                let required = |name: &String| required.and_then(Value::as_array).is_some_and(|r| r.iter().any(|n| n == name));
+                properties.iter().map(|(name, s)| (name.clone(), s.clone(), in_path || required(name))).collect()
+            }
+            _ => template_names(self.route.path).take(1).map(|name| (name.to_owned(), schema.clone(), true)).collect(),
+        };
+        let mut refusable = None;
+        for (name, schema, required) in fields {
+            let (schema, description) = plain(schema, &components);
+            refusable = refusable.or_else(|| refusal(&location, &name, &schema, required));
+            let schema: RefOr<Schema> = serde_json::from_value(schema).unwrap_or_else(|e| panic!("{name}'s schema: {e}"));
+            self = self.parameter(&name, location.clone(), required, description.as_deref(), schema);
+        }
+        match refusable {
+            Some(error) => {
+                let place = if in_path { "path" } else { "query" };
+                self.validation_problem(&format!("A {place} parameter is invalid: each one at fault is listed in `errors`"), error)
+            }
+            None => self,
+        }
     }
 
-    /// A required integer path parameter in `range`.
-    pub fn path_int(self, name: &str, description: &str, range: RangeInclusive<i64>) -> Self {
-        let schema = ObjectBuilder::new().schema_type(Type::Integer).minimum(Some(*range.start())).maximum(Some(*range.end()));
-        self.parameter(name, ParameterIn::Path, true, description, schema)
+    /// A required JSON body of type `T`, and what reading one can answer: 413 past
+    /// `MAX_BODY_BYTES`, 415 without a JSON content type, 422 naming each field at fault.
+    pub fn json_request<T: ToSchema>(mut self) -> Self {
+        self.schema::<T>();
+        let content = ContentBuilder::new().schema(Some(Ref::from_schema_name(T::name()))).build();
+        self.request_body = Some(RequestBodyBuilder::new().required(Some(Required::True)).content("application/json", content).build());
+        self.problem("413", "The body is larger than MAX_BODY_BYTES", &ApiError::PayloadTooLarge { limit_bytes: crate::config::DEFAULT_MAX_BODY_BYTES })
+            .problem("415", "The body is not declared as JSON", &ApiError::UnsupportedMediaType { content_type: Some("text/plain".into()) })
+            .validation_problem(
+                "The body is not valid: each field at fault is listed in `errors`",
+                FieldError::body(&[], "json_invalid", "expected value at line 1 column 1"),
+            )
     }
 
-    /// A required string path parameter, optionally with a `pattern` its values must match.
-    pub fn path_param(self, name: &str, description: &str, pattern: Option<&str>) -> Self {
-        self.parameter(name, ParameterIn::Path, true, description, ObjectBuilder::new().schema_type(Type::String).pattern(pattern))
+    /// The example of the request body (a JSON body [`Op::json_request`] documented).
+    pub fn body_example(mut self, example: Value) -> Self {
+        if let Some(content) = self.request_body.as_mut().and_then(|body| body.content.get_mut("application/json")) {
+            content.example = Some(example);
+        }
+        self
+    }
+
+    /// A JSON response of type `T`, described by `T`'s doc comment and with its example.
+    pub fn json_response<T: ToSchema>(mut self, status: &str) -> Self {
+        self.schema::<T>();
+        let schema = example(T::schema());
+        let description = schema.get("description").and_then(Value::as_str).unwrap_or("Success");
+        let content = ContentBuilder::new().schema(Some(Ref::from_schema_name(T::name()))).example(schema.get("example").cloned()).build();
+        let response = ResponseBuilder::new().description(description).content("application/json", content).build();
+        self.with(|b| b.response(status, response))
+    }
+
+    /// A 422 validation problem: `description` joins that of one already documented (a route
+    /// can refuse its query and its body), whose example stays.
+    fn validation_problem(mut self, description: &str, error: FieldError) -> Self {
+        let mut op = std::mem::take(&mut self.builder).build();
+        match op.responses.responses.get_mut("422") {
+            Some(RefOr::T(existing)) => existing.description = format!("{}; or: {}", existing.description, description.to_lowercase()),
+            _ => {
+                self.builder = op.into();
+                return self.problem("422", description, &ApiError::Validation(vec![error]));
+            }
+        }
+        self.builder = op.into();
+        self
     }
 
     /// The `name` of a configured upstream that allows `method`: the served document lists
     /// the deployment's (and leaves the operation out where none does).
     pub fn upstream_name_param(self, method: &str, description: &str) -> Self {
         let mark = utoipa::openapi::extensions::ExtensionsBuilder::new().add(UPSTREAM_NAMES, method).build();
-        self.parameter("name", ParameterIn::Path, true, description, ObjectBuilder::new().schema_type(Type::String).extensions(Some(mark)))
+        self.parameter("name", ParameterIn::Path, true, Some(description), ObjectBuilder::new().schema_type(Type::String).extensions(Some(mark)))
     }
 
     /// A required header of `chars` visible ASCII characters.
@@ -97,15 +181,7 @@ impl Op {
             .min_length(Some(*chars.start()))
             .max_length(Some(*chars.end()))
             .pattern(Some("^[!-~]+$"));
-        self.parameter(name, ParameterIn::Header, true, description, schema)
-    }
-
-    /// A required JSON body of type `T`.
-    pub fn json_body<T: ToSchema>(mut self, example: Value) -> Self {
-        self.schema::<T>();
-        let content = ContentBuilder::new().schema(Some(Ref::from_schema_name(T::name()))).example(Some(example)).build();
-        let body = RequestBodyBuilder::new().required(Some(Required::True)).content("application/json", content).build();
-        self.with(|b| b.request_body(Some(body)))
+        self.parameter(name, ParameterIn::Header, true, Some(description), schema)
     }
 
     /// A JSON response of type `T`.
@@ -157,8 +233,67 @@ impl Op {
     }
 }
 
+/// `value` as JSON (an example, or a schema to read).
 pub fn example(value: impl serde::Serialize) -> Value {
     serde_json::to_value(value).unwrap_or(Value::Null)
+}
+
+/// The names of a path template's `{…}` (and `{*…}`) segments, in order.
+fn template_names(template: &str) -> impl Iterator<Item = &str> {
+    template.split('/').filter_map(|part| part.strip_prefix('{')?.strip_suffix('}')).map(|name| name.trim_start_matches('*'))
+}
+
+/// A field's schema as a parameter's: a reference to a named schema resolved (a parameter's
+/// schema stands alone), `null` left out (a parameter is absent rather than null), and its
+/// description taken out for the parameter's own.
+fn plain(schema: Value, components: &Map<String, Value>) -> (Value, Option<String>) {
+    let Value::Object(mut schema) = schema else {
+        return (schema, None);
+    };
+    let mut description = schema.remove("description").and_then(|d| d.as_str().map(str::to_owned));
+    if let Some(Value::String(reference)) = schema.remove("$ref") {
+        let name = reference.trim_start_matches("#/components/schemas/");
+        if let Some(Value::Object(named)) = components.get(name) {
+            schema.extend(named.clone());
+        }
+    }
+    if let Some(Value::Array(items)) = schema.get("oneOf") {
+        let mut items = items.iter().filter(|item| item.get("type").and_then(Value::as_str) != Some("null"));
+        if let (Some(only), None) = (items.next().cloned(), items.next()) {
+            schema.remove("oneOf");
+            let (only, inner) = plain(only, components);
+            description = description.or(inner);
+            if let Value::Object(only) = only {
+                schema.extend(only);
+            }
+        }
+    }
+    if let Some(Value::Array(types)) = schema.get("type") {
+        let types: Vec<Value> = types.iter().filter(|t| *t != "null").cloned().collect();
+        let single = (types.len() == 1).then(|| types[0].clone());
+        schema.insert("type".into(), single.unwrap_or(Value::Array(types)));
+    }
+    (Value::Object(schema), description)
+}
+
+/// An example of how a parameter's value can be refused, if it can be: a value that is not
+/// its type or is out of its range, or a required one left out.
+fn refusal(location: &ParameterIn, name: &str, schema: &Value, required: bool) -> Option<FieldError> {
+    let error = |kind, msg: String, input: Option<&str>| match location {
+        ParameterIn::Path => FieldError::path(name, kind, msg, input.unwrap_or_default()),
+        _ => FieldError::query(name, kind, msg, input),
+    };
+    match (schema.get("type").and_then(Value::as_str), schema.get("minimum"), schema.get("maximum")) {
+        (Some("integer"), Some(min), Some(max)) => {
+            let past = max.as_i64().map_or_else(String::new, |max| (i128::from(max) + 1).to_string());
+            Some(error("range", format!("must be between {min} and {max}"), Some(&past)))
+        }
+        (Some("integer"), ..) => Some(error("int_parsing", "must be a whole number".into(), Some("abc"))),
+        (Some("number"), ..) => Some(error("float_parsing", "must be a number".into(), Some("abc"))),
+        (Some("boolean"), ..) => Some(error("bool_parsing", "must be true or false".into(), Some("yes"))),
+        _ if required && *location != ParameterIn::Path => Some(error("missing", "is required".into(), None)),
+        _ => None,
+    }
 }
 
 pub fn problem_response(description: &str, error: &ApiError) -> Response {

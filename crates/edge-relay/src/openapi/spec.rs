@@ -1,6 +1,7 @@
 //! Assembles an app's OpenAPI 3.1 document from its route table: each route's method, path,
-//! summary, tag and guard, and the operation its own module documents beside its handler
-//! (`Route::doc`), with the schemas and the validators' limits it names. Host-only (the
+//! summary, tag and guard, the operation its handler's types document (`Route::derived`) and
+//! what the route adds by hand (`Route::doc`), with the schemas and the validators' limits
+//! they name. Host-only (the
 //! `openapi` feature): an app's test checks the result into the file its
 //! [`crate::openapi_document!`] embeds, so the wasm carries neither utoipa nor this code.
 
@@ -28,9 +29,15 @@ pub fn build(app: &'static App) -> Value {
     let mut constraints = Vec::new();
     let index = super::op::example(crate::meta::index(app, false).0);
     for route in app.served(false) {
-        let builder = OperationBuilder::new().summary(Some(route.summary)).operation_id(Some(operation_id(app, route))).tag(route.tag);
-        let op = Op::new(index.clone(), builder);
-        let Op { builder, schemas, constraints: limits, .. } = (route.doc)(route, op);
+        let mut builder = OperationBuilder::new().summary(Some(route.summary)).operation_id(Some(operation_id(app, route)));
+        if !route.tag.is_empty() {
+            builder = builder.tag(route.tag);
+        }
+        if !route.description.is_empty() {
+            builder = builder.description(Some(route.description));
+        }
+        let op = (route.doc)((route.derived)(Op::new(index.clone(), route, builder)));
+        let (builder, schemas, limits) = op.build();
         let builder = guarded(builder, route.guard)
             .response("default", problem_response("Any other error, as an RFC 9457 problem", &ApiError::Overloaded { in_flight: 100 }));
         for (name, schema) in schemas {
@@ -95,6 +102,18 @@ pub fn build(app: &'static App) -> Value {
         target.extend(members);
     }
     document
+}
+
+/// Fails unless the file at `path` holds `app`'s document as `build` makes it now (pretty
+/// JSON): an app's test, so the checked-in document never drifts from the code. With
+/// `UPDATE_OPENAPI` set it writes the file first.
+pub fn assert_current(app: &'static App, path: &str) {
+    let fresh = serde_json::to_string_pretty(&build(app)).unwrap_or_default() + "\n";
+    if std::env::var_os("UPDATE_OPENAPI").is_some() {
+        std::fs::write(path, &fresh).unwrap_or_else(|e| panic!("writing {path}: {e}"));
+    }
+    let committed = std::fs::read_to_string(path).unwrap_or_default();
+    assert!(committed == fresh, "{path} is stale: run `UPDATE_OPENAPI=1 cargo test` and commit it");
 }
 
 /// A guarded operation's security requirement, with the scope it needs, and the RFC 6750

@@ -23,12 +23,12 @@ pub async fn get_json<T: DeserializeOwned>(ctx: &RequestContext, registry: &Regi
 /// The parts of a merged answer that could not be had, each with the problem that stood in its
 /// way; the answer itself is still a 200 with what the other parts gave.
 #[derive(Debug, Default, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(utoipa::ToSchema)]
 #[serde(transparent)]
 pub struct Missing(Vec<MissingPart>);
 
 #[derive(Debug, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(utoipa::ToSchema)]
 pub struct MissingPart {
     /// The part of the answer that is absent.
     pub part: &'static str,

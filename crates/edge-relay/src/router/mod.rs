@@ -1,20 +1,18 @@
-//! Routes and the table an app declares them in: each route's method, path, summary, tag,
-//! guard, handler and (host-only) its documented operation side by side. Dispatch, `GET /`
-//! and the OpenAPI document all read the table.
+//! An app and its route table: dispatch, `GET /` and the OpenAPI document all read it. One
+//! route is declared in one place ([`route`]: `get("/x", handler).summary("…")`).
 
-use std::future::Future;
-use std::pin::Pin;
+mod route;
+
+pub use route::{delete, get, patch, post, put, Doc, Handled, HandlerFn, Layer, Next, Route};
+
 use std::rc::Rc;
 
 use worker::{web_sys, Env, Headers};
 
-use crate::auth::{Caller, Guard};
+use crate::auth::Caller;
 use crate::config::Config;
 use crate::context::RequestContext;
 use crate::error::ApiError;
-use crate::response::Reply;
-#[cfg(feature = "openapi")]
-use crate::openapi::op::Op;
 
 /// An app: its name and version (the index and the document show them), its routes, the
 /// groups of its document, and the document itself, checked in and embedded (see
@@ -32,6 +30,8 @@ pub struct App {
     /// `(name, description)` of each tag the routes use, in the order `/docs` shows them; the
     /// library's own routes are tagged `meta`.
     pub tags: &'static [(&'static str, &'static str)],
+    /// Layers around every route's handler, outermost first (see [`Layer`]).
+    pub layers: &'static [Layer],
     /// The OpenAPI document as served: minified JSON.
     pub document: &'static [u8],
 }
@@ -63,85 +63,6 @@ impl Call {
     pub fn caller(&self) -> Result<&Caller, ApiError> {
         self.caller.as_ref().ok_or(ApiError::Unauthorized { reason: "send Authorization: Bearer <token>" })
     }
-}
-
-/// A handler's answer, boxed so that one table can hold every route.
-pub type Handled = Pin<Box<dyn Future<Output = Result<Reply, ApiError>>>>;
-
-/// What a route runs: a plain async function made into one by [`crate::handler::handler`], or
-/// a function of the whole [`Call`].
-pub type HandlerFn = fn(Call) -> Handled;
-
-/// Work of a route's own around its handler, after what every route gets (CORS, load shedding,
-/// authentication, rate limiting): it may answer by itself, or run the rest (`next.run(call)`)
-/// and change what comes back. An error answer is built after the layers, from the `Err` they
-/// pass on. A group's layers are a shared `const` route that its routes spread (`..JOBS`).
-pub type Layer = fn(Call, Next) -> Handled;
-
-/// What a layer runs next: the layers inside it, then the handler.
-pub struct Next {
-    layers: &'static [Layer],
-    handler: HandlerFn,
-}
-
-impl Next {
-    /// `route`'s layers around its handler.
-    pub fn new(route: &'static Route) -> Next {
-        Next { layers: route.layers, handler: route.handler }
-    }
-
-    pub fn run(self, call: Call) -> Handled {
-        match self.layers.split_first() {
-            Some((layer, layers)) => layer(call, Next { layers, ..self }),
-            None => (self.handler)(call),
-        }
-    }
-}
-
-#[derive(Debug)]
-pub struct Route {
-    pub method: &'static str,
-    /// Literal segments, `{name}` (one segment) and a final `{*name}` (the rest, maybe empty).
-    pub path: &'static str,
-    pub summary: &'static str,
-    /// The group it is listed under in `/docs`.
-    pub tag: &'static str,
-    /// Who may call it; checked (and the caller identified) before the handler runs.
-    pub guard: Guard,
-    pub handler: HandlerFn,
-    /// Layers around its handler, inside the app's, outermost first.
-    pub layers: &'static [Layer],
-    /// Whether `RATE_LIMITER` counts its requests (`/healthz` is exempt).
-    pub rate_limited: bool,
-    /// Its operation in the OpenAPI document, beyond method, path, summary, tag and guard.
-    #[cfg(feature = "openapi")]
-    pub doc: fn(&Route, Op) -> Op,
-}
-
-impl PartialEq for Route {
-    fn eq(&self, other: &Route) -> bool {
-        (self.method, self.path) == (other.method, other.path)
-    }
-}
-
-fn unrouted(_: Call) -> Handled {
-    Box::pin(async { Err(ApiError::Internal { detail: "a route without a handler".into() }) })
-}
-
-impl Route {
-    /// What a route declaration leaves out.
-    pub const DEFAULT: Route = Route {
-        method: "GET",
-        path: "/",
-        summary: "",
-        tag: "meta",
-        guard: Guard::Open,
-        handler: unrouted,
-        layers: &[],
-        rate_limited: true,
-        #[cfg(feature = "openapi")]
-        doc: |_, op| op,
-    };
 }
 
 impl App {
@@ -211,6 +132,7 @@ mod tests {
         ],
         test_routes: &[Route { path: "/_test/panic", summary: "a panic", ..Route::DEFAULT }],
         tags: &[],
+        layers: &[],
         document: b"{}",
     };
 
