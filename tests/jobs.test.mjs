@@ -45,9 +45,11 @@ test('a job runs to succeeded: 202 at once, progress, ordered results, pages', a
   assert.match(res.body.id, /^[0-9a-f-]{36}$/);
   assert.equal(res.body.status, 'queued');
   assert.equal(res.body.status_url, `/jobs/${res.body.id}`);
+  assert.equal(res.headers.get('cache-control'), 'no-store', "the jobs group's layer");
 
   const done = await waitForJob(w.url, res.body.id);
   assert.equal(done.status, 200);
+  assert.equal(done.headers.get('cache-control'), 'no-store', "the jobs group's layer");
   const job = done.body;
   assert.equal(job.status, 'succeeded', JSON.stringify(job));
   assert.deepEqual(job.progress, { total: 6, pending: 0, succeeded: 3, failed: 3 });

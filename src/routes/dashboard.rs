@@ -72,10 +72,5 @@ pub const ROUTE: Route = get("/dashboard/{user_id}", dashboard)
 
 /// A user's dashboard is theirs alone: no shared cache may keep it.
 fn private(call: Call, next: Next) -> Handled {
-    let answer = next.run(call);
-    Box::pin(async move {
-        let mut reply = answer.await?;
-        reply.header("Cache-Control", "private, no-store");
-        Ok(reply)
-    })
+    next.then(call, |reply| reply.header("Cache-Control", "private, no-store"))
 }

@@ -12,10 +12,19 @@ use edge_relay::context::now_ms;
 use edge_relay::jobs::model::{self, is_job_id, rfc3339, JobAccepted, JobRequest, JobView, DEFAULT_PAGE, MAX_ITEMS, MAX_PAGE};
 use edge_relay::jobs::Jobs;
 use edge_relay::prelude::*;
+use edge_relay::router::{Call, Handled, Layer, Next};
+
+/// The jobs group's layers: a job's state is its owner's and changes, so no cache keeps it.
+const JOBS: &[Layer] = &[no_store];
+
+fn no_store(call: Call, next: Next) -> Handled {
+    next.then(call, |reply| reply.header("Cache-Control", "no-store"))
+}
 
 pub const SUBMIT: Route = post("/jobs", submit)
     .summary("Queues a durable job of up to 1000 upstream GETs (202; Idempotency-Key)")
     .tag("jobs")
+    .group(JOBS)
     .guard(Guard::Scope("jobs:write"))
     .doc(edge_relay::doc!(document_submit));
 
@@ -23,6 +32,7 @@ pub const STATUS: Route = get("/jobs/{id}", status)
     .summary("One of the caller's jobs: status, progress and, once it has ended, its results")
     .describe("Only the caller that submitted the job can read it; to anyone else it does not exist (404).")
     .tag("jobs")
+    .group(JOBS)
     .guard(Guard::Scope("jobs:read"))
     .doc(edge_relay::doc!(document_status));
 

@@ -42,6 +42,18 @@ impl Next {
         Next { levels: [app_layers, route.group, route.layers], handler: route.handler }
     }
 
+    /// Runs the rest, then `change` on its answer (an error answer passes by untouched): the
+    /// whole of a layer that only adds to responses, e.g.
+    /// `next.then(call, |reply| reply.header("Cache-Control", "no-store"))`.
+    pub fn then(self, call: Call, change: impl FnOnce(&mut Reply) + 'static) -> Handled {
+        let answer = self.run(call);
+        Box::pin(async move {
+            let mut reply = answer.await?;
+            change(&mut reply);
+            Ok(reply)
+        })
+    }
+
     /// Runs the next layer, or the handler once every layer has run.
     pub fn run(mut self, call: Call) -> Handled {
         for level in 0..self.levels.len() {
