@@ -61,13 +61,15 @@ test('a failing webhook is retried with the same Idempotency-Key, then the failu
   assert.match(line.error, /answered 503/);
 });
 
-test('invalid events are a 422; no webhook configured is a 503', async () => {
+test('invalid events are a 422, a payload past 64 KiB a 413; no webhook configured is a 503', async () => {
   const w = await worker('');
   const locs = async (body) => assertProblem(await post(w, body), 422, 'validation-failed').errors.map((e) => `${e.loc.join('.')}:${e.type}`);
   assert.deepEqual(await locs({ type: '', payload: {} }), ['body.type:string_length']);
   assert.deepEqual(await locs({ type: 'x'.repeat(65), payload: {} }), ['body.type:string_length']);
   assert.deepEqual(await locs({ type: 'a', payload: [1] }), ['body.payload:json_type']);
-  assert.deepEqual(await locs({ type: 'a', payload: { big: 'y'.repeat(70 * 1024) } }), ['body.payload:too_large']);
+  const big = assertProblem(await post(w, { type: 'a', payload: { big: 'y'.repeat(70 * 1024) } }), 413, 'payload-too-large');
+  assert.equal(big.limit_bytes, 65536);
+  assert.match(big.detail, /payload is \d+ bytes/);
   assertProblem(await call(`${w.url}/events`, { method: 'POST', body: '{}' }), 415, 'unsupported-media-type');
 
   const off = await startWorker({});

@@ -106,7 +106,7 @@ test('a message that keeps failing is retried up to max_retries, then dead-lette
   const res = await submitJob(w.url, { requests: [item('ok', `/json?t=${t}`), item('down', `/status/503?t=${t}`)] });
   const job = (await waitForJob(w.url, res.body.id)).body;
   assert.equal(job.status, 'failed', JSON.stringify(job));
-  assert.match(job.error, /items 0\.\.2 still failing after the queue's retries: item 'down': upstream answered 503/);
+  assert.match(job.error, /items 0\.\.2 still failing after the queue's retries: item 1 \('down'\): upstream answered 503/);
   assert.deepEqual(job.progress, { total: 2, pending: 1, succeeded: 1, failed: 0 }, 'the finished item is counted once');
   assert.deepEqual(job.results.map((r) => r.id), ['ok'], 'finished results stay readable');
   assert.equal(hitsOf(`/status/503?t=${t}`), 3, '1 attempt + 2 retries');

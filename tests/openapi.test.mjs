@@ -53,8 +53,16 @@ test('is an OpenAPI 3.1 document of this API', () => {
 
 test('documents exactly the routes the API serves', async () => {
   const index = await call(`${worker.url}/`);
-  // The index shows route templates (`{*path}`); OpenAPI writes every parameter as `{path}`.
-  const served = index.body.routes.map((r) => `${r.method} ${r.path.replace('{*', '{')}`).sort();
+  const { upstreams } = (await call(`${worker.url}/upstreams`)).body;
+  // The index shows route templates (`{*path}`); OpenAPI writes every parameter as `{path}`,
+  // and the relay once per upstream, with the methods that upstream allows.
+  const served = index.body.routes
+    .flatMap(({ method, path }) => {
+      const template = path.replace('{*', '{');
+      if (!template.includes('{name}')) return [`${method} ${template}`];
+      return upstreams.filter((u) => u.methods.includes(method)).map((u) => `${method} ${template.replace('{name}', u.name)}`);
+    })
+    .sort();
   const documented = operations().map(({ method, path }) => `${method} ${path}`).sort();
   assert.deepEqual(documented, served);
   for (const { method, path } of operations()) {

@@ -110,3 +110,28 @@ test('GET /async-example rejects a bad delay_ms with a 422 naming it', async () 
   const repeated = await call(`${worker.url}/async-example?delay_ms=1&delay_ms=2`);
   assert.equal(assertProblem(repeated, 422, 'validation-failed').errors[0].type, 'multiple_values');
 });
+
+test("every Allow is exactly the served document's methods for that path and upstream (HEAD with GET)", async () => {
+  const UPSTREAMS = {
+    reads: { base_url: upstream.url },
+    writes: { base_url: upstream.url, methods: ['GET', 'POST', 'DELETE'] },
+  };
+  const w = await startWorker({ UPSTREAM_URL: `${upstream.url}/json`, UPSTREAMS: JSON.stringify(UPSTREAMS), API_KEYS: 'k' });
+  try {
+    const doc = (await call(`${w.url}/openapi.json`)).body;
+    assert.ok(doc.paths['/upstreams/reads/{path}'] && doc.paths['/upstreams/writes/{path}'], 'the relay, once per upstream');
+    assert.equal(doc.paths['/upstreams/{name}/{path}'], undefined);
+    const allow = (methods) => methods.flatMap((m) => (m === 'get' ? ['GET', 'HEAD'] : [m.toUpperCase()])).sort().join(', ');
+    for (const [template, item] of Object.entries(doc.paths)) {
+      const path = template.replace(/\{[^}]+\}/g, (name) => (name === '{id}' ? '00000000-0000-4000-8000-000000000000' : name === '{user_id}' ? '1' : 'json'));
+      const documented = allow(Object.keys(item));
+      for (const method of ['OPTIONS', 'PUT', 'PATCH'].filter((m) => !documented.includes(m))) {
+        const res = await call(`${w.url}${path}`, { method, headers: { Authorization: 'Bearer k' } });
+        assert.equal(res.status, 405, `${method} ${path}: ${res.text}`);
+        assert.equal(res.headers.get('allow').split(', ').sort().join(', '), documented, `${method} ${path}`);
+      }
+    }
+  } finally {
+    await w.dispose();
+  }
+});

@@ -25,8 +25,9 @@ fn document(op: edge_relay::openapi::op::Op) -> edge_relay::openapi::op::Op {
 
     edge_relay::batch::model::document_items(op, "AggregateRequest", MAX_ITEMS)
         .description(format!(
-            "1 to {MAX_ITEMS} GETs with unique ids, run concurrently (AGGREGATE_CONCURRENCY at once, 6 by default), \
-             each with its upstream's timeout, retries, breaker and cache. One failure never fails the batch."
+            "1 to {MAX_ITEMS} GETs, run concurrently (AGGREGATE_CONCURRENCY at once, 6 by default), each with its \
+             upstream's timeout, retries, breaker and cache; the n-th result answers the n-th request, and carries its \
+             `id` when it had one. One failure never fails the batch."
         ))
         .body_example(json!({"requests": [
             {"id": "user", "upstream": "users", "path": "/users/1"},
@@ -43,7 +44,7 @@ fn document(op: edge_relay::openapi::op::Op) -> edge_relay::openapi::op::Op {
         )
         .problem(
             "422",
-            "Invalid batch: size, ids, unknown upstreams or unsafe paths, all listed",
+            "Invalid batch: its size, an id's length, unknown upstreams or unsafe paths, all listed",
             &ApiError::Validation(vec![FieldError::body(&["requests", "0", "upstream"], "unknown_upstream", "no upstream named 'nope'; configured: users")]),
         )
 }

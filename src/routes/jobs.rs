@@ -54,7 +54,7 @@ fn document_submit(op: edge_relay::openapi::op::Op) -> edge_relay::openapi::op::
              queue's max_retries, then the job fails via the dead-letter queue. Same Idempotency-Key and body → \
              the same job; same key, other body → 409. 1 to {MAX_ITEMS} requests in /aggregate's format."
         ))
-        .header_param("Idempotency-Key", "Visible ASCII characters, unique per job of this caller", IDEMPOTENCY_KEY_CHARS)
+        .header_param("Idempotency-Key", "Names the job for this caller: sent again with the same body it answers that job (202), with another body 409", IDEMPOTENCY_KEY_CHARS)
         .body_example(json!({"requests": [
             {"id": "user-1", "upstream": "users", "path": "/users/1"},
             {"id": "user-2", "upstream": "users", "path": "/users/2"}

@@ -132,15 +132,19 @@ mod tests {
         ]);
         let names = serde_json::json!(["orders", "users"]);
         assert_eq!(doc["components"]["schemas"]["Item"]["properties"]["upstream"]["enum"], names);
-        let relay = doc["paths"]["/upstreams/{name}/{path}"].as_object().unwrap();
-        assert_eq!(relay["get"]["parameters"][0]["schema"]["enum"], names);
-        assert_eq!(relay["post"]["parameters"][0]["schema"]["enum"], serde_json::json!(["users"]));
-        assert_eq!(relay.keys().collect::<Vec<_>>(), ["get", "post"], "no upstream allows PUT, PATCH or DELETE");
+        // The relay, once per upstream: exactly the methods each allows, so its Allow is the document's.
+        assert!(doc["paths"].get("/upstreams/{name}/{path}").is_none());
+        let users = doc["paths"]["/upstreams/users/{path}"].as_object().unwrap();
+        assert_eq!(users.keys().collect::<Vec<_>>(), ["get", "post"]);
+        assert_eq!(doc["paths"]["/upstreams/orders/{path}"].as_object().unwrap().keys().collect::<Vec<_>>(), ["get"]);
+        assert_eq!(users["post"]["operationId"], "upstreams_name_path_post_users");
+        let parameters: Vec<&str> = users["get"]["parameters"].as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap()).collect();
+        assert_eq!(parameters, ["path"], "the upstream is in the path, not a parameter");
         assert_eq!(doc["components"]["securitySchemes"]["bearer"]["bearerFormat"], "JWT");
 
         let without = served(&[]);
         assert_eq!(without["components"]["schemas"]["Item"]["properties"]["upstream"]["enum"], serde_json::json!([]));
-        assert!(without["paths"].get("/upstreams/{name}/{path}").is_none());
+        assert!(without["paths"].as_object().unwrap().keys().all(|path| !path.contains("{path}")), "no relay without upstreams");
         assert!(without["components"]["securitySchemes"]["bearer"].get("bearerFormat").is_none());
     }
 

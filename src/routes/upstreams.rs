@@ -23,7 +23,9 @@ use edge_relay::upstream::{self, path, relay, UpstreamError};
 /// The relay's path: every method reaches it; each upstream's `methods` decides.
 pub const PATH: &str = "/upstreams/{name}/{*path}";
 
-const RELAY: Route = get(PATH, relay_request).tag("upstreams").doc(edge_relay::doc!(document));
+/// Every method reaches the relay (`any_method`): the upstream's `methods` decide, and its 405
+/// lists them.
+const RELAY: Route = get(PATH, relay_request).tag("upstreams").any_method().doc(edge_relay::doc!(document));
 
 pub const GET: Route = RELAY.summary("Relays a GET to a configured upstream (base_url + path + query), streaming its answer");
 pub const POST: Route = Route { method: "POST", ..RELAY }.summary("Relays a POST, streaming the body both ways, where the upstream's methods allow it");

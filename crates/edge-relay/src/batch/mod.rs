@@ -19,7 +19,7 @@ use model::{item_error, Item, ItemResult};
 
 /// An item checked against the registry, ready to call.
 pub struct Planned {
-    id: String,
+    id: Option<String>,
     upstream: Rc<Upstream>,
     url: HttpUrl,
 }

@@ -1,7 +1,6 @@
 //! A batch's items and results: the `requests` list that `/aggregate`-style fan-outs and durable
 //! jobs share, its rules, and one result per item.
 
-use std::collections::HashSet;
 use std::ops::RangeInclusive;
 
 use serde::{Deserialize, Serialize};
@@ -14,28 +13,27 @@ use crate::extract::chars_mismatch;
 pub const ID_CHARS: RangeInclusive<usize> = 1..=64;
 pub const PATH_CHARS: RangeInclusive<usize> = 1..=2048;
 
-/// One upstream GET: `path` (with any query) is joined onto the upstream's `base_url`.
+/// One upstream GET: `path` (with any query) is joined onto the upstream's `base_url`. Its
+/// result is the one at the same position in the results.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[derive(utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Item {
-    pub id: String,
+    /// A label of the caller's, echoed in this item's result (any text; items may share one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
     pub upstream: String,
     pub path: String,
 }
 
-/// A `requests` list: 1..=`max` items, unique ids, sane lengths.
+/// A `requests` list: 1..=`max` items of sane lengths.
 pub fn validate_items(items: &[Item], max: usize, errors: &mut Vec<FieldError>) {
     if !(1..=max).contains(&items.len()) {
         errors.push(FieldError::body(&["requests"], "length", format!("must hold 1 to {max} requests, got {}", items.len())));
     }
-    let mut seen = HashSet::with_capacity(items.len());
     for (i, item) in items.iter().enumerate() {
-        if let Some(msg) = chars_mismatch(&item.id, ID_CHARS) {
+        if let Some(msg) = item.id.as_deref().and_then(|id| chars_mismatch(id, ID_CHARS)) {
             errors.push(item_error(i, "id", "string_length", msg));
-        }
-        if !seen.insert(item.id.as_str()) {
-            errors.push(item_error(i, "id", "duplicate", format!("id '{}' is used twice", item.id)));
         }
         if let Some(msg) = chars_mismatch(&item.path, PATH_CHARS) {
             errors.push(item_error(i, "path", "string_length", msg));
@@ -56,8 +54,7 @@ pub fn document_items(op: crate::openapi::op::Op, schema: &'static str, max: usi
     op.constrain(
         schema,
         "/properties/requests",
-        // JSON Schema cannot say "unique by id"; `uniqueItems` says part of it.
-        serde_json::json!({"minItems": 1, "maxItems": max, "uniqueItems": true, "description": "Each item's `id` is unique within the list."}),
+        serde_json::json!({"minItems": 1, "maxItems": max, "description": "Answered in order: the n-th result is the n-th request's."}),
     )
     .constrain("Item", "/properties/id", length(&ID_CHARS))
     .constrain("Item", "/properties/path", length(&PATH_CHARS))
@@ -69,7 +66,9 @@ pub fn document_items(op: crate::openapi::op::Op, schema: &'static str, max: usi
 #[derive(Debug, Serialize)]
 #[derive(utoipa::ToSchema)]
 pub struct ItemResult {
-    pub id: String,
+    /// The request's `id`, when it had one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<u16>,
     /// The upstream's body: its JSON exactly as sent (checked, not re-encoded), or its text as a string.
@@ -105,14 +104,16 @@ mod tests {
     }
 
     #[test]
-    fn rejects_empty_oversized_and_duplicate_batches() {
+    fn rejects_empty_and_oversized_batches_and_accepts_shared_or_missing_ids() {
         assert_eq!(errors(r#"{"requests":[]}"#), vec![("body.requests".into(), "length")]);
         let three = r#"{"requests":[{"id":"a","upstream":"u","path":"/"},{"id":"b","upstream":"u","path":"/"},{"id":"c","upstream":"u","path":"/"}]}"#;
         assert_eq!(errors(three), vec![("body.requests".into(), "length")]);
-        assert_eq!(
-            errors(r#"{"requests":[{"id":"a","upstream":"u","path":"/"},{"id":"a","upstream":"u","path":"/"}]}"#),
-            vec![("body.requests.1.id".into(), "duplicate")]
-        );
+        for shared_or_none in [
+            r#"{"requests":[{"id":"a","upstream":"u","path":"/"},{"id":"a","upstream":"u","path":"/"}]}"#,
+            r#"{"requests":[{"upstream":"u","path":"/"},{"upstream":"u","path":"/"}]}"#,
+        ] {
+            assert!(crate::extract::parse_json::<Batch>(shared_or_none.as_bytes()).is_ok(), "{shared_or_none}");
+        }
         assert_eq!(errors(r#"{"requests":[{"id":"","upstream":"u","path":"/x"}]}"#), vec![("body.requests.0.id".into(), "string_length")]);
         assert_eq!(errors(r#"{"requests":[{"id":"a","upstream":"u"}]}"#), vec![("body.requests.0.path".into(), "missing")]);
     }

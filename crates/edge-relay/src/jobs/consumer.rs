@@ -180,7 +180,7 @@ async fn run(jobs: &Jobs, env: &Env, config: &Config, msg: &JobMessage, runtime:
     let calls = pending.into_iter().filter_map(|idx| Some((idx, request.requests.get(idx as usize)?.clone()))).map(|(idx, item)| async move {
         let id = item.id.clone();
         #[cfg(feature = "diagnostics")]
-        if config.test_routes && id == TEST_PANIC_ITEM {
+        if config.test_routes && id.as_deref() == Some(TEST_PANIC_ITEM) {
             panic!("deliberate panic from job item {TEST_PANIC_ITEM}");
         }
         let result = match plan_item(idx as usize, item, registry) {
@@ -201,7 +201,7 @@ async fn run(jobs: &Jobs, env: &Env, config: &Config, msg: &JobMessage, runtime:
     let mut transient = None;
     while let Some((idx, result)) = results.next().await {
         if classify(&result) == ItemOutcome::Transient {
-            transient.get_or_insert_with(|| describe_failure(&result));
+            transient.get_or_insert_with(|| describe_failure(idx, &result));
             continue;
         }
         let (outcome, document) = storable(result, &job.id);

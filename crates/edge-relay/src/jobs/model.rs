@@ -142,12 +142,17 @@ fn is_transient_problem(problem: &Problem) -> bool {
     ["upstream-timeout", "upstream-unreachable", "upstream-circuit-open"].iter().any(|slug| problem.kind.ends_with(slug))
 }
 
-/// A short description of a transient result, for `last_error` and the final reason.
-pub fn describe_failure(result: &ItemResult) -> String {
+/// A short description of the transient result of item `index`, for `last_error` and the
+/// final reason.
+pub fn describe_failure(index: u32, result: &ItemResult) -> String {
+    let item = match &result.id {
+        Some(id) => format!("item {index} ('{id}')"),
+        None => format!("item {index}"),
+    };
     match (&result.error, result.status) {
-        (Some(problem), _) => format!("item '{}': {}", result.id, problem.detail),
-        (None, Some(status)) => format!("item '{}': upstream answered {status}", result.id),
-        (None, None) => format!("item '{}': no answer", result.id),
+        (Some(problem), _) => format!("{item}: {}", problem.detail),
+        (None, Some(status)) => format!("{item}: upstream answered {status}"),
+        (None, None) => format!("{item}: no answer"),
     }
 }
 
@@ -233,7 +238,7 @@ mod tests {
     use crate::upstream::UpstreamError;
 
     fn result(status: Option<u16>, error: Option<ApiError>) -> ItemResult {
-        ItemResult { id: "a".into(), status, body: None, cache: None, error: error.map(|e| e.to_problem("r")), duration_ms: 1 }
+        ItemResult { id: Some("a".into()), status, body: None, cache: None, error: error.map(|e| e.to_problem("r")), duration_ms: 1 }
     }
 
     #[test]
@@ -264,9 +269,10 @@ mod tests {
 
     #[test]
     fn describes_failures() {
-        assert_eq!(describe_failure(&result(Some(503), None)), "item 'a': upstream answered 503");
+        assert_eq!(describe_failure(3, &result(Some(503), None)), "item 3 ('a'): upstream answered 503");
         let timeout = result(None, Some(ApiError::Upstream(UpstreamError::Timeout { timeout_ms: 5 })));
-        assert!(describe_failure(&timeout).starts_with("item 'a': "), "{}", describe_failure(&timeout));
+        assert!(describe_failure(0, &timeout).starts_with("item 0 ('a'): "), "{}", describe_failure(0, &timeout));
+        assert_eq!(describe_failure(7, &ItemResult { id: None, ..result(None, None) }), "item 7: no answer");
     }
 
     #[test]

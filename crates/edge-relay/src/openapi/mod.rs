@@ -115,17 +115,12 @@ pub fn for_deployment(document: &[u8], config: &Config, registry: Option<&Regist
         };
         registry.names().filter(|name| registry.get(name).is_some_and(|u| u.methods.contains(&method))).map(Value::from).collect()
     };
-    // An operation whose upstream no configured one can be is not served here.
+    // A path whose operations name an upstream is served once per configured upstream, with
+    // the methods that upstream allows: so each path's operations, and its `Allow`, are exactly
+    // what that upstream relays.
     if let Some(Value::Object(paths)) = doc.get_mut("paths") {
-        let served = std::mem::take(paths).into_iter().filter_map(|(path, item)| {
-            let Value::Object(operations) = item else {
-                return Some((path, item));
-            };
-            let operations: serde_json::Map<String, Value> =
-                operations.into_iter().filter(|(_, op)| marked_method(op).is_none_or(|method| !allowing(&method).is_empty())).collect();
-            (!operations.is_empty()).then_some((path, Value::Object(operations)))
-        });
-        *paths = served.collect();
+        let served: Vec<(String, Value)> = std::mem::take(paths).into_iter().flat_map(|(path, item)| per_upstream(path, item, registry)).collect();
+        *paths = served.into_iter().collect();
     }
     list_upstreams(&mut doc, &allowing);
     if config.jwt.is_none() {
@@ -136,9 +131,51 @@ pub fn for_deployment(document: &[u8], config: &Config, registry: Option<&Regist
     serde_json::to_vec(&doc).unwrap_or_else(|_| document.to_vec())
 }
 
-/// The method of the first upstream mark in an operation's parameters.
-fn marked_method(op: &Value) -> Option<String> {
-    op.get("parameters")?.as_array()?.iter().find_map(|p| p.pointer("/schema")?.get(UPSTREAM_NAMES)?.as_str().map(str::to_owned))
+/// `item` at `path`, or, when its operations take an upstream's name (a marked parameter), one
+/// path per configured upstream: the name in the path, its parameter gone, only the operations
+/// whose method that upstream allows, their ids suffixed with it. None without upstreams.
+fn per_upstream(path: String, item: Value, registry: Option<&Registry>) -> Vec<(String, Value)> {
+    let Value::Object(operations) = &item else {
+        return vec![(path, item)];
+    };
+    let Some(parameter) = operations.values().find_map(|op| marked(op).map(|(name, _)| name)) else {
+        return vec![(path, item)];
+    };
+    let placeholder = format!("{{{parameter}}}");
+    let mut served = Vec::new();
+    for upstream in registry.into_iter().flat_map(|r| r.names().filter_map(|name| r.get(name))) {
+        let relayed = operations.iter().filter_map(|(method, op)| {
+            let (_, allowed) = marked(op)?;
+            if !upstream.methods.contains(&allowed.as_str()) {
+                return None;
+            }
+            let mut op = op.clone();
+            if let Some(Value::Array(parameters)) = op.get_mut("parameters") {
+                parameters.retain(|p| marked_parameter(p).is_none());
+            }
+            if let Some(Value::String(id)) = op.get_mut("operationId") {
+                id.push('_');
+                id.push_str(&upstream.name);
+            }
+            Some((method.clone(), op))
+        });
+        let relayed: serde_json::Map<String, Value> = relayed.collect();
+        if !relayed.is_empty() {
+            served.push((path.replace(&placeholder, &upstream.name), Value::Object(relayed)));
+        }
+    }
+    served
+}
+
+/// An operation's upstream parameter: its name and the method the mark names.
+fn marked(op: &Value) -> Option<(String, String)> {
+    op.get("parameters")?.as_array()?.iter().find_map(marked_parameter)
+}
+
+/// A parameter's name and the method of its upstream mark, if it has one.
+fn marked_parameter(parameter: &Value) -> Option<(String, String)> {
+    let method = parameter.pointer("/schema")?.get(UPSTREAM_NAMES)?.as_str()?;
+    Some((parameter.get("name")?.as_str()?.to_owned(), method.to_owned()))
 }
 
 /// Adds to every mark the `enum` of upstreams allowing its method (an empty list when none

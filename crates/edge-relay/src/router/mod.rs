@@ -72,7 +72,8 @@ impl App {
     }
 
     /// Finds the route and path parameters for a method and path. HEAD is served wherever
-    /// GET is.
+    /// GET is; a method no route of the path declares goes to one that answers any method,
+    /// else it is a 405 whose `Allow` lists the path's methods.
     pub fn resolve(&'static self, method: &str, path: &str, test_routes: bool) -> Result<(&'static Route, Vec<String>), ApiError> {
         let mut on_path = self.served(test_routes).filter_map(|r| Some((r, match_template(r.path, path)?))).peekable();
         if on_path.peek().is_none() {
@@ -80,6 +81,7 @@ impl App {
         }
         let lookup = if method == "HEAD" { "GET" } else { method };
         let mut allow = Vec::new();
+        let mut fallback = None;
         for (route, params) in on_path {
             if route.method == lookup {
                 return Ok((route, params));
@@ -88,8 +90,11 @@ impl App {
             if route.method == "GET" {
                 allow.push("HEAD");
             }
+            if route.any_method && fallback.is_none() {
+                fallback = Some((route, params));
+            }
         }
-        Err(ApiError::MethodNotAllowed { method: method.to_owned(), allow })
+        fallback.ok_or_else(|| ApiError::MethodNotAllowed { method: method.to_owned(), allow })
     }
 }
 
@@ -127,8 +132,10 @@ mod tests {
             Route { path: "/", summary: "an index", ..Route::DEFAULT },
             Route { path: "/async-example", summary: "a timer", ..Route::DEFAULT },
             Route { method: "POST", path: "/aggregate", summary: "a fan-out", ..Route::DEFAULT },
-            Route { path: "/upstreams/{name}/{*path}", summary: "a relay", ..Route::DEFAULT },
-            Route { method: "POST", path: "/upstreams/{name}/{*path}", summary: "a relay", ..Route::DEFAULT },
+            Route { path: "/upstreams/{name}/{*path}", summary: "a relay", any_method: true, ..Route::DEFAULT },
+            Route { method: "POST", path: "/upstreams/{name}/{*path}", summary: "a relay", any_method: true, ..Route::DEFAULT },
+            Route { path: "/a/{x}", summary: "a read", ..Route::DEFAULT },
+            Route { method: "POST", path: "/a/{x}", summary: "a write", ..Route::DEFAULT },
         ],
         test_routes: &[Route { path: "/_test/panic", summary: "a panic", ..Route::DEFAULT }],
         tags: &[],
@@ -170,8 +177,15 @@ mod tests {
         assert_eq!(err, ApiError::MethodNotAllowed { method: "POST".into(), allow: vec!["GET", "HEAD"] });
         let err = APP.resolve("GET", "/aggregate", false).unwrap_err();
         assert_eq!(err, ApiError::MethodNotAllowed { method: "GET".into(), allow: vec!["POST"] });
-        let err = APP.resolve("PUT", "/upstreams/u/x", false).unwrap_err();
+        let err = APP.resolve("PUT", "/a/x", false).unwrap_err();
         assert_eq!(err, ApiError::MethodNotAllowed { method: "PUT".into(), allow: vec!["GET", "HEAD", "POST"] });
+    }
+
+    #[test]
+    fn a_route_that_answers_any_method_gets_those_its_path_does_not_declare() {
+        assert_eq!(endpoint(APP.resolve("PUT", "/upstreams/u/x", false)), Ok((("GET", "/upstreams/{name}/{*path}"), vec!["u".into(), "x".into()])));
+        assert_eq!(endpoint(APP.resolve("OPTIONS", "/upstreams/u/x", false)), Ok((("GET", "/upstreams/{name}/{*path}"), vec!["u".into(), "x".into()])));
+        assert_eq!(endpoint(APP.resolve("POST", "/upstreams/u/x", false)), Ok((("POST", "/upstreams/{name}/{*path}"), vec!["u".into(), "x".into()])));
     }
 
     #[test]

@@ -89,6 +89,9 @@ pub struct Route {
     pub layers: &'static [Layer],
     /// Whether `RATE_LIMITER` counts its requests (`/healthz` is exempt).
     pub rate_limited: bool,
+    /// Whether its handler also answers the methods no route of its path declares (and then
+    /// its own 405, with the `Allow` it knows): the relay, whose upstream decides.
+    pub any_method: bool,
     /// The operation's description in the document.
     #[cfg(feature = "openapi")]
     pub description: &'static str,
@@ -178,6 +181,7 @@ impl Route {
         group: &[],
         layers: &[],
         rate_limited: true,
+        any_method: false,
         #[cfg(feature = "openapi")]
         description: "",
         #[cfg(feature = "openapi")]
@@ -243,6 +247,13 @@ impl Route {
     /// prober's own traffic).
     pub const fn unlimited(mut self) -> Route {
         self.rate_limited = false;
+        self
+    }
+
+    /// Its handler also gets the methods no route of its path declares, and answers them
+    /// (with its own 405 and `Allow` where it refuses them).
+    pub const fn any_method(mut self) -> Route {
+        self.any_method = true;
         self
     }
 

@@ -205,10 +205,20 @@ fn build(name: &str, raw: RawUpstream, max_body_bytes: u32, lookup: &impl Fn(&st
     if breaker_failures == 0 {
         return Err("breaker_failures must be at least 1".into());
     }
-    let methods = match &raw.methods {
+    let listed = match &raw.methods {
         None => DEFAULT_METHODS.to_vec(),
         Some(list) => list.iter().map(|m| relayable_method(m)).collect::<Result<Vec<_>, _>>()?,
     };
+    // Each once, and HEAD wherever GET is (RFC 9110 §9.3.2), as the router serves every route.
+    let mut methods: Vec<&'static str> = Vec::with_capacity(listed.len() + 1);
+    for method in listed {
+        let with_head = if method == "GET" { &["GET", "HEAD"][..] } else { std::slice::from_ref(&method) };
+        for m in with_head {
+            if !methods.contains(m) {
+                methods.push(m);
+            }
+        }
+    }
     let stream_idle_ms = raw.stream_idle_ms.map_or(Ok(DEFAULT_STREAM_IDLE_MS), |ms| in_range(&ms.to_string(), 1..=MAX_TIMEOUT_MS, "stream_idle_ms"))?;
     let max_request_body_bytes = raw
         .max_request_body_bytes
@@ -293,14 +303,14 @@ mod tests {
     #[test]
     fn relay_settings_default_to_read_only_and_take_overrides() {
         let r = parse_vars(&[
-            ("UPSTREAMS", r#"{"ro": {"base_url": "https://x.test"}, "llm": {"base_url": "https://y.test", "methods": ["get", "POST"], "stream_idle_ms": 90000, "max_request_body_bytes": 2048}}"#),
+            ("UPSTREAMS", r#"{"ro": {"base_url": "https://x.test"}, "llm": {"base_url": "https://y.test", "methods": ["get", "POST", "Get"], "stream_idle_ms": 90000, "max_request_body_bytes": 2048}}"#),
             ("MAX_UPSTREAM_BODY_BYTES", "65536"),
         ])
         .unwrap();
         let ro = r.get("ro").unwrap();
         assert_eq!((ro.methods.as_slice(), ro.stream_idle_ms, ro.max_request_body_bytes, ro.max_body_bytes), (&["GET", "HEAD"][..], 30_000, 10 << 20, 65_536));
         let llm = r.get("llm").unwrap();
-        assert_eq!((llm.methods.as_slice(), llm.stream_idle_ms, llm.max_request_body_bytes), (&["GET", "POST"][..], 90_000, 2048));
+        assert_eq!((llm.methods.as_slice(), llm.stream_idle_ms, llm.max_request_body_bytes), (&["GET", "HEAD", "POST"][..], 90_000, 2048));
         assert_eq!(parse_vars(&[("UPSTREAM_URL", "https://x.test/")]).unwrap().get(DEFAULT_UPSTREAM).unwrap().max_body_bytes, DEFAULT_MAX_UPSTREAM_BODY_BYTES);
         for bad in ["0", "-1", "8MiB", "104857601"] {
             let err = parse_vars(&[("UPSTREAM_URL", "https://x.test/"), ("MAX_UPSTREAM_BODY_BYTES", bad)]);
