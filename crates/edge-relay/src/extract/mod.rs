@@ -11,7 +11,7 @@ use crate::error::{ApiError, FieldError};
 use crate::executor;
 
 mod json_path;
-pub mod params;
+pub(crate) mod params;
 
 /// A request's decoded query parameters, in order.
 #[derive(Debug, Default)]

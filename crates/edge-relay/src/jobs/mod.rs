@@ -5,7 +5,7 @@
 //! message is lost (a local runtime restart, a failed send) keeps a lease in D1; once it runs
 //! out, the cron sweep or the next `GET /jobs/{id}` re-enqueues the items still pending.
 
-pub mod consumer;
+pub(crate) mod consumer;
 pub mod model;
 pub mod store;
 
@@ -33,7 +33,7 @@ pub struct Jobs {
     /// The queue producer binding, driven through `send_bodies` (workers-rs's `send_batch`
     /// converts messages with serde-wasm-bindgen, which the wasm is smaller without).
     queue: JsValue,
-    pub settings: JobsConfig,
+    pub(crate) settings: JobsConfig,
 }
 
 #[wasm_bindgen(module = "/src/jobs/queue.mjs")]
@@ -56,7 +56,7 @@ impl Jobs {
     }
 
     /// When a lease taken now runs out, `extra_s` later than usual.
-    pub fn lease_from(&self, now: f64, extra_s: u32) -> f64 {
+    pub(crate) fn lease_from(&self, now: f64, extra_s: u32) -> f64 {
         now + f64::from(self.settings.lease_s + extra_s) * 1000.0
     }
 
@@ -119,7 +119,7 @@ impl Jobs {
     }
 
     /// Resumes every stale job (the cron trigger); how many were resumed.
-    pub async fn sweep(&self) -> Result<u32, ApiError> {
+    pub(crate) async fn sweep(&self) -> Result<u32, ApiError> {
         let mut resumed = 0;
         for job in self.store.stale(now_ms(), SWEEP_LIMIT).await? {
             resumed += u32::from(self.resume(&job).await?);

@@ -12,14 +12,14 @@ use crate::upstream::retry::is_retryable_status;
 
 pub const MAX_ITEMS: usize = 1000;
 /// Longest wait before a failed message is retried.
-pub const MAX_RETRY_DELAY_S: u32 = 900;
+pub(crate) const MAX_RETRY_DELAY_S: u32 = 900;
 /// Results per page of `GET /jobs/{id}`, by default and at most: with results capped at
 /// `MAX_RESULT_BYTES`, a page stays within a few tens of MB of the isolate's 128 MB.
 pub const DEFAULT_PAGE: u32 = 50;
 pub const MAX_PAGE: u32 = 100;
 /// The largest item result stored (D1 rows hold up to 2 MB); a larger answer is recorded as
 /// a failed item saying so.
-pub const MAX_RESULT_BYTES: usize = 256 * 1024;
+pub(crate) const MAX_RESULT_BYTES: usize = 256 * 1024;
 
 /// `POST /jobs`: the same list of upstream GETs as `/aggregate`, up to 1,000 of them.
 #[derive(Debug, Deserialize, Serialize)]
@@ -100,7 +100,7 @@ pub struct JobView {
 
 /// One queue message: items `start..end` of job `job`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct JobMessage {
+pub(crate) struct JobMessage {
     pub job: String,
     pub start: u32,
     pub end: u32,
@@ -108,7 +108,7 @@ pub struct JobMessage {
 
 /// Where a finished call leaves its item.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ItemOutcome {
+pub(crate) enum ItemOutcome {
     /// A 2xx answer.
     Succeeded,
     /// A final answer that is not a success (4xx, invalid JSON, an unusable item).
@@ -128,7 +128,7 @@ impl ItemOutcome {
     }
 }
 
-pub fn classify(result: &ItemResult) -> ItemOutcome {
+pub(crate) fn classify(result: &ItemResult) -> ItemOutcome {
     match (&result.error, result.status) {
         (Some(problem), _) if is_transient_problem(problem) => ItemOutcome::Transient,
         (Some(_), _) => ItemOutcome::Failed,
@@ -143,7 +143,7 @@ fn is_transient_problem(problem: &Problem) -> bool {
 }
 
 /// A short description of a transient result, for `last_error` and the final reason.
-pub fn describe_failure(result: &ItemResult) -> String {
+pub(crate) fn describe_failure(result: &ItemResult) -> String {
     match (&result.error, result.status) {
         (Some(problem), _) => format!("item '{}': {}", result.id, problem.detail),
         (None, Some(status)) => format!("item '{}': upstream answered {status}", result.id),
@@ -153,7 +153,7 @@ pub fn describe_failure(result: &ItemResult) -> String {
 
 /// The result document to store for `result`: itself, or, when it is too large to store,
 /// a failed result that says so.
-pub fn storable(result: ItemResult, request_id: &str) -> (ItemOutcome, String) {
+pub(crate) fn storable(result: ItemResult, request_id: &str) -> (ItemOutcome, String) {
     let outcome = classify(&result);
     let document = serde_json::to_string(&result).unwrap_or_default();
     if document.len() <= MAX_RESULT_BYTES {
@@ -173,7 +173,7 @@ pub fn storable(result: ItemResult, request_id: &str) -> (ItemOutcome, String) {
 
 /// The messages that cover `pending` item indices: chunks of `chunk_size` aligned to
 /// multiples of it (so a re-enqueued chunk is the same chunk), only those with work left.
-pub fn chunk_ranges(pending: &[u32], chunk_size: u32, total: u32) -> Vec<(u32, u32)> {
+pub(crate) fn chunk_ranges(pending: &[u32], chunk_size: u32, total: u32) -> Vec<(u32, u32)> {
     let size = chunk_size.max(1);
     let mut starts: Vec<u32> = pending.iter().filter(|&&i| i < total).map(|i| i / size * size).collect();
     starts.sort_unstable();
@@ -183,7 +183,7 @@ pub fn chunk_ranges(pending: &[u32], chunk_size: u32, total: u32) -> Vec<(u32, u
 
 /// Seconds before delivery `attempts` (1 = the first) is retried: `base`, doubled per
 /// further attempt, capped.
-pub fn retry_delay_s(attempts: u32, base_s: u32) -> u32 {
+pub(crate) fn retry_delay_s(attempts: u32, base_s: u32) -> u32 {
     let doublings = attempts.saturating_sub(1).min(20);
     base_s.saturating_mul(1 << doublings).min(MAX_RETRY_DELAY_S)
 }

@@ -157,7 +157,7 @@ fn list_upstreams(value: &mut Value, allowing: &impl Fn(&str) -> Vec<Value>) {
     }
 }
 
-pub fn docs_page() -> Html {
+pub(crate) fn docs_page() -> Html {
     Html(DOCS_HTML)
 }
 

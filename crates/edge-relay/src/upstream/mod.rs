@@ -5,8 +5,8 @@
 //! (webhook delivery) skips cache and coalescing. A relay that streams (`relay`) shares the
 //! breaker and the retry loop, never the cache or coalescing: a stream cannot be shared.
 
-pub mod breaker;
-pub mod cache;
+mod breaker;
+mod cache;
 mod coalesce;
 pub mod conditional;
 mod exchange;
@@ -15,7 +15,7 @@ pub mod outcome;
 pub mod path;
 pub mod registry;
 pub mod relay;
-pub mod retry;
+pub(crate) mod retry;
 pub mod typed;
 
 use std::future::Future;

@@ -7,8 +7,8 @@ use std::rc::Rc;
 /// The JS side's reason for refusing a body by its size (`exchange.mjs`'s `TOO_LARGE`), and
 /// its word for a client that hung up first (`response.mjs`'s `CLIENT_CLOSED`, also this
 /// error's slug); a host test holds each pair equal.
-pub const TOO_LARGE: &str = "too-large";
-pub const CLIENT_CLOSED: &str = "client-closed";
+pub(crate) const TOO_LARGE: &str = "too-large";
+pub(crate) const CLIENT_CLOSED: &str = "client-closed";
 
 /// Why an upstream exchange failed; each maps to a problem (see `ApiError`).
 #[derive(Debug, Clone, PartialEq)]
