@@ -13,9 +13,16 @@ use crate::extract::QueryParams;
 /// Longest client-supplied `X-Request-Id` we accept.
 const MAX_REQUEST_ID_LEN: usize = 128;
 
+/// One request's own state: its id, method, path and query, when it started, the upstream
+/// calls it made and the runtime's handle for work after the response. A handler takes it as
+/// [`crate::handler::Ctx`].
 pub struct RequestContext {
+    /// The client's `X-Request-Id` when it is short and of a safe alphabet, else a new UUID:
+    /// the answer's `X-Request-Id`, every problem's `instance` and the log line carry it.
     pub request_id: String,
+    /// The request's method as the runtime gives it (`GET`, `POST`…).
     pub method: String,
+    /// The URL's path, still percent-encoded.
     pub path: String,
     /// The raw query string, without `?`.
     pub query: Option<String>,

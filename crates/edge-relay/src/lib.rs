@@ -16,6 +16,8 @@
 //! edge_relay::export!(APP);
 //! ```
 
+#![deny(missing_docs)]
+
 pub mod auth;
 pub mod background;
 pub mod batch;

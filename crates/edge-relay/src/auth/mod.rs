@@ -23,6 +23,7 @@ use crate::error::ApiError;
 /// What a route asks of its caller.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Guard {
+    /// Anyone may call; no `Authorization` is read.
     Open,
     /// A key or a token with this scope.
     Scope(&'static str),
@@ -52,6 +53,9 @@ pub struct Caller {
 }
 
 impl Caller {
+    /// `Ok` when the caller holds `scope` (an API key holds every scope), else 403
+    /// `insufficient-scope`: the check a route's guard makes, for a handler that needs a
+    /// second scope.
     pub fn require(&self, scope: &'static str) -> Result<(), ApiError> {
         match &self.scopes {
             Some(granted) if !granted.iter().any(|s| s == scope) => Err(ApiError::InsufficientScope { scope }),

@@ -10,8 +10,9 @@ use serde_json::value::RawValue;
 use crate::error::{FieldError, Problem};
 use crate::extract::chars_mismatch;
 
-/// Characters in an item's `id` and `path` (the document states the same limits).
+/// Characters in an item's `id` (the document states the same limits).
 pub const ID_CHARS: RangeInclusive<usize> = 1..=64;
+/// Characters in an item's `path`, query included (the document states the same limits).
 pub const PATH_CHARS: RangeInclusive<usize> = 1..=2048;
 
 /// One upstream GET: `path` (with any query) is joined onto the upstream's `base_url`.
@@ -19,8 +20,12 @@ pub const PATH_CHARS: RangeInclusive<usize> = 1..=2048;
 #[derive(utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Item {
+    // Docs that rustdoc shows and the document does not: utoipa reads only literal ones.
+    #[doc = concat!("Names the item's result; unique within the list.")]
     pub id: String,
+    #[doc = concat!("A configured upstream's name.")]
     pub upstream: String,
+    #[doc = concat!("The path (and query) under the upstream's `base_url`, e.g. `/users/1?fields=name`.")]
     pub path: String,
 }
 
@@ -69,7 +74,10 @@ pub fn document_items(op: crate::openapi::op::Op, schema: &'static str, max: usi
 #[derive(Debug, Serialize)]
 #[derive(utoipa::ToSchema)]
 pub struct ItemResult {
+    // Docs that rustdoc shows and the document does not: utoipa reads only literal ones.
+    #[doc = concat!("The item's `id`.")]
     pub id: String,
+    #[doc = concat!("The upstream's status, when it answered.")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<u16>,
     /// The upstream's body: its JSON exactly as sent (checked, not re-encoded), or its text as a string.
@@ -79,8 +87,10 @@ pub struct ItemResult {
     /// `Cache-Status` when the upstream is cached.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cache: Option<String>,
+    #[doc = concat!("Why there is no answer: a timeout, an open breaker, a body that is not JSON…")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<Problem>,
+    #[doc = concat!("Wall time of the call, retries included.")]
     pub duration_ms: u64,
 }
 

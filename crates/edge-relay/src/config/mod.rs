@@ -19,7 +19,9 @@ pub(crate) const DEFAULT_MAX_BODY_BYTES: u32 = 1024 * 1024;
 const DEFAULT_CORS_MAX_AGE_S: u32 = 600;
 
 /// Everything the worker reads from its vars. A bad value in the service-wide part fails
-/// every route with a 500; a bad upstream only fails the routes that call it.
+/// every route with a 500; a bad upstream only fails the routes that call it. Its fields are
+/// the library's: an app reads [`Config::upstreams`], and its own settings as
+/// [`crate::settings::Settings`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct Config {
     /// The named upstreams, read on first use (`upstreams`).

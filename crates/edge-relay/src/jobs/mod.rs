@@ -19,8 +19,9 @@ use crate::executor;
 use model::{chunk_ranges, JobMessage, JobRequest, JobStatus};
 use store::{JobRow, NewJob, Store};
 
-/// The binding names wrangler.toml declares.
+/// The D1 database binding of the job store, as wrangler.toml declares it.
 pub const DB_BINDING: &str = "JOBS_DB";
+/// The queue producer binding jobs are sent on, as wrangler.toml declares it.
 pub const QUEUE_BINDING: &str = "JOBS_QUEUE";
 /// Jobs one sweep re-enqueues at most.
 const SWEEP_LIMIT: u32 = 100;
@@ -29,6 +30,7 @@ const SEND_BATCH_LIMIT: usize = 100;
 
 /// The job store and queue, bound from the environment.
 pub struct Jobs {
+    /// Where jobs, their items and results are kept: what `GET /jobs/{id}` reads.
     pub store: Store,
     /// The queue producer binding, driven through `send_bodies` (workers-rs's `send_batch`
     /// converts messages with serde-wasm-bindgen, which the wasm is smaller without).
@@ -48,6 +50,8 @@ fn binding(env: &Env, name: &str) -> Option<JsValue> {
 }
 
 impl Jobs {
+    /// The jobs API of this environment: 503 `not-configured` without the `JOBS_DB` or
+    /// `JOBS_QUEUE` binding.
     pub fn bind(env: &Env, config: &Config) -> Result<Self, ApiError> {
         let missing = |var| ApiError::NotConfigured { feature: "the jobs API", var };
         let db = binding(env, DB_BINDING).ok_or_else(|| missing("the JOBS_DB binding (D1)"))?;

@@ -10,12 +10,14 @@ use crate::extract::Validate;
 use crate::batch::model::{validate_items, Item, ItemResult};
 use crate::upstream::retry::is_retryable_status;
 
+/// Items in one job, at most.
 pub const MAX_ITEMS: usize = 1000;
 /// Longest wait before a failed message is retried.
 pub(crate) const MAX_RETRY_DELAY_S: u32 = 900;
-/// Results per page of `GET /jobs/{id}`, by default and at most: with results capped at
-/// `MAX_RESULT_BYTES`, a page stays within a few tens of MB of the isolate's 128 MB.
+/// Results per page of `GET /jobs/{id}` when the client asks for no `limit`.
 pub const DEFAULT_PAGE: u32 = 50;
+/// The largest `limit`: with results capped at `MAX_RESULT_BYTES`, a page stays within a few
+/// tens of MB of the isolate's 128 MB.
 pub const MAX_PAGE: u32 = 100;
 /// The largest item result stored (D1 rows hold up to 2 MB); a larger answer is recorded as
 /// a failed item saying so.
@@ -26,6 +28,8 @@ pub(crate) const MAX_RESULT_BYTES: usize = 256 * 1024;
 #[derive(utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct JobRequest {
+    // Docs that rustdoc shows and the document does not: utoipa reads only literal ones.
+    #[doc = concat!("The upstream GETs, 1 to [`MAX_ITEMS`] with unique ids.")]
     pub requests: Vec<Item>,
 }
 
@@ -35,17 +39,24 @@ impl Validate for JobRequest {
     }
 }
 
+// Docs that rustdoc shows and the document does not: utoipa reads only literal ones.
+#[doc = concat!("Where a job is; `succeeded` and `failed` are final.")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[derive(utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum JobStatus {
+    #[doc = concat!("Stored and sent to the queue; no item has run yet.")]
     Queued,
+    #[doc = concat!("The queue consumer has started on its items.")]
     Running,
+    #[doc = concat!("Every item has finished, each with its own result (an error status included).")]
     Succeeded,
+    #[doc = concat!("Some items kept failing past the queue's retries; `error` says which and why.")]
     Failed,
 }
 
 impl JobStatus {
+    /// Whether the job has ended: its status and results no longer change.
     pub fn is_terminal(self) -> bool {
         matches!(self, JobStatus::Succeeded | JobStatus::Failed)
     }
@@ -55,8 +66,12 @@ impl JobStatus {
 #[derive(Debug, Serialize)]
 #[derive(utoipa::ToSchema)]
 pub struct JobAccepted {
+    // Docs that rustdoc shows and the document does not: utoipa reads only literal ones.
+    #[doc = concat!("The job's id.")]
     pub id: String,
+    #[doc = concat!("Where it is (`queued` when new).")]
     pub status: JobStatus,
+    #[doc = concat!("Where to read it: `GET /jobs/{id}`.")]
     pub status_url: String,
 }
 
@@ -64,9 +79,14 @@ pub struct JobAccepted {
 #[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[derive(utoipa::ToSchema)]
 pub struct Progress {
+    // Docs that rustdoc shows and the document does not: utoipa reads only literal ones.
+    #[doc = concat!("Items in the job.")]
     pub total: u32,
+    #[doc = concat!("Items not finished.")]
     pub pending: u32,
+    #[doc = concat!("Items whose upstream answered 2xx.")]
     pub succeeded: u32,
+    #[doc = concat!("Items that ended without a 2xx answer.")]
     pub failed: u32,
 }
 
@@ -74,13 +94,19 @@ pub struct Progress {
 #[derive(Debug, Serialize)]
 #[derive(utoipa::ToSchema)]
 pub struct JobView {
+    // Docs that rustdoc shows and the document does not: utoipa reads only literal ones.
+    #[doc = concat!("The job's id.")]
     pub id: String,
+    #[doc = concat!("Where it is.")]
     pub status: JobStatus,
+    #[doc = concat!("Its items, counted by outcome.")]
     pub progress: Progress,
     /// RFC 3339, UTC.
     pub created_at: String,
+    #[doc = concat!("When its first item ran (RFC 3339, UTC).")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub started_at: Option<String>,
+    #[doc = concat!("When it ended (RFC 3339, UTC).")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub finished_at: Option<String>,
     /// Why a failed job failed.
@@ -188,10 +214,11 @@ pub(crate) fn retry_delay_s(attempts: u32, base_s: u32) -> u32 {
     base_s.saturating_mul(1 << doublings).min(MAX_RETRY_DELAY_S)
 }
 
-/// `Idempotency-Key`: required, 1..=255 visible ASCII characters.
 /// Characters in an `Idempotency-Key` (visible ASCII; the document states the same).
 pub const IDEMPOTENCY_KEY_CHARS: std::ops::RangeInclusive<usize> = 1..=255;
 
+/// The `Idempotency-Key` header's value, trimmed: required, [`IDEMPOTENCY_KEY_CHARS`] visible
+/// ASCII characters; otherwise the 422 entry that says so.
 pub fn idempotency_key(header: Option<&str>) -> Result<String, FieldError> {
     let name = "idempotency-key";
     let Some(key) = header.map(str::trim) else {

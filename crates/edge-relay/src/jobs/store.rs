@@ -14,19 +14,31 @@ use crate::executor;
 const COLUMNS: &str = "id, request, total, status, error, last_error, created_at, started_at, finished_at, enqueued_at, lease_until";
 const LIVE: &str = "status IN ('queued', 'running')";
 
+/// A job as the store holds it; times are epoch milliseconds.
 #[derive(Debug, Clone, Deserialize)]
 pub struct JobRow {
+    /// Its id, a UUID.
     pub id: String,
     /// The normalised request body, JSON.
     pub request: String,
+    /// Its items.
     pub total: u32,
+    /// Where it is.
     pub status: JobStatus,
+    /// Why it failed, once it has.
     pub error: Option<String>,
+    /// The failure its items are waiting to retry.
     pub last_error: Option<String>,
+    /// When it was submitted.
     pub created_at: f64,
+    /// When its first item ran.
     pub started_at: Option<f64>,
+    /// When it ended.
     pub finished_at: Option<f64>,
+    /// When its messages were sent; `None` until a send succeeded.
     pub enqueued_at: Option<f64>,
+    /// When it counts as lost unless its work extends the lease first; a lost job is
+    /// enqueued again.
     pub lease_until: f64,
 }
 

@@ -39,6 +39,7 @@ use registry::Upstream;
 
 // Here rather than in `outcome`, which stays a leaf: this one needs `extract`.
 impl UpstreamResponse {
+    /// Whether its `Content-Type` is JSON (`application/json` or `application/*+json`).
     pub fn is_json(&self) -> bool {
         crate::extract::is_json_content_type(self.content_type.as_deref())
     }
@@ -46,7 +47,9 @@ impl UpstreamResponse {
 
 /// What one call returned, with how the cache served it (`Cache-Status`), if it is cached.
 pub struct Answer {
+    /// The upstream's answer, fresh or from the cache.
     pub response: UpstreamResponse,
+    /// The RFC 9211 `Cache-Status`, for an upstream that is cached.
     pub cache_status: Option<String>,
 }
 

@@ -27,11 +27,14 @@ pub async fn get_json<T: DeserializeOwned>(ctx: &RequestContext, registry: &Regi
 #[serde(transparent)]
 pub struct Missing(Vec<MissingPart>);
 
+// Docs that rustdoc shows and the document does not: utoipa reads only literal ones.
+#[doc = concat!("One part of a merged answer that is absent, and why.")]
 #[derive(Debug, Serialize)]
 #[derive(utoipa::ToSchema)]
 pub struct MissingPart {
     /// The part of the answer that is absent.
     pub part: &'static str,
+    #[doc = concat!("The problem that stood in its way.")]
     pub error: Problem,
 }
 
