@@ -15,13 +15,14 @@ import { API_KEY, startJobsWorker } from './support/jobs.mjs';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const SCHEMATHESIS = path.join(ROOT, 'tests/contract/.venv/bin/schemathesis');
 const SEED = process.env.CONTRACT_SEED || String(crypto.randomInt(1, 2 ** 31));
-/** The whole run's budget: each process stops itself within its own (`--max-time`), well before. */
-const BUDGET_MS = 150_000;
+/** A bound on the whole run, far past its usual ~90 s: the runs are bounded by their case
+ * counts, so a loaded machine makes them slower, never weaker. */
+const BUDGET_MS = 300_000;
 
 const fixture = upstreamFixture();
 
 /** One Schemathesis process over `filter`; resolves to { code, output, generated }. */
-function schemathesis(url, filter, { maxExamples, maxTimeS, phases }) {
+function schemathesis(url, filter, { maxExamples, phases }) {
   const args = [
     '--config-file', path.join(ROOT, 'tests/contract/schemathesis.toml'),
     'run', `${url}/openapi.json`, ...filter,
@@ -33,8 +34,6 @@ function schemathesis(url, filter, { maxExamples, maxTimeS, phases }) {
     '--request-timeout', '20', '--max-response-time', '12',
     '--no-color', '--output-truncate', 'true', '--generation-database', 'none',
     ...(phases ? ['--phases', phases] : []),
-    // Fuzzing and stateful testing go on until this is spent, however loaded the machine.
-    ...(maxTimeS ? ['--max-time', String(maxTimeS)] : []),
   ];
   return new Promise((resolve, reject) => {
     const child = spawn(SCHEMATHESIS, args, {
@@ -54,7 +53,7 @@ function schemathesis(url, filter, { maxExamples, maxTimeS, phases }) {
   });
 }
 
-test('Schemathesis: every operation, every check, 0 failures, ≥ 1000 cases in ≤ 2 min', { timeout: BUDGET_MS + 30_000 }, async (t) => {
+test('Schemathesis: every operation, every check, 0 failures, ≥ 1000 cases', { timeout: BUDGET_MS + 30_000 }, async (t) => {
   t.diagnostic(`seed ${SEED} (replay: CONTRACT_SEED=${SEED} npm test)`);
   await fixture.start();
   const UPSTREAMS = {
@@ -67,7 +66,7 @@ test('Schemathesis: every operation, every check, 0 failures, ≥ 1000 cases in 
   const started = Date.now();
   // /async-example (up to 10 s per case) in a process of its own, beside all the others.
   const [rest, slow] = await Promise.all([
-    schemathesis(w.url, ['--exclude-path', '/async-example'], { maxExamples: 100, maxTimeS: 90 }),
+    schemathesis(w.url, ['--exclude-path', '/async-example'], { maxExamples: 100 }),
     schemathesis(w.url, ['--include-path', '/async-example'], { maxExamples: 10, phases: 'examples,coverage,fuzzing' }),
   ]);
   const seconds = (Date.now() - started) / 1000;

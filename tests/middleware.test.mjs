@@ -44,15 +44,6 @@ test('every response carries a generated request id, errors included', async () 
   assert.equal(ids.size, 3);
 });
 
-test("the app's own layer (App::layers) wraps every route; a route outside a group has no group layer", async () => {
-  for (const path of ['/healthz', '/async-example', '/upstreams', '/external-api']) {
-    const res = await call(`${worker.url}${path}`);
-    assert.equal(res.status, 200, `${path}: ${res.text}`);
-    assert.equal(res.headers.get('x-api-version'), '0.1.0', path);
-    assert.equal(res.headers.get('cache-control'), null, `${path} is in no group`);
-  }
-});
-
 test('a valid client X-Request-Id is kept and forwarded upstream; an invalid one is replaced', async () => {
   const before = upstream.requests.length;
   const res = await call(`${worker.url}/external-api`, { headers: { 'X-Request-Id': 'client-req.42:a_b' } });

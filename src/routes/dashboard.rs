@@ -9,7 +9,6 @@ use worker::Env;
 
 use edge_relay::error::AppProblem;
 use edge_relay::prelude::*;
-use edge_relay::router::{Call, Handled, Next};
 use edge_relay::upstream::{get_json, Missing, UpstreamError};
 
 #[derive(Deserialize, ToSchema)]

@@ -12,7 +12,6 @@ use edge_relay::context::now_ms;
 use edge_relay::jobs::model::{self, is_job_id, rfc3339, JobAccepted, JobRequest, JobView, DEFAULT_PAGE, MAX_ITEMS, MAX_PAGE};
 use edge_relay::jobs::Jobs;
 use edge_relay::prelude::*;
-use edge_relay::router::{Call, Handled, Layer, Next};
 
 /// The jobs group's layers: a job's state is its owner's and changes, so no cache keeps it.
 const JOBS: &[Layer] = &[no_store];

@@ -15,7 +15,7 @@ mod openapi;
 mod upstream_list;
 mod upstreams;
 
-use edge_relay::router::{Call, Handled, Next, Route};
+use edge_relay::router::Route;
 use edge_relay::{meta, openapi as docs, App};
 
 pub static APP: App = App {
@@ -30,14 +30,9 @@ pub static APP: App = App {
         ("events", "Background delivery"),
         ("jobs", "Durable jobs on a queue, owned by their caller"),
     ],
-    layers: &[api_version],
+    layers: &[],
     document: edge_relay::openapi_document!("openapi.json"),
 };
-
-/// Every answer names the API version that gave it, so a client can tell deployments apart.
-fn api_version(call: Call, next: Next) -> Handled {
-    next.then(call, |reply| reply.header("X-Api-Version", env!("CARGO_PKG_VERSION")))
-}
 
 const ROUTES: &[Route] = &[
     meta::INDEX,

@@ -13,9 +13,16 @@ use crate::extract::QueryParams;
 /// Longest client-supplied `X-Request-Id` we accept.
 const MAX_REQUEST_ID_LEN: usize = 128;
 
+/// One request's own state: its id, method, path and query, when it started, the upstream
+/// calls it made and the runtime's handle for work after the response. A handler takes it as
+/// [`crate::handler::Ctx`].
 pub struct RequestContext {
+    /// The client's `X-Request-Id` when it is short and of a safe alphabet, else a new UUID:
+    /// the answer's `X-Request-Id`, every problem's `instance` and the log line carry it.
     pub request_id: String,
+    /// The request's method as the runtime gives it (`GET`, `POST`…).
     pub method: String,
+    /// The URL's path, still percent-encoded.
     pub path: String,
     /// The raw query string, without `?`.
     pub query: Option<String>,
@@ -26,7 +33,7 @@ pub struct RequestContext {
 
 /// One outbound call, for the access log and `Server-Timing`.
 #[derive(Debug, Clone, Serialize)]
-pub struct UpstreamCall {
+pub(crate) struct UpstreamCall {
     pub name: Rc<str>,
     pub duration_ms: u64,
     /// `ok`, or the problem slug it failed with.
@@ -42,7 +49,7 @@ pub struct UpstreamCall {
 }
 
 impl RequestContext {
-    pub fn new(client_request_id: Option<String>, method: String, path: &str, query: Option<&str>, runtime: Context) -> Self {
+    pub(crate) fn new(client_request_id: Option<String>, method: String, path: &str, query: Option<&str>, runtime: Context) -> Self {
         let request_id = client_request_id.filter(|id| is_valid_request_id(id)).unwrap_or_else(new_request_id);
         Self {
             request_id,
@@ -68,15 +75,15 @@ impl RequestContext {
 
     /// One push per finished call; the list belongs to this request alone, so a panic elsewhere
     /// cannot touch it, and its `RefCell` guard is released if one strikes here.
-    pub fn record_upstream(&self, call: UpstreamCall) {
+    pub(crate) fn record_upstream(&self, call: UpstreamCall) {
         self.upstream_calls.borrow_mut().push(call);
     }
 
-    pub fn upstream_calls(&self) -> Ref<'_, [UpstreamCall]> {
+    pub(crate) fn upstream_calls(&self) -> Ref<'_, [UpstreamCall]> {
         Ref::map(self.upstream_calls.borrow(), Vec::as_slice)
     }
 
-    pub fn elapsed_ms(&self) -> u64 {
+    pub(crate) fn elapsed_ms(&self) -> u64 {
         ms_since(self.started_ms)
     }
 }
@@ -110,7 +117,7 @@ pub fn new_id() -> String {
 }
 
 /// The `Server-Timing` value: total time, plus time spent waiting on upstreams when any.
-pub fn server_timing(total_ms: u64, calls: &[UpstreamCall]) -> String {
+pub(crate) fn server_timing(total_ms: u64, calls: &[UpstreamCall]) -> String {
     let mut value = format!("total;dur={total_ms}");
     if !calls.is_empty() {
         let upstream: u64 = calls.iter().map(|c| c.duration_ms).sum();

@@ -212,8 +212,10 @@ impl FromCall for &'static App {
 pub struct Int<const MIN: i64, const MAX: i64>(i64);
 
 impl<const MIN: i64, const MAX: i64> Int<MIN, MAX> {
+    /// The values the type allows.
     pub const RANGE: RangeInclusive<i64> = MIN..=MAX;
 
+    /// The value.
     pub fn get(self) -> i64 {
         self.0
     }

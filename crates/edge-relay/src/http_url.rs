@@ -22,6 +22,9 @@ const PATH_ENCODED: &[u8] = b" \"#<>?`{}";
 const QUERY_ENCODED: &[u8] = b" \"#<>'";
 
 impl HttpUrl {
+    /// Parses an absolute `http`/`https` URL (blanks around it ignored): scheme and host
+    /// lower-cased, a default port dropped, unsafe bytes percent-encoded. Credentials, a
+    /// fragment and `.`/`..` segments are refused; the error says what is wrong.
     pub fn parse(raw: &str) -> Result<Self, String> {
         let raw = raw.trim();
         let not_absolute = || format!("'{raw}' is not an absolute URL");
@@ -87,6 +90,7 @@ impl HttpUrl {
         Ok(HttpUrl { text, path_at: self.path_at, query_at })
     }
 
+    /// The whole URL.
     pub fn as_str(&self) -> &str {
         &self.text
     }
@@ -96,10 +100,12 @@ impl HttpUrl {
         &self.text[..self.path_at]
     }
 
+    /// The path, at least `/`, without the query.
     pub fn path(&self) -> &str {
         &self.text[self.path_at..self.query_at.unwrap_or(self.text.len())]
     }
 
+    /// The query, without `?`, if there is one.
     pub fn query(&self) -> Option<&str> {
         self.query_at.map(|at| &self.text[at + 1..])
     }

@@ -1,20 +1,58 @@
 //! edge-relay: async JSON APIs in Rust on Cloudflare workerd. An app declares its routes in an
 //! [`App`] and exports the worker's entry points with [`export!`]; the library serves them with
 //! validation, problem+json errors, request ids, CORS, logs, named upstreams, background tasks
-//! and durable jobs. Entry points only.
+//! and durable jobs. This file holds the entry points only.
 //!
-//! ```ignore
-//! pub static APP: edge_relay::App = edge_relay::App {
-//!     name: env!("CARGO_PKG_NAME"),
-//!     version: env!("CARGO_PKG_VERSION"),
-//!     description: env!("CARGO_PKG_DESCRIPTION"),
-//!     routes: &[edge_relay::meta::INDEX, edge_relay::meta::HEALTHZ, hello::ROUTE],
-//!     test_routes: edge_relay::diagnostics::ROUTES,
-//!     tags: &[("examples", "Greetings")],
-//!     document: edge_relay::openapi_document!("openapi.json"),
+//! A route is a plain async function and one declaration ([`router::get`] and its kin). Its
+//! arguments are extractors ([`handler`]: the query, the path, a JSON body, the caller, the
+//! app's own [`settings`]…), its return value anything that becomes a response ([`response`]),
+//! its error a problem+json ([`error`]). The same types are the route's validation and its
+//! OpenAPI operation ([`openapi`]). In a wasm built with `panic=unwind` (`worker-build
+//! --panic-unwind`, nightly), a panic costs only the request, queue message or background task
+//! it happened in.
+//!
+//! ```no_run
+//! use edge_relay::prelude::*;
+//! use edge_relay::{meta, openapi};
+//! use serde::{Deserialize, Serialize};
+//! use utoipa::ToSchema;
+//!
+//! #[derive(Deserialize, ToSchema)]
+//! pub struct Hello {
+//!     /// Who to greet (the world by default)
+//!     name: Option<String>,
+//! }
+//!
+//! /// The greeting
+//! #[derive(Serialize, ToSchema)]
+//! pub struct Greeting {
+//!     greeting: String,
+//! }
+//!
+//! pub async fn hello(Query(query): Query<Hello>) -> Json<Greeting> {
+//!     let name = query.name.as_deref().unwrap_or("world");
+//!     Json(Greeting { greeting: format!("Hello, {name}!") })
+//! }
+//!
+//! pub const HELLO: Route = get("/hello", hello).summary("Greets `name`").tag("greetings");
+//!
+//! pub static APP: App = App {
+//!     name: "hello",
+//!     version: "0.1.0",
+//!     description: "Greets whoever asks",
+//!     routes: &[meta::INDEX, meta::HEALTHZ, openapi::SPEC, HELLO],
+//!     test_routes: &[],
+//!     tags: &[("greetings", "Greetings")],
+//!     layers: &[],
+//!     // An app embeds its checked-in document: `edge_relay::openapi_document!("openapi.json")`.
+//!     document: b"{}",
 //! };
+//!
 //! edge_relay::export!(APP);
+//! # fn main() {}
 //! ```
+
+#![deny(missing_docs)]
 
 pub mod auth;
 pub mod background;
@@ -26,14 +64,14 @@ pub mod error;
 pub mod executor;
 pub mod extract;
 pub mod handler;
-pub mod http_date;
+pub(crate) mod http_date;
 pub mod http_url;
 mod inflight;
 pub mod jobs;
 pub mod meta;
-pub mod middleware;
+pub(crate) mod middleware;
 pub mod openapi;
-pub mod panics;
+pub(crate) mod panics;
 pub mod prelude;
 pub mod response;
 pub mod router;

@@ -45,7 +45,7 @@ pub struct Health {
 }
 
 /// The index of `app`'s deployment, with or without the test routes.
-pub fn index(app: &'static App, test_routes: bool) -> Json<Index> {
+pub(crate) fn index(app: &'static App, test_routes: bool) -> Json<Index> {
     Json(Index {
         name: app.name,
         version: app.version,
@@ -53,6 +53,6 @@ pub fn index(app: &'static App, test_routes: bool) -> Json<Index> {
     })
 }
 
-pub fn healthz() -> Json<Health> {
+pub(crate) fn healthz() -> Json<Health> {
     Json(Health { status: "ok" })
 }

@@ -18,11 +18,16 @@ use crate::openapi::op::Op;
 /// A response: status, headers (`Content-Type` among them) and body.
 #[derive(Debug)]
 pub struct Reply {
+    /// The HTTP status.
     pub status: u16,
+    /// Headers in the order they are sent (a name may repeat); the middleware adds
+    /// `X-Request-Id`, `Server-Timing` and CORS headers after them.
     pub headers: Vec<(&'static str, String)>,
+    /// Bytes made here, or an upstream's stream.
     pub body: Body,
 }
 
+/// A reply's body: bytes made here, or an upstream's stream passed on.
 #[derive(Debug)]
 pub enum Body {
     /// Made here, whole.
@@ -57,11 +62,17 @@ pub struct Html(pub &'static str);
 /// `Cache-Status` when the upstream is cached.
 #[derive(Debug)]
 pub struct Relayed {
+    /// The upstream's status.
     pub status: u16,
+    /// Its `Content-Type`; without one the answer is `application/octet-stream`.
     pub content_type: Option<String>,
+    /// Its `ETag`.
     pub etag: Option<String>,
+    /// Its `Last-Modified`.
     pub last_modified: Option<String>,
+    /// The RFC 9211 `Cache-Status` of a cached upstream.
     pub cache_status: Option<String>,
+    /// Its body.
     pub body: Vec<u8>,
 }
 
@@ -92,6 +103,7 @@ extern "C" {
 }
 
 impl Reply {
+    /// A response of `status` whose `body` is of `content_type`.
     pub fn new(status: u16, content_type: &str, body: Vec<u8>) -> Self {
         Reply { status, headers: vec![("Content-Type", content_type.to_owned())], body: Body::Bytes(body) }
     }
@@ -106,6 +118,7 @@ impl Reply {
         Reply { status, headers: Vec::new(), body: Body::Stream(streamed) }
     }
 
+    /// Adds a header after those already there (a layer's, e.g. `Cache-Control`).
     pub fn header(&mut self, name: &'static str, value: impl Into<String>) {
         self.headers.push((name, value.into()));
     }

@@ -17,6 +17,7 @@ use crate::router::Call;
 
 /// A settings type: how it is read from the vars.
 pub trait FromVars: Sized + 'static {
+    /// The settings from `vars`, or the [`ConfigError`] naming the var at fault.
     fn from_vars(vars: &Vars) -> Result<Self, ConfigError>;
 }
 

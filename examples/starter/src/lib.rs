@@ -36,6 +36,11 @@ pub async fn hello(Query(query): Query<Hello>, Settings(word): Settings<Word>) -
 
 pub const HELLO: Route = get("/hello", hello).summary("Greets `name` (the world by default)").tag("greetings");
 
+/// The app's own layer, around every route: browsers must not guess a content type.
+fn nosniff(call: Call, next: Next) -> Handled {
+    next.then(call, |reply| reply.header("X-Content-Type-Options", "nosniff"))
+}
+
 pub static APP: App = App {
     name: env!("CARGO_PKG_NAME"),
     version: env!("CARGO_PKG_VERSION"),
@@ -43,7 +48,7 @@ pub static APP: App = App {
     routes: &[meta::INDEX, meta::HEALTHZ, openapi::SPEC, HELLO],
     test_routes: &[],
     tags: &[("greetings", "Hello")],
-    layers: &[],
+    layers: &[nosniff],
     document: edge_relay::openapi_document!("openapi.json"),
 };
 

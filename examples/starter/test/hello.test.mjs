@@ -18,6 +18,14 @@ test('GET /hello greets the name it is given, with the configured word', async (
   assert.deepEqual(await (await app.request('/hello')).json(), { greeting: 'Ahoy, world!' });
 });
 
+test("the app's own layer wraps every route, the library's included", async () => {
+  for (const path of ['/hello', '/healthz', '/openapi.json']) {
+    const res = await app.request(path);
+    assert.equal(res.status, 200, path);
+    assert.equal(res.headers.get('x-content-type-options'), 'nosniff', path);
+  }
+});
+
 test('a repeated name is a 422 naming the field; another method is a 405', async () => {
   const res = await app.request('/hello?name=a&name=b');
   assert.equal(res.status, 422);

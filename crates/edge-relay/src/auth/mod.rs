@@ -5,24 +5,25 @@
 //! token parsing, claim checks, key selection and when to refetch keys — is plain Rust,
 //! tested on the host.
 
-pub mod api_keys;
-pub mod base64url;
-pub mod issuer;
-pub mod jwk;
-pub mod jwt;
-pub mod keys;
+mod api_keys;
+mod base64url;
+mod issuer;
+mod jwk;
+mod jwt;
+mod keys;
 mod members;
-pub mod verified;
+mod verified;
 mod verify;
 
-pub use api_keys::ApiKeys;
-pub use issuer::Issuer;
+pub(crate) use api_keys::ApiKeys;
+pub(crate) use issuer::Issuer;
 
 use crate::error::ApiError;
 
 /// What a route asks of its caller.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Guard {
+    /// Anyone may call; no `Authorization` is read.
     Open,
     /// A key or a token with this scope.
     Scope(&'static str),
@@ -52,6 +53,9 @@ pub struct Caller {
 }
 
 impl Caller {
+    /// `Ok` when the caller holds `scope` (an API key holds every scope), else 403
+    /// `insufficient-scope`: the check a route's guard makes, for a handler that needs a
+    /// second scope.
     pub fn require(&self, scope: &'static str) -> Result<(), ApiError> {
         match &self.scopes {
             Some(granted) if !granted.iter().any(|s| s == scope) => Err(ApiError::InsufficientScope { scope }),
@@ -63,7 +67,7 @@ impl Caller {
 /// The token of an `Authorization: Bearer` header; `None` when there are no bearer
 /// credentials at all (no header, another scheme). A bearer header that is not one
 /// `b64token` (RFC 6750 §2.1) is a malformed request.
-pub fn bearer_token(header: Option<&str>) -> Result<Option<&str>, ApiError> {
+pub(crate) fn bearer_token(header: Option<&str>) -> Result<Option<&str>, ApiError> {
     let Some(header) = header.map(str::trim) else {
         return Ok(None);
     };
@@ -82,7 +86,7 @@ pub fn bearer_token(header: Option<&str>) -> Result<Option<&str>, ApiError> {
 }
 
 /// The caller behind an `Authorization` header value: an API key, or a JWT from the issuer.
-pub async fn authenticate(header: Option<&str>, keys: &ApiKeys, issuer: Option<&Issuer>) -> Result<Caller, ApiError> {
+pub(crate) async fn authenticate(header: Option<&str>, keys: &ApiKeys, issuer: Option<&Issuer>) -> Result<Caller, ApiError> {
     if keys.is_empty() && issuer.is_none() {
         return Err(ApiError::NotConfigured { feature: "authentication", var: "API_KEYS or JWT_ISSUER" });
     }

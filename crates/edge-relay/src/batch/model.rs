@@ -9,8 +9,9 @@ use serde_json::value::RawValue;
 use crate::error::{FieldError, Problem};
 use crate::extract::chars_mismatch;
 
-/// Characters in an item's `id` and `path` (the document states the same limits).
+/// Characters in an item's `id` (the document states the same limits).
 pub const ID_CHARS: RangeInclusive<usize> = 1..=64;
+/// Characters in an item's `path`, query included (the document states the same limits).
 pub const PATH_CHARS: RangeInclusive<usize> = 1..=2048;
 
 /// One upstream GET: `path` (with any query) is joined onto the upstream's `base_url`. Its
@@ -22,7 +23,9 @@ pub struct Item {
     /// A label of the caller's, echoed in this item's result (any text; items may share one).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    /// A configured upstream's name.
     pub upstream: String,
+    /// The path (and query) under the upstream's `base_url`, e.g. `/users/1?fields=name`.
     pub path: String,
 }
 
@@ -69,6 +72,7 @@ pub struct ItemResult {
     /// The request's `id`, when it had one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    /// The upstream's status, when it answered.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<u16>,
     /// The upstream's body: its JSON exactly as sent (checked, not re-encoded), or its text as a string.
@@ -78,8 +82,10 @@ pub struct ItemResult {
     /// `Cache-Status` when the upstream is cached.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cache: Option<String>,
+    /// Why there is no answer: a timeout, an open breaker, a body that is not JSON…
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<Problem>,
+    /// Wall time of the call, retries included.
     pub duration_ms: u64,
 }
 

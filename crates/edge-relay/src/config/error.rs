@@ -2,10 +2,23 @@
 
 use std::fmt;
 
+/// A var that is needed and not set, or set to a value that cannot be used. An app's own
+/// settings ([`crate::settings::FromVars`]) report with it too; as an [`crate::error::ApiError`]
+/// it is a 500 `invalid-configuration`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ConfigError {
-    Missing { var: &'static str },
-    Invalid { var: &'static str, reason: String },
+    /// `var` is required and not set (blank counts as unset).
+    Missing {
+        /// The var's name.
+        var: &'static str,
+    },
+    /// `var` is set to a value that cannot be used.
+    Invalid {
+        /// The var's name.
+        var: &'static str,
+        /// What is wrong with the value, e.g. `0 is outside 1..=1000`.
+        reason: String,
+    },
 }
 
 impl fmt::Display for ConfigError {

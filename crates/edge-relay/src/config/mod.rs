@@ -7,7 +7,7 @@ use worker::wasm_bindgen::{self, prelude::wasm_bindgen, JsValue};
 use worker::{console_error, js_sys, Env};
 
 pub mod error;
-pub mod vars;
+pub(crate) mod vars;
 
 pub use error::ConfigError;
 use vars::{parse_bool, parse_u32};
@@ -19,34 +19,36 @@ pub(crate) const DEFAULT_MAX_BODY_BYTES: u32 = 1024 * 1024;
 const DEFAULT_CORS_MAX_AGE_S: u32 = 600;
 
 /// Everything the worker reads from its vars. A bad value in the service-wide part fails
-/// every route with a 500; a bad upstream only fails the routes that call it.
+/// every route with a 500; a bad upstream only fails the routes that call it. Its fields are
+/// the library's: an app reads [`Config::upstreams`], and its own settings as
+/// [`crate::settings::Settings`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct Config {
     /// The named upstreams, read on first use (`upstreams`).
     upstreams: OnceCell<Result<Registry, ConfigError>>,
-    pub cors: CorsConfig,
+    pub(crate) cors: CorsConfig,
     /// Largest accepted request body (`MAX_BODY_BYTES`).
-    pub max_body_bytes: u32,
+    pub(crate) max_body_bytes: u32,
     /// Requests one isolate serves at once before shedding load with 503 (`MAX_IN_FLIGHT`, 0 = no cap).
-    pub max_in_flight: u32,
+    pub(crate) max_in_flight: u32,
     /// Requests per period per client, enforced by the `RATE_LIMITER` binding when bound.
-    pub rate_limit_period_s: u32,
+    pub(crate) rate_limit_period_s: u32,
     /// Whether the `RATE_LIMITER` binding exists, looked up once rather than per request.
-    pub rate_limiter_bound: bool,
+    pub(crate) rate_limiter_bound: bool,
     /// Diagnostic routes under `/_test/` (`ENABLE_TEST_ROUTES`); off unless set to `true`, and
     /// only read by a build with the `diagnostics` feature (the tests').
-    pub test_routes: bool,
+    pub(crate) test_routes: bool,
     /// Static bearer keys (`API_KEYS`, a secret), each its own owner with every scope.
-    pub api_keys: ApiKeys,
+    pub(crate) api_keys: ApiKeys,
     /// The trusted JWT issuer (`JWT_ISSUER` and the vars beside it); `None`: JWT auth off.
     /// With neither keys nor an issuer the guarded routes answer 503.
-    pub jwt: Option<Issuer>,
-    pub jobs: JobsConfig,
+    pub(crate) jwt: Option<Issuer>,
+    pub(crate) jobs: JobsConfig,
 }
 
 /// How queued jobs are cut up and processed.
 #[derive(Debug, Clone, PartialEq)]
-pub struct JobsConfig {
+pub(crate) struct JobsConfig {
     /// Items per queue message (`JOBS_CHUNK_SIZE`).
     pub chunk_size: u32,
     /// Upstream calls one message makes at once (`JOBS_CONCURRENCY`).
@@ -60,7 +62,7 @@ pub struct JobsConfig {
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct CorsConfig {
+pub(crate) struct CorsConfig {
     /// Exact origins allowed (`CORS_ALLOW_ORIGINS`, comma-separated; `*` for any). Empty: CORS off.
     pub allow_origins: AllowedOrigins,
     pub allow_methods: Vec<String>,
@@ -70,7 +72,7 @@ pub struct CorsConfig {
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]
-pub enum AllowedOrigins {
+pub(crate) enum AllowedOrigins {
     #[default]
     None,
     Any,

@@ -10,5 +10,6 @@ mod routes;
 /// `/_test/panic`, `/_test/abort` and `/_test/echo`; none without the `diagnostics` feature.
 #[cfg(feature = "diagnostics")]
 pub const ROUTES: &[Route] = &[routes::PANIC, routes::ABORT, routes::ECHO];
+/// `/_test/panic`, `/_test/abort` and `/_test/echo`; none without the `diagnostics` feature.
 #[cfg(not(feature = "diagnostics"))]
 pub const ROUTES: &[Route] = &[];

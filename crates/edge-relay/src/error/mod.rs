@@ -16,42 +16,114 @@ use crate::upstream::outcome::{UpstreamError, CLIENT_CLOSED};
 /// Every way a request can fail, each mapped to one status and one problem `type`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ApiError {
-    NotFound { path: String },
-    /// A job id that names no job.
-    JobNotFound { id: String },
-    /// No bearer credentials at all (RFC 6750 §3.1: the challenge carries no error code).
-    Unauthorized { reason: &'static str },
-    /// A bearer token that is not a valid key or JWT: expired, wrong issuer, bad signature…
-    InvalidToken { description: String },
-    /// An `Authorization: Bearer` header that is not one token.
-    InvalidAuthorization { description: &'static str },
-    /// A valid token without the scope the route requires.
-    InsufficientScope { scope: &'static str },
-    /// The issuer's keys are needed but cannot be had now (being fetched, or the issuer is down).
-    KeysUnavailable { reason: &'static str },
-    /// An `Idempotency-Key` reused with a different request.
-    IdempotencyConflict { key: String },
-    UnknownUpstream { name: String },
-    MethodNotAllowed { method: String, allow: Vec<&'static str> },
-    PayloadTooLarge { limit_bytes: u32 },
-    UnsupportedMediaType { content_type: Option<String> },
+    /// 404: no route has this path.
+    NotFound {
+        /// The request's path.
+        path: String,
+    },
+    /// 404: a job id that names no job.
+    JobNotFound {
+        /// The id asked for.
+        id: String,
+    },
+    /// 401: no bearer credentials at all (RFC 6750 §3.1: the challenge carries no error code).
+    Unauthorized {
+        /// What the client should send, for `detail`.
+        reason: &'static str,
+    },
+    /// 401: a bearer token that is not a valid key or JWT: expired, wrong issuer, bad signature…
+    InvalidToken {
+        /// Why, for `detail` and the challenge's `error_description`.
+        description: String,
+    },
+    /// 400: an `Authorization: Bearer` header that is not one token.
+    InvalidAuthorization {
+        /// What is wrong with it, for `detail` and the challenge.
+        description: &'static str,
+    },
+    /// 403: a valid token without the scope the route requires.
+    InsufficientScope {
+        /// The scope required.
+        scope: &'static str,
+    },
+    /// 503: the issuer's keys are needed but cannot be had now (being fetched, or the issuer is down).
+    KeysUnavailable {
+        /// Why, for `detail`.
+        reason: &'static str,
+    },
+    /// 409: an `Idempotency-Key` reused with a different request.
+    IdempotencyConflict {
+        /// The key.
+        key: String,
+    },
+    /// 404: no upstream of this name is configured.
+    UnknownUpstream {
+        /// The name asked for.
+        name: String,
+    },
+    /// 405, with `Allow`: the path exists, not for this method.
+    MethodNotAllowed {
+        /// The request's method.
+        method: String,
+        /// The methods the path serves.
+        allow: Vec<&'static str>,
+    },
+    /// 413: the request body is larger than the limit.
+    PayloadTooLarge {
+        /// The limit (`MAX_BODY_BYTES` for a JSON body).
+        limit_bytes: u32,
+    },
+    /// 415: a JSON body was expected.
+    UnsupportedMediaType {
+        /// The `Content-Type` sent, if any.
+        content_type: Option<String>,
+    },
+    /// 422: invalid inputs, each one a [`FieldError`] in the problem's `errors`.
     Validation(Vec<FieldError>),
-    TooManyRequests { retry_after_s: u32 },
-    Overloaded { in_flight: u32 },
-    /// A feature whose configuration is absent, so it is switched off.
-    NotConfigured { feature: &'static str, var: &'static str },
-    /// The job store or queue failed; the request may be retried as is. `detail` is the
-    /// store's own error, for the log only.
-    StorageUnavailable { detail: String },
-    /// The job store lacks tables or columns: its migrations were not (all) applied. `detail`
-    /// is the store's own error, for the log only.
-    StoreNotMigrated { detail: String },
-    /// An upstream answer too large to keep as a job result.
-    ResultTooLarge { bytes: usize, limit: usize },
+    /// 429, with `Retry-After`: the caller is over its rate limit.
+    TooManyRequests {
+        /// Seconds until the client may try again.
+        retry_after_s: u32,
+    },
+    /// 503, with `Retry-After`: the isolate already serves `MAX_IN_FLIGHT` requests.
+    Overloaded {
+        /// How many it is already serving.
+        in_flight: u32,
+    },
+    /// 503: a feature whose configuration is absent, so it is switched off.
+    NotConfigured {
+        /// What is off, e.g. `event delivery`.
+        feature: &'static str,
+        /// What would switch it on, e.g. `EVENTS_WEBHOOK`.
+        var: &'static str,
+    },
+    /// 503: the job store or queue failed; the request may be retried as is.
+    StorageUnavailable {
+        /// The store's own error, for the log only.
+        detail: String,
+    },
+    /// 503: the job store lacks tables or columns: its migrations were not (all) applied.
+    StoreNotMigrated {
+        /// The store's own error, for the log only.
+        detail: String,
+    },
+    /// 502: an upstream answer too large to keep as a job result.
+    ResultTooLarge {
+        /// The result's size.
+        bytes: usize,
+        /// The largest result kept.
+        limit: usize,
+    },
+    /// An upstream call failed: 502, or by [`UpstreamError`] 503 (open breaker), 504 (timeout),
+    /// 413 (a relayed body too large) or 499 (the client hung up; only the log sees it).
     Upstream(UpstreamError),
+    /// 500: a var is missing or invalid (`detail` names it).
     Config(ConfigError),
-    /// A runtime call failed; `detail` says how, for the log only.
-    Internal { detail: String },
+    /// 500: a runtime call failed.
+    Internal {
+        /// How, for the log only.
+        detail: String,
+    },
     /// One of the app's own problems.
     App(Box<AppProblem>),
 }
@@ -162,6 +234,7 @@ impl From<AppProblem> for ApiError {
 pub struct FieldError {
     /// Where the input came from and its name, e.g. `["query", "delay_ms"]`.
     pub loc: Vec<String>,
+    /// What is wrong, for a person: `must be between 0 and 10000`.
     pub msg: String,
     /// Machine-readable kind, e.g. `int_parsing`, `less_than_equal`.
     #[serde(rename = "type")]
@@ -172,6 +245,7 @@ pub struct FieldError {
 }
 
 impl FieldError {
+    /// An error in a query parameter.
     pub fn query(name: &str, kind: &'static str, msg: impl Into<String>, input: Option<&str>) -> Self {
         Self {
             loc: vec!["query".to_owned(), name.to_owned()],
@@ -203,13 +277,18 @@ impl FieldError {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[derive(utoipa::ToSchema)]
 pub struct Problem {
+    /// The `type`: a URI naming the kind of problem (`urn:edge-relay:problem:{slug}` for the library's own).
     #[serde(rename = "type")]
     pub kind: String,
+    /// A short summary, the same for every occurrence of the type.
     pub title: &'static str,
+    /// The response's status.
     pub status: u16,
+    /// What happened this time.
     pub detail: String,
     /// The request id, so a client report can be matched with the access log.
     pub instance: String,
+    /// A 422's invalid inputs, one entry each.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
     /// The status the upstream answered with, where it answered at all.
@@ -225,6 +304,7 @@ pub struct Problem {
 const TYPE_PREFIX: &str = "urn:edge-relay:problem:";
 
 impl ApiError {
+    /// The HTTP status this error answers with.
     pub fn status(&self) -> u16 {
         match self {
             ApiError::NotFound { .. } | ApiError::UnknownUpstream { .. } | ApiError::JobNotFound { .. } => 404,

@@ -11,13 +11,14 @@ use crate::error::{ApiError, FieldError};
 use crate::executor;
 
 mod json_path;
-pub mod params;
+pub(crate) mod params;
 
 /// A request's decoded query parameters, in order.
 #[derive(Debug, Default)]
 pub struct QueryParams(Vec<(String, String)>);
 
 impl QueryParams {
+    /// Decodes a raw query string (without `?`); none is an empty list.
     pub fn parse(query: Option<&str>) -> Self {
         QueryParams(form_urlencoded::parse(query.unwrap_or("").as_bytes()).into_owned().collect())
     }
@@ -46,6 +47,7 @@ impl QueryParams {
 
 /// A body type's own checks (lengths, ranges) beyond what its serde shape enforces.
 pub trait Validate {
+    /// Pushes one entry per rule the value breaks onto `errors`; none means valid.
     fn validate(&self, errors: &mut Vec<FieldError>);
 }
 

@@ -5,7 +5,7 @@
 //! message is lost (a local runtime restart, a failed send) keeps a lease in D1; once it runs
 //! out, the cron sweep or the next `GET /jobs/{id}` re-enqueues the items still pending.
 
-pub mod consumer;
+pub(crate) mod consumer;
 pub mod model;
 pub mod store;
 
@@ -19,8 +19,9 @@ use crate::executor;
 use model::{chunk_ranges, JobMessage, JobRequest, JobStatus};
 use store::{JobRow, NewJob, Store};
 
-/// The binding names wrangler.toml declares.
+/// The D1 database binding of the job store, as wrangler.toml declares it.
 pub const DB_BINDING: &str = "JOBS_DB";
+/// The queue producer binding jobs are sent on, as wrangler.toml declares it.
 pub const QUEUE_BINDING: &str = "JOBS_QUEUE";
 /// Jobs one sweep re-enqueues at most.
 const SWEEP_LIMIT: u32 = 100;
@@ -29,11 +30,12 @@ const SEND_BATCH_LIMIT: usize = 100;
 
 /// The job store and queue, bound from the environment.
 pub struct Jobs {
+    /// Where jobs, their items and results are kept: what `GET /jobs/{id}` reads.
     pub store: Store,
     /// The queue producer binding, driven through `send_bodies` (workers-rs's `send_batch`
     /// converts messages with serde-wasm-bindgen, which the wasm is smaller without).
     queue: JsValue,
-    pub settings: JobsConfig,
+    pub(crate) settings: JobsConfig,
 }
 
 #[wasm_bindgen(module = "/src/jobs/queue.mjs")]
@@ -48,6 +50,8 @@ fn binding(env: &Env, name: &str) -> Option<JsValue> {
 }
 
 impl Jobs {
+    /// The jobs API of this environment: 503 `not-configured` without the `JOBS_DB` or
+    /// `JOBS_QUEUE` binding.
     pub fn bind(env: &Env, config: &Config) -> Result<Self, ApiError> {
         let missing = |var| ApiError::NotConfigured { feature: "the jobs API", var };
         let db = binding(env, DB_BINDING).ok_or_else(|| missing("the JOBS_DB binding (D1)"))?;
@@ -56,7 +60,7 @@ impl Jobs {
     }
 
     /// When a lease taken now runs out, `extra_s` later than usual.
-    pub fn lease_from(&self, now: f64, extra_s: u32) -> f64 {
+    pub(crate) fn lease_from(&self, now: f64, extra_s: u32) -> f64 {
         now + f64::from(self.settings.lease_s + extra_s) * 1000.0
     }
 
@@ -119,7 +123,7 @@ impl Jobs {
     }
 
     /// Resumes every stale job (the cron trigger); how many were resumed.
-    pub async fn sweep(&self) -> Result<u32, ApiError> {
+    pub(crate) async fn sweep(&self) -> Result<u32, ApiError> {
         let mut resumed = 0;
         for job in self.store.stale(now_ms(), SWEEP_LIMIT).await? {
             resumed += u32::from(self.resume(&job).await?);

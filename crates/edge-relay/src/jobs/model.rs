@@ -10,22 +10,25 @@ use crate::extract::Validate;
 use crate::batch::model::{validate_items, Item, ItemResult};
 use crate::upstream::retry::is_retryable_status;
 
+/// Items in one job, at most.
 pub const MAX_ITEMS: usize = 1000;
 /// Longest wait before a failed message is retried.
-pub const MAX_RETRY_DELAY_S: u32 = 900;
-/// Results per page of `GET /jobs/{id}`, by default and at most: with results capped at
-/// `MAX_RESULT_BYTES`, a page stays within a few tens of MB of the isolate's 128 MB.
+pub(crate) const MAX_RETRY_DELAY_S: u32 = 900;
+/// Results per page of `GET /jobs/{id}` when the client asks for no `limit`.
 pub const DEFAULT_PAGE: u32 = 50;
+/// The largest `limit`: with results capped at `MAX_RESULT_BYTES`, a page stays within a few
+/// tens of MB of the isolate's 128 MB.
 pub const MAX_PAGE: u32 = 100;
 /// The largest item result stored (D1 rows hold up to 2 MB); a larger answer is recorded as
 /// a failed item saying so.
-pub const MAX_RESULT_BYTES: usize = 256 * 1024;
+pub(crate) const MAX_RESULT_BYTES: usize = 256 * 1024;
 
 /// `POST /jobs`: the same list of upstream GETs as `/aggregate`, up to 1,000 of them.
 #[derive(Debug, Deserialize, Serialize)]
 #[derive(utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct JobRequest {
+    /// The upstream GETs, 1 to [`MAX_ITEMS`] with unique ids.
     pub requests: Vec<Item>,
 }
 
@@ -34,18 +37,23 @@ impl Validate for JobRequest {
         validate_items(&self.requests, MAX_ITEMS, errors);
     }
 }
-
+/// Where a job is; `succeeded` and `failed` are final.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[derive(utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum JobStatus {
+    /// Stored and sent to the queue; no item has run yet.
     Queued,
+    /// The queue consumer has started on its items.
     Running,
+    /// Every item has finished, each with its own result (an error status included).
     Succeeded,
+    /// Some items kept failing past the queue's retries; `error` says which and why.
     Failed,
 }
 
 impl JobStatus {
+    /// Whether the job has ended: its status and results no longer change.
     pub fn is_terminal(self) -> bool {
         matches!(self, JobStatus::Succeeded | JobStatus::Failed)
     }
@@ -55,8 +63,11 @@ impl JobStatus {
 #[derive(Debug, Serialize)]
 #[derive(utoipa::ToSchema)]
 pub struct JobAccepted {
+    /// The job's id.
     pub id: String,
+    /// Where it is (`queued` when new).
     pub status: JobStatus,
+    /// Where to read it: `GET /jobs/{id}`.
     pub status_url: String,
 }
 
@@ -64,9 +75,13 @@ pub struct JobAccepted {
 #[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[derive(utoipa::ToSchema)]
 pub struct Progress {
+    /// Items in the job.
     pub total: u32,
+    /// Items not finished.
     pub pending: u32,
+    /// Items whose upstream answered 2xx.
     pub succeeded: u32,
+    /// Items that ended without a 2xx answer.
     pub failed: u32,
 }
 
@@ -74,13 +89,18 @@ pub struct Progress {
 #[derive(Debug, Serialize)]
 #[derive(utoipa::ToSchema)]
 pub struct JobView {
+    /// The job's id.
     pub id: String,
+    /// Where it is.
     pub status: JobStatus,
+    /// Its items, counted by outcome.
     pub progress: Progress,
     /// RFC 3339, UTC.
     pub created_at: String,
+    /// When its first item ran (RFC 3339, UTC).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub started_at: Option<String>,
+    /// When it ended (RFC 3339, UTC).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub finished_at: Option<String>,
     /// Why a failed job failed.
@@ -100,7 +120,7 @@ pub struct JobView {
 
 /// One queue message: items `start..end` of job `job`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct JobMessage {
+pub(crate) struct JobMessage {
     pub job: String,
     pub start: u32,
     pub end: u32,
@@ -108,7 +128,7 @@ pub struct JobMessage {
 
 /// Where a finished call leaves its item.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ItemOutcome {
+pub(crate) enum ItemOutcome {
     /// A 2xx answer.
     Succeeded,
     /// A final answer that is not a success (4xx, invalid JSON, an unusable item).
@@ -128,7 +148,7 @@ impl ItemOutcome {
     }
 }
 
-pub fn classify(result: &ItemResult) -> ItemOutcome {
+pub(crate) fn classify(result: &ItemResult) -> ItemOutcome {
     match (&result.error, result.status) {
         (Some(problem), _) if is_transient_problem(problem) => ItemOutcome::Transient,
         (Some(_), _) => ItemOutcome::Failed,
@@ -144,7 +164,7 @@ fn is_transient_problem(problem: &Problem) -> bool {
 
 /// A short description of the transient result of item `index`, for `last_error` and the
 /// final reason.
-pub fn describe_failure(index: u32, result: &ItemResult) -> String {
+pub(crate) fn describe_failure(index: u32, result: &ItemResult) -> String {
     let item = match &result.id {
         Some(id) => format!("item {index} ('{id}')"),
         None => format!("item {index}"),
@@ -158,7 +178,7 @@ pub fn describe_failure(index: u32, result: &ItemResult) -> String {
 
 /// The result document to store for `result`: itself, or, when it is too large to store,
 /// a failed result that says so.
-pub fn storable(result: ItemResult, request_id: &str) -> (ItemOutcome, String) {
+pub(crate) fn storable(result: ItemResult, request_id: &str) -> (ItemOutcome, String) {
     let outcome = classify(&result);
     let document = serde_json::to_string(&result).unwrap_or_default();
     if document.len() <= MAX_RESULT_BYTES {
@@ -178,7 +198,7 @@ pub fn storable(result: ItemResult, request_id: &str) -> (ItemOutcome, String) {
 
 /// The messages that cover `pending` item indices: chunks of `chunk_size` aligned to
 /// multiples of it (so a re-enqueued chunk is the same chunk), only those with work left.
-pub fn chunk_ranges(pending: &[u32], chunk_size: u32, total: u32) -> Vec<(u32, u32)> {
+pub(crate) fn chunk_ranges(pending: &[u32], chunk_size: u32, total: u32) -> Vec<(u32, u32)> {
     let size = chunk_size.max(1);
     let mut starts: Vec<u32> = pending.iter().filter(|&&i| i < total).map(|i| i / size * size).collect();
     starts.sort_unstable();
@@ -188,15 +208,16 @@ pub fn chunk_ranges(pending: &[u32], chunk_size: u32, total: u32) -> Vec<(u32, u
 
 /// Seconds before delivery `attempts` (1 = the first) is retried: `base`, doubled per
 /// further attempt, capped.
-pub fn retry_delay_s(attempts: u32, base_s: u32) -> u32 {
+pub(crate) fn retry_delay_s(attempts: u32, base_s: u32) -> u32 {
     let doublings = attempts.saturating_sub(1).min(20);
     base_s.saturating_mul(1 << doublings).min(MAX_RETRY_DELAY_S)
 }
 
-/// `Idempotency-Key`: required, 1..=255 visible ASCII characters.
 /// Characters in an `Idempotency-Key` (visible ASCII; the document states the same).
 pub const IDEMPOTENCY_KEY_CHARS: std::ops::RangeInclusive<usize> = 1..=255;
 
+/// The `Idempotency-Key` header's value, trimmed: required, [`IDEMPOTENCY_KEY_CHARS`] visible
+/// ASCII characters; otherwise the 422 entry that says so.
 pub fn idempotency_key(header: Option<&str>) -> Result<String, FieldError> {
     let name = "idempotency-key";
     let Some(key) = header.map(str::trim) else {

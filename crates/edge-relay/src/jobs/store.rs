@@ -14,24 +14,36 @@ use crate::executor;
 const COLUMNS: &str = "id, request, total, status, error, last_error, created_at, started_at, finished_at, enqueued_at, lease_until";
 const LIVE: &str = "status IN ('queued', 'running')";
 
+/// A job as the store holds it; times are epoch milliseconds.
 #[derive(Debug, Clone, Deserialize)]
 pub struct JobRow {
+    /// Its id, a UUID.
     pub id: String,
     /// The normalised request body, JSON.
     pub request: String,
+    /// Its items.
     pub total: u32,
+    /// Where it is.
     pub status: JobStatus,
+    /// Why it failed, once it has.
     pub error: Option<String>,
+    /// The failure its items are waiting to retry.
     pub last_error: Option<String>,
+    /// When it was submitted.
     pub created_at: f64,
+    /// When its first item ran.
     pub started_at: Option<f64>,
+    /// When it ended.
     pub finished_at: Option<f64>,
+    /// When its messages were sent; `None` until a send succeeded.
     pub enqueued_at: Option<f64>,
+    /// When it counts as lost unless its work extends the lease first; a lost job is
+    /// enqueued again.
     pub lease_until: f64,
 }
 
 /// What `create` inserts.
-pub struct NewJob<'a> {
+pub(crate) struct NewJob<'a> {
     pub id: &'a str,
     /// Who submitted it: only they can read it, and their keys do not collide with others'.
     pub owner: &'a str,
@@ -70,7 +82,7 @@ fn unavailable(reason: impl std::fmt::Display) -> ApiError {
 
 impl Store {
     /// `binding` is the environment's D1 database object.
-    pub fn new(binding: JsValue) -> Self {
+    pub(crate) fn new(binding: JsValue) -> Self {
         Store(binding)
     }
 
@@ -118,7 +130,7 @@ impl Store {
     /// Inserts the job and its pending items unless the owner's key is taken (one
     /// transaction); returns that key's job either way, so the caller can tell a replay from
     /// a new job.
-    pub async fn create(&self, job: &NewJob<'_>) -> Result<JobRow> {
+    pub(crate) async fn create(&self, job: &NewJob<'_>) -> Result<JobRow> {
         let (id, request) = (JsValue::from(job.id), JsValue::from(job.request));
         let insert_job = Self::statement(
             "INSERT INTO jobs (id, owner, idempotency_key, request, total, status, created_at, updated_at, lease_until) \
@@ -138,11 +150,11 @@ impl Store {
         Self::first_row(&results, 2)?.ok_or_else(|| ApiError::StorageUnavailable { detail: "the job store lost a job it had just written".into() })
     }
 
-    pub async fn get(&self, id: &str) -> Result<Option<JobRow>> {
+    pub(crate) async fn get(&self, id: &str) -> Result<Option<JobRow>> {
         Ok(self.rows(&format!("SELECT {COLUMNS} FROM jobs WHERE id = ?1"), &[id.into()]).await?.into_iter().next())
     }
 
-    pub async fn mark_enqueued(&self, id: &str, now: f64) -> Result<()> {
+    pub(crate) async fn mark_enqueued(&self, id: &str, now: f64) -> Result<()> {
         self.run("UPDATE jobs SET enqueued_at = ?2 WHERE id = ?1", &[id.into(), now.into()]).await.map(drop)
     }
 
@@ -181,7 +193,7 @@ impl Store {
     }
 
     /// Marks a live job running and extends its lease; `None` if it is gone or has ended.
-    pub async fn start_chunk(&self, id: &str, now: f64, lease_until: f64) -> Result<Option<JobRow>> {
+    pub(crate) async fn start_chunk(&self, id: &str, now: f64, lease_until: f64) -> Result<Option<JobRow>> {
         let update = Self::statement(
             &format!(
                 "UPDATE jobs SET status = 'running', started_at = coalesce(started_at, ?2), updated_at = ?2, lease_until = ?3 \
@@ -195,7 +207,7 @@ impl Store {
     }
 
     /// Indices still pending, all of them or those in `range`.
-    pub async fn pending(&self, id: &str, range: Option<(u32, u32)>) -> Result<Vec<u32>> {
+    pub(crate) async fn pending(&self, id: &str, range: Option<(u32, u32)>) -> Result<Vec<u32>> {
         let (start, end) = range.unwrap_or((0, u32::MAX));
         self.column(
             "SELECT idx AS value FROM job_items WHERE job_id = ?1 AND outcome = 'pending' AND idx >= ?2 AND idx < ?3 ORDER BY idx",
@@ -205,7 +217,7 @@ impl Store {
     }
 
     /// Records a finished item (only if it was still pending) and extends the job's lease.
-    pub async fn record_item(&self, id: &str, idx: u32, outcome: &str, result: &str, now: f64, lease_until: f64) -> Result<()> {
+    pub(crate) async fn record_item(&self, id: &str, idx: u32, outcome: &str, result: &str, now: f64, lease_until: f64) -> Result<()> {
         let item = Self::statement(
             "UPDATE job_items SET outcome = ?3, result = ?4, finished_at = ?5 WHERE job_id = ?1 AND idx = ?2 AND outcome = 'pending'",
             &[id.into(), idx.into(), outcome.into(), result.into(), now.into()],
@@ -218,7 +230,7 @@ impl Store {
     }
 
     /// Ends a live job as succeeded once no item is pending; whether this call did it.
-    pub async fn finish_if_done(&self, id: &str, now: f64) -> Result<bool> {
+    pub(crate) async fn finish_if_done(&self, id: &str, now: f64) -> Result<bool> {
         let result = self
             .run(
                 &format!(
@@ -232,7 +244,7 @@ impl Store {
     }
 
     /// Notes the failure a message will be retried for; the lease covers the wait.
-    pub async fn note_retry(&self, id: &str, error: &str, now: f64, lease_until: f64) -> Result<()> {
+    pub(crate) async fn note_retry(&self, id: &str, error: &str, now: f64, lease_until: f64) -> Result<()> {
         self.run(
             &format!("UPDATE jobs SET last_error = ?2, updated_at = ?3, lease_until = ?4 WHERE id = ?1 AND {LIVE}"),
             &[id.into(), error.into(), now.into(), lease_until.into()],
@@ -241,7 +253,7 @@ impl Store {
         .map(drop)
     }
 
-    pub async fn fail(&self, id: &str, reason: &str, now: f64) -> Result<bool> {
+    pub(crate) async fn fail(&self, id: &str, reason: &str, now: f64) -> Result<bool> {
         let result = self
             .run(
                 &format!("UPDATE jobs SET status = 'failed', error = ?2, finished_at = ?3, updated_at = ?3 WHERE id = ?1 AND {LIVE}"),
@@ -252,7 +264,7 @@ impl Store {
     }
 
     /// Live jobs whose lease ran out, oldest first.
-    pub async fn stale(&self, now: f64, limit: u32) -> Result<Vec<JobRow>> {
+    pub(crate) async fn stale(&self, now: f64, limit: u32) -> Result<Vec<JobRow>> {
         self.rows(
             &format!("SELECT {COLUMNS} FROM jobs WHERE {LIVE} AND lease_until < ?1 ORDER BY lease_until LIMIT ?2"),
             &[now.into(), limit.into()],
@@ -262,7 +274,7 @@ impl Store {
 
     /// Takes over a stale job by moving its lease from `seen` to `lease_until`; only one of
     /// several concurrent callers wins.
-    pub async fn claim(&self, id: &str, seen: f64, now: f64, lease_until: f64) -> Result<bool> {
+    pub(crate) async fn claim(&self, id: &str, seen: f64, now: f64, lease_until: f64) -> Result<bool> {
         let result = self
             .run(
                 &format!("UPDATE jobs SET lease_until = ?4, updated_at = ?3 WHERE id = ?1 AND lease_until = ?2 AND {LIVE}"),

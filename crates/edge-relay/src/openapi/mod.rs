@@ -39,7 +39,8 @@ macro_rules! openapi_document {
     }};
 }
 
-/// The length of `json` without whitespace outside strings.
+/// The length of `json` without whitespace outside strings ([`crate::openapi_document!`]'s).
+#[doc(hidden)]
 pub const fn minified_len(json: &[u8]) -> usize {
     let (mut i, mut len, mut in_string, mut escaped) = (0, 0, false, false);
     while i < json.len() {
@@ -52,7 +53,8 @@ pub const fn minified_len(json: &[u8]) -> usize {
     len
 }
 
-/// `json` without whitespace outside strings.
+/// `json` without whitespace outside strings ([`crate::openapi_document!`]'s).
+#[doc(hidden)]
 pub const fn minified<const N: usize>(json: &[u8]) -> [u8; N] {
     let mut out = [0u8; N];
     let (mut i, mut at, mut in_string, mut escaped) = (0, 0, false, false);
@@ -194,7 +196,7 @@ fn list_upstreams(value: &mut Value, allowing: &impl Fn(&str) -> Vec<Value>) {
     }
 }
 
-pub fn docs_page() -> Html {
+pub(crate) fn docs_page() -> Html {
     Html(DOCS_HTML)
 }
 

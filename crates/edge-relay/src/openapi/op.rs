@@ -57,6 +57,7 @@ impl Op {
         (builder, self.schemas, self.constraints)
     }
 
+    /// The operation's description (Markdown), replacing any before.
     pub fn description(mut self, text: impl Into<String>) -> Self {
         self.builder = self.builder.description(Some(text.into()));
         self
@@ -296,6 +297,7 @@ fn refusal(location: &ParameterIn, name: &str, schema: &Value, required: bool) -
     }
 }
 
+/// A problem+json response whose example is `error`'s problem.
 pub fn problem_response(description: &str, error: &ApiError) -> Response {
     let example = example(error.to_problem(EXAMPLE_REQUEST_ID));
     ResponseBuilder::new()

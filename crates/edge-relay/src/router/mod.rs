@@ -1,5 +1,5 @@
 //! An app and its route table: dispatch, `GET /` and the OpenAPI document all read it. One
-//! route is declared in one place ([`route`]: `get("/x", handler).summary("…")`).
+//! route is declared in one place ([`get`] and its kin: `get("/x", handler).summary("…")`).
 
 mod route;
 
@@ -20,9 +20,13 @@ use crate::error::ApiError;
 /// [`crate::meta::INDEX`], [`crate::meta::HEALTHZ`], [`crate::openapi::SPEC`],
 /// [`crate::openapi::DOCS`].
 pub struct App {
+    /// The API's name: the index's `name`, the document's `info.title`.
     pub name: &'static str,
+    /// Its version (the index's and the document's), usually `env!("CARGO_PKG_VERSION")`.
     pub version: &'static str,
+    /// One paragraph: the document's `info.description`.
     pub description: &'static str,
+    /// Every route it serves, in the order the index and the document list them.
     pub routes: &'static [Route],
     /// Served only with `ENABLE_TEST_ROUTES=true`, never documented:
     /// [`crate::diagnostics::ROUTES`], which only a build with the `diagnostics` feature has.
@@ -39,11 +43,17 @@ pub struct App {
 /// What a handler gets: the request and everything the middleware established for it, owned,
 /// so that a handler's future borrows nothing.
 pub struct Call {
+    /// The runtime's request, its body unread.
     pub req: web_sys::Request,
+    /// The request's headers.
     pub headers: Headers,
+    /// The worker's bindings and vars.
     pub env: Env,
+    /// The isolate's configuration.
     pub config: Rc<Config>,
+    /// The request's own state.
     pub ctx: Rc<RequestContext>,
+    /// The app being served.
     pub app: &'static App,
     /// The route being served.
     pub route: &'static Route,
@@ -54,6 +64,8 @@ pub struct Call {
 }
 
 impl Call {
+    /// The path's `index`-th `{…}` value (`""` if there is none), for a layer: a handler
+    /// takes [`crate::handler::Path`].
     pub fn param(&self, index: usize) -> &str {
         self.params.get(index).map_or("", String::as_str)
     }

@@ -7,7 +7,9 @@ use crate::http_date;
 /// The client's conditional headers, as sent.
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct Preconditions {
+    /// `If-None-Match`: entity tags, or `*`.
     pub if_none_match: Option<String>,
+    /// `If-Modified-Since`: an HTTP date.
     pub if_modified_since: Option<String>,
 }
 

@@ -51,7 +51,7 @@ pub fn relayed_response_headers(headers: &[(String, String)]) -> Vec<(String, St
     passed
 }
 
-pub fn is_hop_by_hop(name: &str) -> bool {
+pub(crate) fn is_hop_by_hop(name: &str) -> bool {
     HOP_BY_HOP.contains(&name.to_ascii_lowercase().as_str())
 }
 

@@ -5,8 +5,8 @@
 //! (webhook delivery) skips cache and coalescing. A relay that streams (`relay`) shares the
 //! breaker and the retry loop, never the cache or coalescing: a stream cannot be shared.
 
-pub mod breaker;
-pub mod cache;
+mod breaker;
+mod cache;
 mod coalesce;
 pub mod conditional;
 mod exchange;
@@ -15,7 +15,7 @@ pub mod outcome;
 pub mod path;
 pub mod registry;
 pub mod relay;
-pub mod retry;
+pub(crate) mod retry;
 pub mod typed;
 
 use std::future::Future;
@@ -39,6 +39,7 @@ use registry::Upstream;
 
 // Here rather than in `outcome`, which stays a leaf: this one needs `extract`.
 impl UpstreamResponse {
+    /// Whether its `Content-Type` is JSON (`application/json` or `application/*+json`).
     pub fn is_json(&self) -> bool {
         crate::extract::is_json_content_type(self.content_type.as_deref())
     }
@@ -46,7 +47,9 @@ impl UpstreamResponse {
 
 /// What one call returned, with how the cache served it (`Cache-Status`), if it is cached.
 pub struct Answer {
+    /// The upstream's answer, fresh or from the cache.
     pub response: UpstreamResponse,
+    /// The RFC 9211 `Cache-Status`, for an upstream that is cached.
     pub cache_status: Option<String>,
 }
 

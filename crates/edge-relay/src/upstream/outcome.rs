@@ -7,26 +7,47 @@ use std::rc::Rc;
 /// The JS side's reason for refusing a body by its size (`exchange.mjs`'s `TOO_LARGE`), and
 /// its word for a client that hung up first (`response.mjs`'s `CLIENT_CLOSED`, also this
 /// error's slug); a host test holds each pair equal.
-pub const TOO_LARGE: &str = "too-large";
-pub const CLIENT_CLOSED: &str = "client-closed";
+pub(crate) const TOO_LARGE: &str = "too-large";
+pub(crate) const CLIENT_CLOSED: &str = "client-closed";
 
 /// Why an upstream exchange failed; each maps to a problem (see `ApiError`).
 #[derive(Debug, Clone, PartialEq)]
 pub enum UpstreamError {
     /// The upstream answered, but not with a 2xx.
-    BadStatus { status: u16 },
+    BadStatus {
+        /// Its status (the problem's `upstream_status`).
+        status: u16,
+    },
     /// The upstream answered 2xx with a body that is not JSON.
-    InvalidJson { reason: String },
+    InvalidJson {
+        /// The parser's complaint.
+        reason: String,
+    },
     /// The body needed whole is larger than `MAX_UPSTREAM_BODY_BYTES`.
-    TooLarge { limit_bytes: u32 },
+    TooLarge {
+        /// The limit, in bytes.
+        limit_bytes: u32,
+    },
     /// No complete answer (headers and body) within the deadline.
-    Timeout { timeout_ms: u32 },
+    Timeout {
+        /// The upstream's `timeout_ms`.
+        timeout_ms: u32,
+    },
     /// Connection refused, reset or closed before a complete answer.
-    Unreachable { reason: String },
+    Unreachable {
+        /// The runtime's words for it.
+        reason: String,
+    },
     /// The upstream's circuit breaker is open: it failed repeatedly and is left alone.
-    CircuitOpen { retry_after_ms: f64 },
+    CircuitOpen {
+        /// Milliseconds until a call may go again (the answer's `Retry-After`, in seconds).
+        retry_after_ms: f64,
+    },
     /// The client's body for a relay passed the upstream's `max_request_body_bytes`.
-    RequestTooLarge { limit_bytes: u32 },
+    RequestTooLarge {
+        /// That limit, in bytes.
+        limit_bytes: u32,
+    },
     /// The client hung up before the upstream answered.
     ClientClosed,
 }
@@ -57,15 +78,22 @@ impl fmt::Display for UpstreamError {
 /// An upstream's answer, whole. Cheap to clone, so coalesced callers can share it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct UpstreamResponse {
+    /// Its status.
     pub status: u16,
+    /// Its `Content-Type`.
     pub content_type: Option<String>,
+    /// Its `Retry-After`, as sent.
     pub retry_after: Option<String>,
+    /// Its `ETag`.
     pub etag: Option<String>,
+    /// Its `Last-Modified`.
     pub last_modified: Option<String>,
+    /// Its body, whole.
     pub body: Rc<[u8]>,
 }
 
 impl UpstreamResponse {
+    /// Whether the status is 2xx.
     pub fn is_success(&self) -> bool {
         (200..300).contains(&self.status)
     }

@@ -35,6 +35,7 @@ const DEFAULT_METHODS: [&str; 2] = ["GET", "HEAD"];
 pub struct Upstream {
     /// Shared by every call record that names it (`Rc`: no copy per call).
     pub name: Rc<str>,
+    /// What every path of this upstream is joined onto, and cannot climb out of.
     pub base_url: HttpUrl,
     /// Deadline for one call, every attempt and backoff included.
     pub timeout_ms: u32,
@@ -48,7 +49,9 @@ pub struct Upstream {
     pub headers: Vec<(String, String)>,
     /// Client request headers passed on to this upstream (lower-case), beyond the defaults.
     pub forward_headers: Vec<String>,
+    /// Consecutive failed calls that open its circuit breaker.
     pub breaker_failures: u32,
+    /// How long an open breaker refuses calls before it lets one probe through.
     pub breaker_cooldown_ms: u32,
     /// Methods `/upstreams/{name}/…` relays (upper-case).
     pub methods: Vec<&'static str>,
@@ -67,14 +70,17 @@ impl Upstream {
     }
 }
 
+/// The configured upstreams by name: the only hosts the API calls.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Registry(BTreeMap<String, Rc<Upstream>>);
 
 impl Registry {
+    /// The upstream called `name`.
     pub fn get(&self, name: &str) -> Option<&Rc<Upstream>> {
         self.0.get(name)
     }
 
+    /// Every upstream's name, in alphabetical order.
     pub fn names(&self) -> impl Iterator<Item = &str> {
         self.0.keys().map(String::as_str)
     }

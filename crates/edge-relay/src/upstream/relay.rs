@@ -28,6 +28,7 @@ extern "C" {
 
 /// An upstream answer whose headers have arrived and whose body has not been read.
 pub struct Opened {
+    /// The upstream's status.
     pub status: u16,
     /// As the upstream sent them (names lower-case).
     pub headers: Vec<(String, String)>,

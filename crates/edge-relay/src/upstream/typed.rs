@@ -26,12 +26,13 @@ pub async fn get_json<T: DeserializeOwned>(ctx: &RequestContext, registry: &Regi
 #[derive(utoipa::ToSchema)]
 #[serde(transparent)]
 pub struct Missing(Vec<MissingPart>);
-
+/// One part of a merged answer that is absent, and why.
 #[derive(Debug, Serialize)]
 #[derive(utoipa::ToSchema)]
 pub struct MissingPart {
     /// The part of the answer that is absent.
     pub part: &'static str,
+    /// The problem that stood in its way.
     pub error: Problem,
 }
 
