@@ -55,6 +55,10 @@ pub struct Json<T>(pub T);
 /// A typed JSON body with 202 Accepted: the work goes on after the response.
 pub struct Accepted<T>(pub T);
 
+/// A typed JSON body with the status `CODE`, e.g. `Status::<201, _>(created)`; documented as
+/// that status's response.
+pub struct Status<const CODE: u16, T>(pub T);
+
 /// A static HTML page.
 pub struct Html(pub &'static str);
 
@@ -221,6 +225,18 @@ impl<T: Serialize + ToSchema> IntoResponse for Accepted<T> {
     }
 }
 
+/// Documented as a `CODE` JSON response of `T`'s schema.
+impl<const CODE: u16, T: Serialize + ToSchema> IntoResponse for Status<CODE, T> {
+    fn into_response(self) -> Result<Reply, ApiError> {
+        json_reply(CODE, &self.0)
+    }
+
+    #[cfg(feature = "openapi")]
+    fn document(op: Op) -> Op {
+        op.json_response::<T>(&CODE.to_string())
+    }
+}
+
 impl IntoResponse for Html {
     fn into_response(self) -> Result<Reply, ApiError> {
         Ok(Reply::new(200, "text/html; charset=utf-8", self.0.as_bytes().to_vec()))
@@ -295,6 +311,17 @@ mod tests {
         reply.header("Server-Timing", "total;dur=1\r\nInjected: yes");
         assert_eq!(reply.encoded_headers(), "Content-Type\napplication/json\nX-Request-Id\nabc\nServer-Timing\ntotal;dur=1Injected: yes");
         assert_eq!(Reply::empty(204).encoded_headers(), "");
+    }
+
+    #[test]
+    fn a_status_with_json_answers_that_status() {
+        #[derive(Serialize, ToSchema)]
+        struct Created {
+            id: u32,
+        }
+        let reply = Status::<201, _>(Created { id: 7 }).into_response().unwrap();
+        assert_eq!((reply.status, reply.bytes()), (201, &br#"{"id":7}"#[..]));
+        assert_eq!(reply.headers, vec![("Content-Type", "application/json".to_owned())]);
     }
 
     #[test]

@@ -5,6 +5,8 @@
 pub mod op;
 #[cfg(feature = "openapi")]
 pub mod spec;
+#[cfg(all(test, feature = "openapi"))]
+mod derived;
 
 use std::cell::OnceCell;
 use std::rc::Rc;
