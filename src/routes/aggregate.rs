@@ -18,8 +18,8 @@ pub const ROUTE: Route = post("/aggregate", aggregate)
     .doc(edge_relay::doc!(document));
 
 #[cfg(feature = "openapi")]
-fn document(op: edge_relay::openapi::op::Op) -> edge_relay::openapi::op::Op {
-    use edge_relay::openapi::op::{example, EXAMPLE_REQUEST_ID};
+fn document(op: edge_relay::operation::Op) -> edge_relay::operation::Op {
+    use edge_relay::operation::{example, EXAMPLE_REQUEST_ID};
     use edge_relay::upstream::UpstreamError;
     use serde_json::json;
 

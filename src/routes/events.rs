@@ -31,8 +31,8 @@ pub const ROUTE: Route = post("/events", accept)
     .doc(edge_relay::doc!(document));
 
 #[cfg(feature = "openapi")]
-fn document(op: edge_relay::openapi::op::Op) -> edge_relay::openapi::op::Op {
-    use edge_relay::openapi::op::length;
+fn document(op: edge_relay::operation::Op) -> edge_relay::operation::Op {
+    use edge_relay::operation::length;
     use serde_json::json;
     op.body_example(json!({"type": "user.signed_up", "payload": {"user_id": 42}}))
         .constrain("EventIn", "/properties/type", length(&TYPE_CHARS))

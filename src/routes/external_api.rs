@@ -21,7 +21,7 @@ pub const ROUTE: Route = get("/external-api", external_api)
     .doc(edge_relay::doc!(document));
 
 #[cfg(feature = "openapi")]
-fn document(op: edge_relay::openapi::op::Op) -> edge_relay::openapi::op::Op {
+fn document(op: edge_relay::operation::Op) -> edge_relay::operation::Op {
     use edge_relay::upstream::UpstreamError;
     op.any("200", "The upstream's JSON body, as it sent it", "application/json")
         .problem("502", "The upstream failed: error status, invalid JSON, or connection failure", &ApiError::Upstream(UpstreamError::BadStatus { status: 503 }))

@@ -39,8 +39,8 @@ pub const STATUS: Route = get("/jobs/{id}", status)
 const EXAMPLE_JOB: &str = "5c9e6f3a-0d41-4a8e-b1b7-6f2d3c4e5a60";
 
 #[cfg(feature = "openapi")]
-fn document_submit(op: edge_relay::openapi::op::Op) -> edge_relay::openapi::op::Op {
-    use edge_relay::openapi::op::example;
+fn document_submit(op: edge_relay::operation::Op) -> edge_relay::operation::Op {
+    use edge_relay::operation::example;
     use edge_relay::error::FieldError;
     use edge_relay::jobs::model::{JobStatus, IDEMPOTENCY_KEY_CHARS};
     use serde_json::json;
@@ -79,7 +79,7 @@ fn document_submit(op: edge_relay::openapi::op::Op) -> edge_relay::openapi::op::
 }
 
 #[cfg(feature = "openapi")]
-fn document_status(op: edge_relay::openapi::op::Op) -> edge_relay::openapi::op::Op {
+fn document_status(op: edge_relay::operation::Op) -> edge_relay::operation::Op {
     use serde_json::json;
     op.json::<JobView>(
             "200",

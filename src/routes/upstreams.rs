@@ -111,15 +111,15 @@ fn forwarded(headers: &Headers, upstream: &Upstream, extra: &[&'static str]) -> 
 /// upstream's `methods` allow them. GET carries the full description and examples; the write
 /// methods say what differs (a body goes up; 413), to keep the document small.
 #[cfg(feature = "openapi")]
-fn document(op: edge_relay::openapi::op::Op) -> edge_relay::openapi::op::Op {
-    use edge_relay::openapi::op::{bare_problem_response, problem_response};
+fn document(op: edge_relay::operation::Op) -> edge_relay::operation::Op {
+    use edge_relay::operation::{bare_problem_response, problem_response};
     use utoipa::openapi::content::ContentBuilder;
     use utoipa::openapi::path::ParameterIn;
     use utoipa::openapi::request_body::RequestBodyBuilder;
     use utoipa::openapi::response::ResponseBuilder;
     use utoipa::openapi::schema::{ObjectBuilder, SchemaType, Type};
 
-    let method = op.route.method;
+    let method = op.method;
     let problem = |description: &str, error: &ApiError| {
         if method == "GET" {
             problem_response(description, error)
@@ -128,7 +128,13 @@ fn document(op: edge_relay::openapi::op::Op) -> edge_relay::openapi::op::Op {
         }
     };
     let op = op
-        .upstream_name_param(method, "A configured upstream's name (one whose `methods` allow this method)")
+        .parameter(
+            "name",
+            ParameterIn::Path,
+            true,
+            Some("A configured upstream's name (one whose `methods` allow this method)"),
+            edge_relay::openapi::upstream_name_schema(method),
+        )
         .parameter(
             "path",
             ParameterIn::Path,

@@ -28,7 +28,7 @@ use utoipa::ToSchema;
 use crate::response::IntoResponse;
 use crate::router::{App, Call, Handled, HandlerFn};
 #[cfg(feature = "openapi")]
-use crate::openapi::op::Op;
+use crate::operation::Op;
 
 /// A handler argument, taken from the request before the handler runs; its error is the answer.
 pub trait FromCall: Sized {

@@ -71,6 +71,8 @@ pub mod jobs;
 pub mod meta;
 pub(crate) mod middleware;
 pub mod openapi;
+#[cfg(feature = "openapi")]
+pub mod operation;
 pub(crate) mod panics;
 pub mod prelude;
 pub mod response;

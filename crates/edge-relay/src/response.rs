@@ -13,7 +13,7 @@ use worker::web_sys;
 use crate::error::ApiError;
 use utoipa::ToSchema;
 #[cfg(feature = "openapi")]
-use crate::openapi::op::Op;
+use crate::operation::Op;
 
 /// A response: status, headers (`Content-Type` among them) and body.
 #[derive(Debug)]

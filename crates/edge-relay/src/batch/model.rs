@@ -52,8 +52,8 @@ pub fn item_error(i: usize, field: &str, kind: &'static str, msg: impl Into<Stri
 /// The limits `validate_items` enforces, written into the document: on the `requests` of
 /// the request body `schema` (1..=`max` items) and on every item.
 #[cfg(feature = "openapi")]
-pub fn document_items(op: crate::openapi::op::Op, schema: &'static str, max: usize) -> crate::openapi::op::Op {
-    use crate::openapi::op::length;
+pub fn document_items(op: crate::operation::Op, schema: &'static str, max: usize) -> crate::operation::Op {
+    use crate::operation::length;
     op.constrain(
         schema,
         "/properties/requests",

@@ -11,11 +11,11 @@ pub(crate) mod vars;
 
 pub use error::ConfigError;
 use vars::{parse_bool, parse_u32};
+use crate::extract::DEFAULT_MAX_BODY_BYTES;
 use crate::auth::{ApiKeys, Issuer};
 use crate::http_url::HttpUrl;
 use crate::upstream::registry::{self, Registry};
 
-pub(crate) const DEFAULT_MAX_BODY_BYTES: u32 = 1024 * 1024;
 const DEFAULT_CORS_MAX_AGE_S: u32 = 600;
 
 /// Everything the worker reads from its vars. A bad value in the service-wide part fails

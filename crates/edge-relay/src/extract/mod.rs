@@ -13,6 +13,9 @@ use crate::executor;
 mod json_path;
 pub(crate) mod params;
 
+/// The largest JSON body read unless `MAX_BODY_BYTES` says otherwise.
+pub(crate) const DEFAULT_MAX_BODY_BYTES: u32 = 1024 * 1024;
+
 /// A request's decoded query parameters, in order.
 #[derive(Debug, Default)]
 pub struct QueryParams(Vec<(String, String)>);

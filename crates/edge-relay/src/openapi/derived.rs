@@ -12,6 +12,8 @@ use crate::handler::{Int, Json, Path, Query};
 use crate::response::Status;
 use crate::router::{get, post, App, Route};
 
+// Only their schemas are read here.
+#[allow(dead_code)]
 #[derive(Deserialize, ToSchema)]
 struct Page {
     /// Items to skip
@@ -23,6 +25,7 @@ struct Page {
     q: String,
 }
 
+#[allow(dead_code)]
 #[derive(Deserialize, ToSchema)]
 struct ItemId {
     /// The item's number

@@ -2,8 +2,6 @@
 //! tests build its document with: `op` for one operation, `spec` for the whole document.
 
 #[cfg(feature = "openapi")]
-pub mod op;
-#[cfg(feature = "openapi")]
 pub mod spec;
 #[cfg(all(test, feature = "openapi"))]
 mod derived;
@@ -93,6 +91,15 @@ const DOCS_HTML: &str = include_str!("docs.html");
 
 /// The extension that marks a schema whose values are this deployment's upstream names.
 pub const UPSTREAM_NAMES: &str = "x-upstream-names";
+
+/// A string schema whose values are the names of this deployment's upstreams that allow
+/// `method`: marked here, listed (an `enum`, or one path per upstream) where it is served.
+#[cfg(feature = "openapi")]
+pub fn upstream_name_schema(method: &str) -> utoipa::openapi::schema::ObjectBuilder {
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    let mark = utoipa::openapi::extensions::ExtensionsBuilder::new().add(UPSTREAM_NAMES, method).build();
+    ObjectBuilder::new().schema_type(Type::String).extensions(Some(mark))
+}
 
 /// The document as this deployment serves it: upstream names as an `enum` where the
 /// checked-in one has the mark, and no `bearerFormat: JWT` without JWT auth. Made once per

@@ -11,7 +11,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement
 use utoipa::openapi::tag::TagBuilder;
 use utoipa::openapi::{ComponentsBuilder, InfoBuilder, OpenApiBuilder, Paths};
 
-use super::op::{problem_response, Op};
+use crate::operation::{problem_response, Op};
 use crate::auth::Guard;
 use crate::error::{ApiError, FieldError, Problem};
 use crate::router::{App, Route};
@@ -27,7 +27,7 @@ pub fn build(app: &'static App) -> Value {
     let mut paths = Paths::new();
     let mut components = ComponentsBuilder::new().schema_from::<Problem>().schema_from::<FieldError>();
     let mut constraints = Vec::new();
-    let index = super::op::example(crate::meta::index(app, false).0);
+    let index = crate::operation::example(crate::meta::index(app, false).0);
     for route in app.served(false) {
         let mut builder = OperationBuilder::new().summary(Some(route.summary)).operation_id(Some(operation_id(app, route)));
         if !route.tag.is_empty() {
@@ -36,7 +36,7 @@ pub fn build(app: &'static App) -> Value {
         if !route.description.is_empty() {
             builder = builder.description(Some(route.description));
         }
-        let op = (route.doc)((route.derived)(Op::new(index.clone(), route, builder)));
+        let op = (route.doc)((route.derived)(Op::new(index.clone(), route.method, route.path, builder)));
         let (builder, schemas, limits) = op.build();
         let builder = guarded(builder, route.guard)
             .response("default", problem_response("Any other error, as an RFC 9457 problem", &ApiError::Overloaded { in_flight: 100 }));

@@ -11,7 +11,7 @@ use crate::error::ApiError;
 use crate::handler::{handler, Handler};
 use crate::response::Reply;
 #[cfg(feature = "openapi")]
-use crate::openapi::op::Op;
+use crate::operation::Op;
 
 use super::Call;
 

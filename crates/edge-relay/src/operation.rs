@@ -15,9 +15,7 @@ use utoipa::openapi::schema::{ObjectBuilder, Schema, SchemaType, Type};
 use utoipa::openapi::{Ref, RefOr, Required};
 use utoipa::ToSchema;
 
-use super::UPSTREAM_NAMES;
 use crate::error::{ApiError, FieldError};
-use crate::router::Route;
 
 /// The request id the examples' problems carry.
 pub const EXAMPLE_REQUEST_ID: &str = "3f1c8f0e-8a52-4c1e-9d36-2b7f0f4a9c11";
@@ -26,8 +24,10 @@ pub const EXAMPLE_REQUEST_ID: &str = "3f1c8f0e-8a52-4c1e-9d36-2b7f0f4a9c11";
 pub struct Op {
     /// The app's index (`GET /`) as a default deployment serves it, for that route's example.
     pub index: Value,
-    /// The route documented.
-    pub route: &'static Route,
+    /// The route's method (`GET`, …).
+    pub method: &'static str,
+    /// The route's path template (`/items/{id}`).
+    pub path: &'static str,
     /// Everything but the parameters and the request body.
     pub builder: OperationBuilder,
     /// Its parameters, one per name and location.
@@ -42,9 +42,9 @@ pub struct Op {
 }
 
 impl Op {
-    /// `route`'s operation, started as `builder`.
-    pub fn new(index: Value, route: &'static Route, builder: OperationBuilder) -> Op {
-        Op { index, route, builder, parameters: Vec::new(), request_body: None, schemas: Vec::new(), constraints: Vec::new() }
+    /// The operation of `method path`, started as `builder`.
+    pub fn new(index: Value, method: &'static str, path: &'static str, builder: OperationBuilder) -> Op {
+        Op { index, method, path, builder, parameters: Vec::new(), request_body: None, schemas: Vec::new(), constraints: Vec::new() }
     }
 
     /// The finished operation.
@@ -103,7 +103,7 @@ impl Op {
                 let required = |name: &String| required.and_then(Value::as_array).is_some_and(|r| r.iter().any(|n| n == name));
                 properties.iter().map(|(name, s)| (name.clone(), s.clone(), in_path || required(name))).collect()
             }
-            _ => template_names(self.route.path).take(1).map(|name| (name.to_owned(), schema.clone(), true)).collect(),
+            _ => template_names(self.path).take(1).map(|name| (name.to_owned(), schema.clone(), true)).collect(),
         };
         let mut refusable = None;
         for (name, schema, required) in fields {
@@ -127,7 +127,7 @@ impl Op {
         self.schema::<T>();
         let content = ContentBuilder::new().schema(Some(Ref::from_schema_name(T::name()))).build();
         self.request_body = Some(RequestBodyBuilder::new().required(Some(Required::True)).content("application/json", content).build());
-        self.problem("413", "The body is larger than MAX_BODY_BYTES", &ApiError::PayloadTooLarge { limit_bytes: crate::config::DEFAULT_MAX_BODY_BYTES })
+        self.problem("413", "The body is larger than MAX_BODY_BYTES", &ApiError::PayloadTooLarge { limit_bytes: crate::extract::DEFAULT_MAX_BODY_BYTES })
             .problem("415", "The body is not declared as JSON", &ApiError::UnsupportedMediaType { content_type: Some("text/plain".into()) })
             .validation_problem(
                 "The body is not valid: each field at fault is listed in `errors`",
@@ -166,13 +166,6 @@ impl Op {
         }
         self.builder = op.into();
         self
-    }
-
-    /// The `name` of a configured upstream that allows `method`: the served document lists
-    /// the deployment's (and leaves the operation out where none does).
-    pub fn upstream_name_param(self, method: &str, description: &str) -> Self {
-        let mark = utoipa::openapi::extensions::ExtensionsBuilder::new().add(UPSTREAM_NAMES, method).build();
-        self.parameter("name", ParameterIn::Path, true, Some(description), ObjectBuilder::new().schema_type(Type::String).extensions(Some(mark)))
     }
 
     /// A required header of `chars` visible ASCII characters.
