@@ -24,4 +24,7 @@ pub async fn async_example(Query(query): Query<Delay>) -> Json<Message> {
     Json(Message { message: "Async operation completed" })
 }
 
-pub const ROUTE: Route = get("/async-example", async_example).summary("Awaits a runtime timer of delay_ms without blocking").tag("examples");
+pub const ROUTE: Route = get("/async-example", async_example)
+    .summary("Awaits a runtime timer of delay_ms without blocking")
+    .describe("Waits on the runtime's own timer, so the isolate serves other requests meanwhile, then answers.")
+    .tag("examples");

@@ -33,4 +33,7 @@ pub async fn upstreams(env: Env, config: Cfg) -> Result<Json<UpstreamList>, ApiE
     Ok(Json(UpstreamList { upstreams }))
 }
 
-pub const ROUTE: Route = get("/upstreams", upstreams).summary("The configured upstreams: name, methods, whether cached").tag("upstreams");
+pub const ROUTE: Route = get("/upstreams", upstreams)
+    .summary("The configured upstreams: name, methods, whether cached")
+    .describe("What `/upstreams/{name}/…` can reach and how: names and methods only, never a URL or a header.")
+    .tag("upstreams");

@@ -9,6 +9,7 @@ use crate::router::{get, App, Route};
 /// `GET /`: the app's name, version and routes.
 pub const INDEX: Route = get("/", |app: &'static App, config: Cfg| async move { index(app, config.test_routes) })
     .summary("This index: name, version and routes")
+    .describe("The API's name and version and every route it serves (method, path, summary), from the same route table dispatch reads.")
     .tag("meta")
     .doc(crate::doc!(|op| {
         let example = op.index.clone();
@@ -16,7 +17,11 @@ pub const INDEX: Route = get("/", |app: &'static App, config: Cfg| async move { 
     }));
 
 /// `GET /healthz`: liveness, never rate limited.
-pub const HEALTHZ: Route = get("/healthz", || async { healthz() }).summary("Liveness check").tag("meta").unlimited();
+pub const HEALTHZ: Route = get("/healthz", || async { healthz() })
+    .summary("Liveness check")
+    .describe("200 while the worker answers requests; never rate limited, so a prober's own traffic cannot make it fail.")
+    .tag("meta")
+    .unlimited();
 
 /// The API index: what `GET /` answers.
 #[derive(Serialize)]

@@ -214,6 +214,16 @@ impl Op {
         self.with(|b| b.response(status, response))
     }
 
+    /// A JSON response of any value, its schema named `name` (`what` describes it), so a
+    /// client has a type to name: an upstream's body passed on, a document served as is.
+    pub fn json_value(mut self, status: &str, description: &str, name: &str, what: &str) -> Self {
+        let any = ObjectBuilder::new().schema_type(SchemaType::AnyValue).description(Some(what)).build();
+        self.schemas.push((name.to_owned(), any.into()));
+        let content = ContentBuilder::new().schema(Some(Ref::from_schema_name(name))).build();
+        let response = ResponseBuilder::new().description(description).content("application/json", content).build();
+        self.with(|b| b.response(status, response))
+    }
+
     /// A problem response, its example being `error`'s own problem.
     pub fn problem(self, status: &str, description: &str, error: &ApiError) -> Self {
         let response = problem_response(description, error);

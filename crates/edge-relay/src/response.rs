@@ -285,7 +285,7 @@ impl IntoResponse for RawJson {
 
     #[cfg(feature = "openapi")]
     fn document(op: Op) -> Op {
-        op.any("200", "A JSON document", "application/json")
+        op.json_value("200", "A JSON document", "JsonValue", "Any JSON value, as it was made or received.")
     }
 }
 

@@ -34,7 +34,10 @@ pub async fn hello(Query(query): Query<Hello>, Settings(word): Settings<Word>) -
     Json(Greeting { greeting: format!("{}, {name}!", word.0) })
 }
 
-pub const HELLO: Route = get("/hello", hello).summary("Greets `name` (the world by default)").tag("greetings");
+pub const HELLO: Route = get("/hello", hello)
+    .summary("Greets `name` (the world by default)")
+    .describe("The greeting starts with the configured word (`GREETING`, Hello by default).")
+    .tag("greetings");
 
 /// The app's own layer, around every route: browsers must not guess a content type.
 fn nosniff(call: Call, next: Next) -> Handled {

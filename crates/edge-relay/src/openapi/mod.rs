@@ -21,10 +21,14 @@ use crate::upstream::registry::Registry;
 /// `GET /openapi.json`: the app's document as this deployment serves it.
 pub const SPEC: Route = get("/openapi.json", |app: &'static App, config: Cfg, env: Env| async move { document(app, &config, &env) })
     .summary("The OpenAPI 3.1 document of this API")
+    .describe("This document as this deployment serves it: the upstreams it relays to, each with the methods it allows, and the authentication it has on.")
     .tag("meta");
 
 /// `GET /docs`: Swagger UI over `/openapi.json`.
-pub const DOCS: Route = get("/docs", || async { docs_page() }).summary("Interactive API documentation (Swagger UI)").tag("meta");
+pub const DOCS: Route = get("/docs", || async { docs_page() })
+    .summary("Interactive API documentation (Swagger UI)")
+    .describe("Swagger UI over /openapi.json, served from this worker's own assets (no CDN): every operation, tried from the browser.")
+    .tag("meta");
 
 /// An app's OpenAPI 3.1 document for [`App::document`]: the file at `$path` (as
 /// `include_bytes!` finds it), built by the app's tests with `spec::build` (the `openapi` feature) and checked in
