@@ -14,8 +14,10 @@ if [ ! -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ]; then
   DEBIAN_FRONTEND=noninteractive sudo_if_needed apt-get install -y -qq chromium >/dev/null
 fi
 
-# Schemathesis for the contract test, in its own venv.
+# Schemathesis for the contract test, and openapi-python-client for the clients' test, each in
+# its own venv.
 bash scripts/venv.sh tests/contract/.venv tests/contract/requirements.txt
+bash scripts/venv.sh clients/.venv clients/requirements.txt
 
 cargo test --quiet --workspace --features diagnostics
 OUT=build-diagnostics bash scripts/build.sh --features diagnostics
