@@ -7,18 +7,6 @@ set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$ROOT"
 
-if [ ! -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ]; then
-  echo "[test] installing Debian's chromium for the browser tests (once)" >&2
-  sudo_if_needed() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
-  sudo_if_needed apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive sudo_if_needed apt-get install -y -qq chromium >/dev/null
-fi
-
-# Schemathesis for the contract test, and openapi-python-client for the clients' test, each in
-# its own venv.
-bash scripts/venv.sh tests/contract/.venv tests/contract/requirements.txt
-bash scripts/venv.sh clients/.venv clients/requirements.txt
-
 cargo test --quiet --workspace --features diagnostics
 OUT=build-diagnostics bash scripts/build.sh --features diagnostics
 # The starter app (examples/starter), which its own test serves as a user's app would be.

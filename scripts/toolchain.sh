@@ -28,7 +28,7 @@ fi
 # C build was the slowest part of the install.
 [ -n "$WASM_BINDGEN_VERSION" ] || { echo "[setup] no wasm-bindgen version (see scripts/env.sh)" >&2; exit 1; }
 if ! "$WASM_BINDGEN" --version 2>/dev/null | grep -qw "$WASM_BINDGEN_VERSION"; then
-  step "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION (about a minute, once)"
+  step "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION (a few minutes, once)"
   cargo install --quiet wasm-bindgen-cli --version "=$WASM_BINDGEN_VERSION" \
     --no-default-features --bin wasm-bindgen --force
 fi
