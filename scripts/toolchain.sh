@@ -23,9 +23,8 @@ if ! rustup target list --installed --toolchain nightly | grep -qx wasm32-unknow
   rustup target add wasm32-unknown-unknown --toolchain nightly
 fi
 
-# wasm-bindgen's CLI at exactly the library's version. Only the `wasm-bindgen` binary, and
-# without the default TLS feature: the test runner's downloads are never used here, and ring's
-# C build was the slowest part of the install.
+# wasm-bindgen's CLI at exactly the library's version: only the `wasm-bindgen` binary, and
+# without the default TLS feature (rustls and ring), which only the test runner's downloads use.
 [ -n "$WASM_BINDGEN_VERSION" ] || { echo "[setup] no wasm-bindgen version (see scripts/env.sh)" >&2; exit 1; }
 if ! "$WASM_BINDGEN" --version 2>/dev/null | grep -qw "$WASM_BINDGEN_VERSION"; then
   step "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION (a few minutes, once)"
