@@ -67,8 +67,8 @@ export function wasmOptArgs(metadata, manifestPath) {
   return [...(configured === true ? ['-O'] : configured), ...WASM_FEATURES];
 }
 
-/** Runs `command`; its stdout when `capture`, else inherited. Throws on failure. */
-function run(command, args, { capture = false, ...options } = {}) {
+/** Runs `command` (logged as `step`, with its time); its stdout when `capture`, else inherited. */
+function run(step, command, args, { capture = false, ...options } = {}) {
   const started = performance.now();
   const result = spawnSync(command, args, {
     stdio: ['ignore', capture ? 'pipe' : 'inherit', 'inherit'],
@@ -78,7 +78,7 @@ function run(command, args, { capture = false, ...options } = {}) {
   });
   if (result.error) throw result.error;
   if (result.status !== 0) throw new Error(`${command} exited with ${result.status ?? result.signal}`);
-  console.error(`[build] ${path.basename(command)}: ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  console.error(`[build] ${step}: ${((performance.now() - started) / 1000).toFixed(1)} s`);
   return result.stdout;
 }
 
@@ -86,22 +86,22 @@ async function build(crateDir, out, cargoArgs) {
   const manifestPath = path.join(crateDir, 'Cargo.toml');
   const env = {
     ...process.env,
-    // cargo's own probes (metadata, the build scripts' rustc) need the nightly rustc too.
+    // RUSTFLAGS holds -Z options, so cargo's own probes of rustc must run the nightly one too.
     RUSTUP_TOOLCHAIN: 'nightly',
     RUSTFLAGS: [process.env.RUSTFLAGS, ...RUSTFLAGS].filter(Boolean).join(' '),
     // workers-rs's futures through js-sys, as worker-build builds it.
     WASM_BINDGEN_USE_JS_SYS: '1',
   };
-  const wasm = wasmArtifact(run('cargo', [...CARGO_ARGS, ...cargoArgs], { cwd: crateDir, env, capture: true }), manifestPath);
-  const metadata = JSON.parse(run('cargo', ['metadata', '--no-deps', '--format-version', '1'], { cwd: crateDir, env, capture: true }));
+  const wasm = wasmArtifact(run('cargo build', 'cargo', [...CARGO_ARGS, ...cargoArgs], { cwd: crateDir, env, capture: true }), manifestPath);
+  const metadata = JSON.parse(run('cargo metadata', 'cargo', ['metadata', '--no-deps', '--format-version', '1'], { cwd: crateDir, env, capture: true }));
 
   const stage = await fs.mkdtemp(path.join(os.tmpdir(), 'edge-relay-build-'));
   try {
-    run(process.env.WASM_BINDGEN ?? 'wasm-bindgen', [wasm, '--out-dir', stage, ...BINDGEN_ARGS]);
+    run('wasm-bindgen', process.env.WASM_BINDGEN ?? 'wasm-bindgen', [wasm, '--out-dir', stage, ...BINDGEN_ARGS]);
     const built = path.join(stage, 'built');
     await fs.mkdir(built);
     const optArgs = wasmOptArgs(metadata, manifestPath);
-    if (optArgs) run('wasm-opt', [path.join(stage, 'index_bg.wasm'), '-o', path.join(built, 'index_bg.wasm'), ...optArgs]);
+    if (optArgs) run('wasm-opt', 'wasm-opt', [path.join(stage, 'index_bg.wasm'), '-o', path.join(built, 'index_bg.wasm'), ...optArgs]);
     else await fs.copyFile(path.join(stage, 'index_bg.wasm'), path.join(built, 'index_bg.wasm'));
 
     // The bindings import the wasm as a source-phase import; wrangler and workerd take the
