@@ -22,11 +22,5 @@ for crate in floor plain; do
   CRATE=bench/$crate bash ../scripts/build.sh >/dev/null 2>&1 || CRATE=bench/$crate bash ../scripts/build.sh
 done
 
-# The venv is rebuilt when requirements.txt changes.
-if [ ! -f .venv/installed ] || [ requirements.txt -nt .venv/installed ]; then
-  echo "[bench] creating the FastAPI venv (once)" >&2
-  rm -rf .venv
-  python3 -m venv .venv
-  .venv/bin/pip install --quiet --disable-pip-version-check -r requirements.txt
-  touch .venv/installed
-fi
+# The FastAPI baseline's venv, made anew when requirements.txt changes.
+bash ../scripts/venv.sh .venv requirements.txt

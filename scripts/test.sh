@@ -7,23 +7,6 @@ set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$ROOT"
 
-if [ ! -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ]; then
-  echo "[test] installing Debian's chromium for the browser tests (once)" >&2
-  sudo_if_needed() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
-  sudo_if_needed apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive sudo_if_needed apt-get install -y -qq chromium >/dev/null
-fi
-
-# Schemathesis for the contract test, in its own venv; rebuilt when its requirements change.
-CONTRACT=tests/contract
-if [ ! -f $CONTRACT/.venv/installed ] || [ $CONTRACT/requirements.txt -nt $CONTRACT/.venv/installed ]; then
-  echo "[test] installing Schemathesis for the contract test (once)" >&2
-  rm -rf $CONTRACT/.venv
-  python3 -m venv $CONTRACT/.venv
-  $CONTRACT/.venv/bin/pip install --quiet --disable-pip-version-check -r $CONTRACT/requirements.txt
-  touch $CONTRACT/.venv/installed
-fi
-
 cargo test --quiet --workspace --features diagnostics
 OUT=build-diagnostics bash scripts/build.sh --features diagnostics
 # The starter app (examples/starter), which its own test serves as a user's app would be.
@@ -31,7 +14,7 @@ CRATE=examples/starter bash scripts/build.sh
 # The production build into build/, and what would be uploaded into build-deploy/ (no account needed).
 rm -rf build-deploy  # wrangler adds to the directory; the test reads the one upload
 WRANGLER_LOG=warn wrangler deploy --dry-run --outdir build-deploy
-node --test --test-concurrency=2 'crates/**/*.test.mjs' 'examples/**/*.test.mjs' 'tests/**/*.test.mjs'
+node --test --test-concurrency=2 'scripts/*.test.mjs' 'crates/**/*.test.mjs' 'examples/**/*.test.mjs' 'tests/**/*.test.mjs'
 # The benchmark's smoke mode: proves the harness (nginx, wrk, FastAPI venv, raw workerd) still
 # runs end to end; it asserts that every server answered, not how fast.
 bash bench/setup.sh

@@ -1,11 +1,13 @@
 // Real-browser checks: the /docs page renders and its "try it out" call works; CORS lets an
-// allowed origin's page call the API and makes the browser block any other origin.
+// allowed origin's page call the API through the TypeScript client (clients/typescript, bundled
+// by esbuild as an app would) and makes the browser block any other origin.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import * as esbuild from 'esbuild';
 import { startWorker } from './support/worker.mjs';
 import { startUpstream } from './support/upstream.mjs';
 import { launchBrowser } from './support/browser.mjs';
@@ -13,13 +15,31 @@ import { startJobsWorker } from './support/jobs.mjs';
 import { call } from './support/http.mjs';
 import { makeKey, sign, claims, startIssuer } from './support/issuer.mjs';
 
-const RESULTS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../test-results');
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const RESULTS = path.join(ROOT, 'test-results');
 
-/** A page server on 127.0.0.1 standing in for a browser app on another origin. */
-async function startPageServer() {
+/** The TypeScript client as a browser script: `edgeRelay.createEdgeRelayClient(…)`. */
+async function bundleClient() {
+  const { outputFiles } = await esbuild.build({
+    entryPoints: [path.join(ROOT, 'clients/typescript/index.ts')],
+    bundle: true,
+    format: 'iife',
+    globalName: 'edgeRelay',
+    write: false,
+    logLevel: 'error',
+  });
+  return outputFiles[0].text;
+}
+
+/** A page server on 127.0.0.1 standing in for a browser app on another origin, with the client. */
+async function startPageServer(client) {
   const server = http.createServer((req, res) => {
+    if (req.url === '/client.js') {
+      res.writeHead(200, { 'content-type': 'text/javascript' });
+      return res.end(client);
+    }
     res.writeHead(200, { 'content-type': 'text/html' });
-    res.end('<!doctype html><title>app</title><p>app page</p>');
+    res.end('<!doctype html><title>app</title><script src="/client.js"></script><p>app page</p>');
   });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   return { origin: `http://127.0.0.1:${server.address().port}`, close: () => new Promise((r) => server.close(r)) };
@@ -33,12 +53,13 @@ let browser;
 
 before(async () => {
   upstream = await startUpstream();
-  [allowedApp, otherApp] = await Promise.all([startPageServer(), startPageServer()]);
+  const client = await bundleClient();
+  [allowedApp, otherApp] = await Promise.all([startPageServer(client), startPageServer(client)]);
   worker = await startWorker({
     UPSTREAM_URL: `${upstream.url}/json`,
+    UPSTREAMS: JSON.stringify({ demo: { base_url: upstream.url } }),
     CORS_ALLOW_ORIGINS: allowedApp.origin,
-    ENABLE_TEST_ROUTES: 'true',
-  }, { diagnostics: true });
+  });
   browser = await launchBrowser();
   await fs.mkdir(RESULTS, { recursive: true });
 });
@@ -106,47 +127,61 @@ test('/docs: "Authorize" with a JWT sends it with "try it out"', async () => {
   }
 });
 
-/** Runs `fetch` in a page served from `origin`; resolves to what the page saw. */
-async function fetchFrom(origin, url, init) {
+/**
+ * Calls the API at `baseUrl` through the TypeScript client in a page served from `origin`:
+ * `client[method](route, init)`; resolves to what the page saw.
+ */
+async function callFrom(origin, baseUrl, method, route, init) {
   const page = await browser.newPage();
   try {
     await page.goto(origin);
     return await page.evaluate(
-      async ([url, init]) => {
+      async ([baseUrl, method, route, init]) => {
+        const client = globalThis.edgeRelay.createEdgeRelayClient({ baseUrl });
         try {
-          const res = await fetch(url, init);
-          return { ok: true, status: res.status, body: await res.json(), requestId: res.headers.get('x-request-id') };
+          const { data, error, response } = await client[method](route, init);
+          return { ok: true, status: response.status, data, error, requestId: response.headers.get('x-request-id') };
         } catch (e) {
           return { ok: false, error: `${e.name}: ${e.message}` };
         }
       },
-      [url, init],
+      [baseUrl, method, route, init],
     );
   } finally {
     await page.close();
   }
 }
 
-test('an allowed origin can call the API, including a preflighted JSON POST', async () => {
-  const simple = await fetchFrom(allowedApp.origin, `${worker.url}/async-example`);
+test('an allowed origin calls the API through the TypeScript client: answers, problems, a preflighted POST', async () => {
+  const simple = await callFrom(allowedApp.origin, worker.url, 'GET', '/async-example', { params: { query: { delay_ms: 10 } } });
   assert.equal(simple.ok, true, simple.error);
   assert.equal(simple.status, 200);
-  assert.deepEqual(simple.body, { message: 'Async operation completed' });
+  assert.deepEqual(simple.data, { message: 'Async operation completed' });
   assert.ok(simple.requestId, 'X-Request-Id is exposed to the page');
 
-  const preflighted = await fetchFrom(allowedApp.origin, `${worker.url}/_test/echo`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-request-id': 'from-browser-1' },
-    body: JSON.stringify({ name: 'browser', count: 1 }),
+  const invalid = await callFrom(allowedApp.origin, worker.url, 'GET', '/async-example', { params: { query: { delay_ms: 'soon' } } });
+  assert.equal(invalid.status, 422);
+  assert.equal(invalid.data, undefined);
+  assert.deepEqual(invalid.error.errors.map((e) => [e.loc, e.type]), [[['query', 'delay_ms'], 'int_parsing']]);
+
+  // A JSON body and a request id of its own: the browser asks first (a preflight).
+  const preflighted = await callFrom(allowedApp.origin, worker.url, 'POST', '/aggregate', {
+    headers: { 'x-request-id': 'from-browser-1' },
+    body: { requests: [{ id: 'doc', upstream: 'demo', path: '/json' }] },
   });
   assert.equal(preflighted.ok, true, preflighted.error);
   assert.equal(preflighted.status, 200);
   assert.equal(preflighted.requestId, 'from-browser-1');
+  assert.deepEqual(preflighted.data.results.map((r) => [r.id, r.status]), [['doc', 200]]);
 });
 
 test('any other origin is blocked by the browser', async () => {
-  for (const init of [undefined, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }]) {
-    const res = await fetchFrom(otherApp.origin, `${worker.url}/async-example`, init);
+  const calls = [
+    ['GET', '/async-example', {}],
+    ['POST', '/aggregate', { body: { requests: [{ id: 'doc', upstream: 'demo', path: '/json' }] } }],
+  ];
+  for (const [method, route, init] of calls) {
+    const res = await callFrom(otherApp.origin, worker.url, method, route, init);
     assert.equal(res.ok, false, `origin ${otherApp.origin} was allowed: ${JSON.stringify(res)}`);
     assert.match(res.error, /TypeError/);
   }

@@ -75,14 +75,14 @@ export async function startUpstream({ port = 0, host = '127.0.0.1' } = {}) {
   const server = http.createServer(async (req, res) => {
     const url = new URL(req.url, 'http://upstream');
     const ms = Math.min(Number(url.searchParams.get('ms') ?? 0) || 0, 60_000);
-    requests.push({ method: req.method, path: url.pathname, search: url.search, headers: req.headers });
+    const seen = { method: req.method, path: url.pathname, search: url.search, headers: req.headers };
+    requests.push(seen);
     const status = url.pathname.match(/^\/status\/(\d{3})$/);
     if (url.pathname === '/json') return sendJson(res, 200, DEMO_DOCUMENT);
     // A users and a todos service, as a dashboard calls them: users 1 to 10 exist. Each answers
     // after `serviceDelayMs`, and records when it started and answered.
     const user = url.pathname.match(/^\/users\/(\d+)$/);
     if (user || url.pathname === '/todos') {
-      const seen = requests.at(-1);
       seen.startedAt = Date.now();
       await sleep(service.delayMs);
       seen.answeredAt = Date.now();
@@ -97,7 +97,9 @@ export async function startUpstream({ port = 0, host = '127.0.0.1' } = {}) {
       return sendJson(res, 200, [1, 2].map((n) => ({ userId, id: userId * 10 + n, title: `todo ${n} of user ${userId}`, completed: n === 1 })));
     }
     if (url.pathname === '/delay') {
+      seen.startedAt = Date.now();
       await sleep(ms);
+      seen.answeredAt = Date.now();
       return sendJson(res, 200, { delayed_ms: ms });
     }
     if (status) return sendJson(res, Number(status[1]), { error: `status ${status[1]} on purpose` });

@@ -1,0 +1,220 @@
+from http import HTTPStatus
+from typing import Any, cast
+from urllib.parse import quote
+
+import httpx
+
+from ...client import AuthenticatedClient, Client
+from ...models.problem import Problem
+from ...types import Response
+
+
+def _get_kwargs(
+    name: str,
+    path: str,
+) -> dict[str, Any]:
+
+    _kwargs: dict[str, Any] = {
+        "method": "get",
+        "url": "/upstreams/{name}/{path}".format(
+            name=quote(str(name), safe=""),
+            path=quote(str(path), safe=""),
+        ),
+    }
+
+    return _kwargs
+
+
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Any | Problem:
+    if response.status_code == 304:
+        response_304 = cast(Any, None)
+        return response_304
+
+    if response.status_code == 404:
+        response_404 = Problem.from_dict(response.json())
+
+        return response_404
+
+    if response.status_code == 405:
+        response_405 = Problem.from_dict(response.json())
+
+        return response_405
+
+    if response.status_code == 422:
+        response_422 = Problem.from_dict(response.json())
+
+        return response_422
+
+    if response.status_code == 502:
+        response_502 = Problem.from_dict(response.json())
+
+        return response_502
+
+    if response.status_code == 503:
+        response_503 = Problem.from_dict(response.json())
+
+        return response_503
+
+    if response.status_code == 504:
+        response_504 = Problem.from_dict(response.json())
+
+        return response_504
+
+    response_default = Problem.from_dict(response.json())
+
+    return response_default
+
+
+def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[Any | Problem]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    name: str,
+    path: str,
+    *,
+    client: AuthenticatedClient | Client,
+) -> Response[Any | Problem]:
+    """Relays a GET to a configured upstream (base_url + path + query), streaming its answer
+
+     Streams: the answer's body is passed on as the upstream sends it (events as they come, memory flat
+    for any size); its headers pass except hop-by-hop ones, `Set-Cookie` and CORS. The upstream's
+    `timeout_ms` covers the time to its headers; an event stream is cut off after `stream_idle_ms`
+    without data. A cached upstream's GET is read whole (up to MAX_UPSTREAM_BODY_BYTES) and answered 304
+    to a matching If-None-Match / If-Modified-Since. `Last-Event-ID`, conditional and `Range` headers go
+    up.
+
+    Args:
+        name (str):
+        path (str):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Any | Problem]
+    """
+
+    kwargs = _get_kwargs(
+        name=name,
+        path=path,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    name: str,
+    path: str,
+    *,
+    client: AuthenticatedClient | Client,
+) -> Any | Problem | None:
+    """Relays a GET to a configured upstream (base_url + path + query), streaming its answer
+
+     Streams: the answer's body is passed on as the upstream sends it (events as they come, memory flat
+    for any size); its headers pass except hop-by-hop ones, `Set-Cookie` and CORS. The upstream's
+    `timeout_ms` covers the time to its headers; an event stream is cut off after `stream_idle_ms`
+    without data. A cached upstream's GET is read whole (up to MAX_UPSTREAM_BODY_BYTES) and answered 304
+    to a matching If-None-Match / If-Modified-Since. `Last-Event-ID`, conditional and `Range` headers go
+    up.
+
+    Args:
+        name (str):
+        path (str):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Any | Problem
+    """
+
+    return sync_detailed(
+        name=name,
+        path=path,
+        client=client,
+    ).parsed
+
+
+async def asyncio_detailed(
+    name: str,
+    path: str,
+    *,
+    client: AuthenticatedClient | Client,
+) -> Response[Any | Problem]:
+    """Relays a GET to a configured upstream (base_url + path + query), streaming its answer
+
+     Streams: the answer's body is passed on as the upstream sends it (events as they come, memory flat
+    for any size); its headers pass except hop-by-hop ones, `Set-Cookie` and CORS. The upstream's
+    `timeout_ms` covers the time to its headers; an event stream is cut off after `stream_idle_ms`
+    without data. A cached upstream's GET is read whole (up to MAX_UPSTREAM_BODY_BYTES) and answered 304
+    to a matching If-None-Match / If-Modified-Since. `Last-Event-ID`, conditional and `Range` headers go
+    up.
+
+    Args:
+        name (str):
+        path (str):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Any | Problem]
+    """
+
+    kwargs = _get_kwargs(
+        name=name,
+        path=path,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    name: str,
+    path: str,
+    *,
+    client: AuthenticatedClient | Client,
+) -> Any | Problem | None:
+    """Relays a GET to a configured upstream (base_url + path + query), streaming its answer
+
+     Streams: the answer's body is passed on as the upstream sends it (events as they come, memory flat
+    for any size); its headers pass except hop-by-hop ones, `Set-Cookie` and CORS. The upstream's
+    `timeout_ms` covers the time to its headers; an event stream is cut off after `stream_idle_ms`
+    without data. A cached upstream's GET is read whole (up to MAX_UPSTREAM_BODY_BYTES) and answered 304
+    to a matching If-None-Match / If-Modified-Since. `Last-Event-ID`, conditional and `Range` headers go
+    up.
+
+    Args:
+        name (str):
+        path (str):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Any | Problem
+    """
+
+    return (
+        await asyncio_detailed(
+            name=name,
+            path=path,
+            client=client,
+        )
+    ).parsed
