@@ -12,8 +12,8 @@ import { API_KEY, startJobsWorker } from './support/jobs.mjs';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const SCHEMATHESIS = path.join(ROOT, 'tests/contract/.venv/bin/schemathesis');
 const SEED = '20261126';
-/** The whole run's budget; each process stops itself before it. */
-const BUDGET_MS = 120_000;
+/** The whole run's budget; each process stops itself before it (docs/testing.md: what a run takes). */
+const BUDGET_MS = 150_000;
 
 const fixture = upstreamFixture();
 
@@ -49,7 +49,7 @@ function schemathesis(url, filter, maxExamples, phases) {
   });
 }
 
-test('Schemathesis: every operation, every check, 0 failures, ≥ 1000 cases in ≤ 2 min', { timeout: BUDGET_MS + 30_000 }, async (t) => {
+test('Schemathesis: every operation, every check, 0 failures, ≥ 1000 cases in ≤ 2.5 min', { timeout: BUDGET_MS + 30_000 }, async (t) => {
   await fixture.start();
   const UPSTREAMS = {
     demo: { base_url: fixture.upstream.url, timeout_ms: 3000, methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'] },

@@ -5,10 +5,11 @@ use std::future::Future;
 use std::rc::Rc;
 
 use serde::Serialize;
-use worker::wasm_bindgen::JsCast;
-use worker::Context;
+use worker::wasm_bindgen::{JsCast, JsValue};
+use worker::{worker_sys, Context};
 
 use crate::extract::QueryParams;
+use crate::trace::{ids, AttemptSpans, Trace};
 
 /// Longest client-supplied `X-Request-Id` we accept.
 const MAX_REQUEST_ID_LEN: usize = 128;
@@ -19,15 +20,19 @@ pub struct RequestContext {
     pub path: String,
     /// The raw query string, without `?`.
     pub query: Option<String>,
+    /// The trace this request continues or starts, and the request's own span in it.
+    pub trace: Trace,
     started_ms: f64,
     upstream_calls: RefCell<Vec<UpstreamCall>>,
-    runtime: Context,
+    /// The runtime's `ExecutionContext` of the invocation (`waitUntil`, `tracing`).
+    runtime: worker_sys::Context,
 }
 
 /// One outbound call, for the access log and `Server-Timing`.
 #[derive(Debug, Clone, Serialize)]
 pub struct UpstreamCall {
     pub name: Rc<str>,
+    pub method: &'static str,
     pub duration_ms: u64,
     /// `ok`, or the problem slug it failed with.
     pub outcome: &'static str,
@@ -39,20 +44,52 @@ pub struct UpstreamCall {
     /// Whether an identical call already in flight was shared.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub coalesced: bool,
+    /// What the circuit breaker said: `closed`, `half-open` (this call was its probe) or
+    /// `open`; nothing when the cache answered first.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub breaker: Option<&'static str>,
+    /// The span id of each attempt sent, in order: the parent id the upstream received.
+    #[serde(skip_serializing_if = "AttemptSpans::is_empty")]
+    pub spans: AttemptSpans,
+    /// The size of the body read whole (a streamed body's is the line's `stream.bytes`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bytes: Option<usize>,
 }
 
 impl RequestContext {
-    pub fn new(client_request_id: Option<String>, method: String, path: &str, query: Option<&str>, runtime: Context) -> Self {
+    pub fn new(client_request_id: Option<String>, method: String, path: &str, query: Option<&str>, trace: Trace, runtime: worker_sys::Context) -> Self {
         let request_id = client_request_id.filter(|id| is_valid_request_id(id)).unwrap_or_else(new_request_id);
         Self {
             request_id,
             method,
             path: path.to_owned(),
             query: query.map(str::to_owned),
+            trace,
             started_ms: now_ms(),
             upstream_calls: RefCell::default(),
             runtime,
         }
+    }
+
+    /// The context of work that outlives the response (a background task): the same request
+    /// id and trace, a span of its own (a child of this request's) and its own record of
+    /// upstream calls.
+    pub fn for_task(&self) -> Rc<RequestContext> {
+        Rc::new(RequestContext {
+            request_id: self.request_id.clone(),
+            method: self.method.clone(),
+            path: self.path.clone(),
+            query: self.query.clone(),
+            trace: self.trace.child(ids::span_id()),
+            started_ms: now_ms(),
+            upstream_calls: RefCell::default(),
+            runtime: share(&self.runtime),
+        })
+    }
+
+    /// The runtime's `ExecutionContext`, for the JS helpers that open spans with its `tracing`.
+    pub(crate) fn runtime(&self) -> &JsValue {
+        self.runtime.as_ref()
     }
 
     /// The decoded query parameters.
@@ -63,7 +100,7 @@ impl RequestContext {
     /// Keeps the isolate alive for `work` after the response is sent; `background` wraps it
     /// so that every such task is logged and has its panics caught.
     pub(crate) fn wait_until(&self, work: impl Future<Output = ()> + 'static) {
-        self.runtime.wait_until(work);
+        Context::new(share(&self.runtime)).wait_until(work);
     }
 
     /// One push per finished call; the list belongs to this request alone, so a panic elsewhere
@@ -79,6 +116,11 @@ impl RequestContext {
     pub fn elapsed_ms(&self) -> u64 {
         ms_since(self.started_ms)
     }
+}
+
+/// Another handle on the same `ExecutionContext` (the binding's type is not `Clone`).
+pub(crate) fn share(runtime: &worker_sys::Context) -> worker_sys::Context {
+    runtime.unchecked_ref::<JsValue>().clone().unchecked_into()
 }
 
 /// Wall-clock milliseconds. In workerd the clock advances only across I/O, so durations
@@ -138,11 +180,15 @@ mod tests {
         assert_eq!(server_timing(12, &[]), "total;dur=12");
         let call = |ms| UpstreamCall {
             name: "default".into(),
+            method: "GET",
             duration_ms: ms,
             outcome: "ok",
             status: Some(200),
             cache: None,
             coalesced: false,
+            breaker: Some("closed"),
+            spans: AttemptSpans::default(),
+            bytes: None,
         };
         assert_eq!(
             server_timing(30, &[call(10), call(6)]),

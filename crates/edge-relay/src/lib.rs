@@ -37,6 +37,7 @@ pub mod panics;
 pub mod response;
 pub mod router;
 pub mod settings;
+pub mod trace;
 pub mod upstream;
 
 pub use router::App;
@@ -44,9 +45,10 @@ pub use router::App;
 use std::rc::Rc;
 
 use worker::wasm_bindgen::JsValue;
-use worker::{js_sys, web_sys, worker_sys, Context, Env, Headers};
+use worker::{js_sys, web_sys, worker_sys, Env, Headers};
 
 use context::RequestContext;
+use trace::{ids, Trace};
 
 /// What [`export!`] expands to names; not part of the API.
 #[doc(hidden)]
@@ -101,10 +103,12 @@ macro_rules! export {
 #[doc(hidden)]
 pub fn serve(app: &'static App, req: web_sys::Request, env: Env, runtime: worker_sys::Context) -> js_sys::Promise {
     let headers = Headers(req.headers());
-    let client_id = headers.get("X-Request-Id").ok().flatten();
+    let header = |name| headers.get(name).ok().flatten();
+    let client_id = header("X-Request-Id");
+    let trace = Trace::from_headers(header("traceparent").as_deref(), || header("tracestate"), ids::span_id(), ids::trace_id);
     let url = req.url();
     let (path, query) = http_url::path_and_query(&url);
-    let ctx = Rc::new(RequestContext::new(client_id, req.method(), path, query, Context::new(runtime)));
+    let ctx = Rc::new(RequestContext::new(client_id, req.method(), path, query, trace, runtime));
     inflight::serve(ctx.clone(), middleware::handle(app, req, headers, env, ctx))
 }
 

@@ -104,6 +104,10 @@ pub struct Problem {
     pub detail: String,
     /// The request id, so a client report can be matched with the access log.
     pub instance: String,
+    /// The W3C trace the request belongs to (a response's problem only): its traces and logs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[0-9a-f]{32}$"))]
+    pub trace_id: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
     /// The status the upstream answered with, where it answered at all.
@@ -305,6 +309,7 @@ impl ApiError {
             status: self.status(),
             detail: self.detail(),
             instance: request_id.to_owned(),
+            trace_id: None,
             errors: match self {
                 ApiError::Validation(errors) => errors.clone(),
                 _ => Vec::new(),

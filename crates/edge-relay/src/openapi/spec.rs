@@ -32,6 +32,7 @@ pub fn build(app: &'static App) -> Value {
         let op = Op::new(index.clone(), builder);
         let Op { builder, schemas, constraints: limits, .. } = (route.doc)(route, op);
         let builder = guarded(builder, route.guard)
+            .parameters(Some(crate::trace::document::header_parameters()))
             .response("default", problem_response("Any other error, as an RFC 9457 problem", &ApiError::Overloaded { in_flight: 100 }));
         for (name, schema) in schemas {
             components = components.schema(name, schema);
