@@ -1,6 +1,6 @@
 //! Per-request state shared by the middleware, the handlers and the upstream client.
 
-use std::cell::{Ref, RefCell};
+use std::cell::{OnceCell, Ref, RefCell};
 use std::future::Future;
 use std::rc::Rc;
 
@@ -9,7 +9,7 @@ use worker::wasm_bindgen::{JsCast, JsValue};
 use worker::{worker_sys, Context};
 
 use crate::extract::QueryParams;
-use crate::trace::{ids, AttemptSpans, Trace};
+use crate::trace::{ids, span, AttemptSpans, SpanId, Trace};
 
 /// Longest client-supplied `X-Request-Id` we accept.
 const MAX_REQUEST_ID_LEN: usize = 128;
@@ -26,6 +26,8 @@ pub struct RequestContext {
     upstream_calls: RefCell<Vec<UpstreamCall>>,
     /// The runtime's `ExecutionContext` of the invocation (`waitUntil`, `tracing`).
     runtime: worker_sys::Context,
+    /// Its `tracing` where the runtime records this invocation's spans, else null.
+    tracing: OnceCell<JsValue>,
 }
 
 /// One outbound call, for the access log and `Server-Timing`.
@@ -68,6 +70,7 @@ impl RequestContext {
             started_ms: now_ms(),
             upstream_calls: RefCell::default(),
             runtime,
+            tracing: OnceCell::new(),
         }
     }
 
@@ -84,12 +87,25 @@ impl RequestContext {
             started_ms: now_ms(),
             upstream_calls: RefCell::default(),
             runtime: share(&self.runtime),
+            tracing: self.tracing.clone(),
         })
     }
 
-    /// The runtime's `ExecutionContext`, for the JS helpers that open spans with its `tracing`.
-    pub(crate) fn runtime(&self) -> &JsValue {
-        self.runtime.as_ref()
+    /// The runtime's `tracing` where it records this invocation's spans, else null: asked on
+    /// the first upstream call, so a request that makes none, or runs where nothing is traced,
+    /// costs one question at most.
+    pub(crate) fn tracing(&self) -> &JsValue {
+        self.tracing.get_or_init(|| span::tracing_of(self.runtime.as_ref()))
+    }
+
+    /// What JS needs to send an upstream attempt as span `span_id`: its `traceparent`, and,
+    /// where the runtime records spans, what the attempt's span says (`Trace::attempt_facts`).
+    pub(crate) fn attempt_facts(&self, span_id: SpanId, upstream: &str, attempt: u32, breaker: &str, cache: &str) -> String {
+        if self.tracing().is_null() {
+            self.trace.traceparent_for(span_id)
+        } else {
+            self.trace.attempt_facts(span_id, upstream, attempt, breaker, cache)
+        }
     }
 
     /// The decoded query parameters.

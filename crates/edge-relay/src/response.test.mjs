@@ -3,7 +3,7 @@
 import { test, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { addHeaderLines, build_response, stream_response, CLIENT_CLOSED } from './response.mjs';
-import { recordingContext } from '../testing/tracing.mjs';
+import { recordingTracing } from '../testing/tracing.mjs';
 
 let logged;
 const log = console.log;
@@ -60,8 +60,8 @@ test('null-body statuses carry no body', async () => {
 });
 
 test('a bulk body is piped through and logged once it ends, when its span ends too', async () => {
-  const { ctx, spans } = recordingContext();
-  const span = ctx.tracing.startSpan('upstream demo');
+  const { tracing, spans } = recordingTracing();
+  const span = tracing.startSpan('upstream demo');
   const response = stream_response(200, 'Content-Type\napplication/octet-stream\nContent-Length\n4', streamOf('ab', 'cd'), null, 1000, line, span);
   assert.deepEqual(logged, [], 'not logged before the body has ended');
   assert.equal(spans[0].ended, false);

@@ -2,12 +2,12 @@
 // spans the glue opens, their attributes and whether they ended. `traced: false` makes spans
 // that are not recorded (`isTraced` false), as a runtime that does not trace this invocation.
 //
-//   const { ctx, spans } = recordingContext();
-//   await exchange(url, 'GET', '', undefined, 2000, 1024, ctx, facts);
+//   const { tracing, spans } = recordingTracing();
+//   await exchange(url, 'GET', '', undefined, 2000, 1024, tracing, facts);
 //   spans[0]  // { name: 'upstream demo', attributes: {…}, ended: true, active: true }
 
-/** Resolves to { ctx, spans }: `ctx.tracing` with `startActiveSpan` and `startSpan`. */
-export function recordingContext({ traced = true } = {}) {
+/** { tracing, spans }: `tracing` with `startActiveSpan`, `startSpan` and `getActiveSpan`. */
+export function recordingTracing({ traced = true } = {}) {
   const spans = [];
   const open = (name, active) => {
     const record = { name, attributes: {}, ended: false, active };
@@ -30,8 +30,9 @@ export function recordingContext({ traced = true } = {}) {
   const tracing = {
     startActiveSpan: (name, run) => run(open(name, true)),
     startSpan: (name) => open(name, false),
+    getActiveSpan: () => ({ isTraced: traced }),
   };
-  return { ctx: { tracing }, spans };
+  return { tracing, spans };
 }
 
 /** The facts Rust hands an upstream attempt (`Trace::attempt_facts`), for a test to pass on. */

@@ -8,8 +8,8 @@ const ALGORITHMS = {
   EdDSA: [{ name: "Ed25519" }, { name: "Ed25519" }],
 };
 // The fetch carries the `traceparent` of its `facts` and is a span where the runtime traces.
-export function fetch_jwks(url, timeoutMs, cap, ctx, facts) {
-  return inUpstreamSpan(ctx, facts, "GET", async (span) => {
+export function fetch_jwks(url, timeoutMs, cap, tracing, facts) {
+  return inUpstreamSpan(tracing, facts, "GET", async (span) => {
     const signal = AbortSignal.timeout(timeoutMs);
     try {
       const headers = { accept: "application/json", traceparent: traceparentOf(facts) };

@@ -24,7 +24,7 @@ const MAX_JWKS_BYTES: u32 = 256 * 1024;
 extern "C" {
     /// Resolves to `[cache-control, body]`; rejects with the reason it could not. `facts` as
     /// an upstream attempt's (`Trace::attempt_facts`): its `traceparent` and span.
-    fn fetch_jwks(url: &str, timeout_ms: u32, cap: u32, ctx: &JsValue, facts: &str) -> js_sys::Promise;
+    fn fetch_jwks(url: &str, timeout_ms: u32, cap: u32, tracing: &JsValue, facts: &str) -> js_sys::Promise;
     /// Resolves to one `CryptoKey` or refusal (a string) per key.
     fn import_keys(jwks: js_sys::Array, algs: js_sys::Array) -> js_sys::Promise;
     fn verify_signature(key: &JsValue, alg: &str, signature: js_sys::Uint8Array, data: &str) -> js_sys::Promise;
@@ -88,8 +88,8 @@ async fn fetch_keys(ctx: &RequestContext, issuer: &Issuer) -> Option<(Vec<(Jwk, 
         console_warn!("{line}");
         None
     };
-    let facts = ctx.trace.attempt_facts(span_id, "jwks", 1, "", "");
-    let answer = match executor::settled(&fetch_jwks(url, FETCH_TIMEOUT_MS, MAX_JWKS_BYTES, ctx.runtime(), &facts)).await {
+    let facts = ctx.attempt_facts(span_id, "jwks", 1, "", "");
+    let answer = match executor::settled(&fetch_jwks(url, FETCH_TIMEOUT_MS, MAX_JWKS_BYTES, ctx.tracing(), &facts)).await {
         Ok(answer) => answer.unchecked_into::<js_sys::Array>(),
         Err(e) => return fail(js_error_message(&e)),
     };

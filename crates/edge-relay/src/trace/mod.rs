@@ -6,6 +6,7 @@
 #[cfg(feature = "openapi")]
 pub mod document;
 pub mod ids;
+pub(crate) mod span;
 mod state;
 
 use std::fmt::{self, Write};

@@ -41,8 +41,8 @@ export async function readCapped(response, cap) {
 }
 // One attempt, sent with the `traceparent` of its `facts` (without facts, as the benchmark's
 // plain Rust worker calls it, none) inside its span where the runtime traces.
-export function exchange(url, method, headers, body, budgetMs, cap, ctx, facts) {
-  return inUpstreamSpan(ctx, facts ?? '', method, (span) => {
+export function exchange(url, method, headers, body, budgetMs, cap, tracing, facts) {
+  return inUpstreamSpan(tracing, facts, method, (span) => {
     // Aborts the fetch *and* a body read still pending: a slow body is cut off like slow headers.
     const signal = AbortSignal.timeout(budgetMs);
     const init = { method, headers: addHeaderLines(new Headers(), headers, "set"), body, signal };

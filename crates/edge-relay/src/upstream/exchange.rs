@@ -23,9 +23,9 @@ use crate::response::encode_header_lines;
 extern "C" {
     /// Resolves to `["status\ncontent-type\nretry-after\netag\nlast-modified", body bytes]`;
     /// rejects with `null` when `budget_ms` ran out, `"too-large"` past `cap` bytes, else with
-    /// the runtime's error. `facts` (`Trace::attempt_facts`) carry its `traceparent` and what
-    /// its span (through `ctx.tracing`) says.
-    fn exchange(url: &str, method: &str, headers: &str, body: Option<js_sys::Uint8Array>, budget_ms: u32, cap: u32, ctx: &JsValue, facts: &str) -> js_sys::Promise;
+    /// the runtime's error. `facts` (`RequestContext::attempt_facts`) carry its `traceparent`
+    /// and what its span in the runtime's `tracing` (null: none) says.
+    fn exchange(url: &str, method: &str, headers: &str, body: Option<js_sys::Uint8Array>, budget_ms: u32, cap: u32, tracing: &JsValue, facts: &str) -> js_sys::Promise;
 }
 
 /// One outbound request: GET without a body, POST with one.
@@ -49,8 +49,8 @@ pub(super) async fn attempt(call: &Call<'_>, attempt: Attempt) -> Result<Upstrea
     };
     let headers = encode_header_lines(request_headers(call.ctx, call.upstream, call.headers, Some("application/json")));
     let cap = call.upstream.max_body_bytes;
-    let facts = call.ctx.trace.attempt_facts(attempt.span_id, &call.upstream.name, attempt.number, attempt.breaker, call.cache);
-    let promise = exchange(call.url.as_str(), method, &headers, body, attempt.budget_ms, cap, call.ctx.runtime(), &facts);
+    let facts = call.ctx.attempt_facts(attempt.span_id, &call.upstream.name, attempt.number, attempt.breaker, call.cache);
+    let promise = exchange(call.url.as_str(), method, &headers, body, attempt.budget_ms, cap, call.ctx.tracing(), &facts);
     match executor::settled(&promise).await {
         Ok(answer) => {
             let answer: js_sys::Array = answer.unchecked_into();

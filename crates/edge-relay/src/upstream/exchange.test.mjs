@@ -4,7 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { readCapped, exchange, TOO_LARGE } from './exchange.mjs';
-import { attemptFacts, recordingContext } from '../../testing/tracing.mjs';
+import { attemptFacts, recordingTracing } from '../../testing/tracing.mjs';
 
 /** A response whose body arrives in `chunks`, read through workerd's `readAtLeast` contract. */
 function chunked(chunks, headers = {}) {
@@ -82,9 +82,9 @@ test('an exchange answers status, five headers and the body; a later header wins
 });
 
 test('an attempt carries the traceparent of its facts and is a span that ends with the body', async () => {
-  const { ctx, spans } = recordingContext();
+  const { tracing, spans } = recordingTracing();
   const facts = attemptFacts({ upstream: 'users', attempt: 2 });
-  const [, body] = await exchange(`${base}/json`, 'GET', 'traceparent\nforwarded-by-mistake', undefined, 2000, 1024, ctx, facts);
+  const [, body] = await exchange(`${base}/json`, 'GET', 'traceparent\nforwarded-by-mistake', undefined, 2000, 1024, tracing, facts);
   assert.equal(JSON.parse(text(body)).traceparent, '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01', 'set last: it wins');
   assert.equal(spans.length, 1);
   assert.equal(spans[0].name, 'upstream users');
@@ -95,9 +95,9 @@ test('an attempt carries the traceparent of its facts and is a span that ends wi
 });
 
 test('an exchange past its budget rejects with null; one past the cap with TOO_LARGE; each ends its span', async () => {
-  const { ctx, spans } = recordingContext();
-  await assert.rejects(exchange(`${base}/slow`, 'GET', '', undefined, 100, 1024, ctx, attemptFacts()), (e) => e === null);
-  await assert.rejects(exchange(`${base}/json`, 'GET', '', undefined, 2000, 5, ctx, attemptFacts()), (e) => e === TOO_LARGE);
+  const { tracing, spans } = recordingTracing();
+  await assert.rejects(exchange(`${base}/slow`, 'GET', '', undefined, 100, 1024, tracing, attemptFacts()), (e) => e === null);
+  await assert.rejects(exchange(`${base}/json`, 'GET', '', undefined, 2000, 5, tracing, attemptFacts()), (e) => e === TOO_LARGE);
   assert.deepEqual(spans.map((s) => [s.ended, s.attributes['error.type']]), [[true, 'timeout'], [true, TOO_LARGE]]);
   assert.equal(spans[1].attributes['http.response.status_code'], 200);
 });

@@ -41,8 +41,8 @@ export function relay_body(request, limit, whole) {
 // response, span] once headers arrive, within `budgetMs`. The client hanging up aborts it, then
 // or while its body streams. The attempt's span (null where none) stays open until the body
 // has been passed on (`stream_response`) or let go (`relay_discard`).
-export function relay_open(url, method, headers, source, budgetMs, request, ctx, facts) {
-  return inUpstreamSpan(ctx, facts, method, (span) => {
+export function relay_open(url, method, headers, source, budgetMs, request, tracing, facts) {
+  return inUpstreamSpan(tracing, facts, method, (span) => {
     const control = source?.control ?? new AbortController();
     const timer = setTimeout(() => control.abort(), budgetMs);
     const hangUp = () => control.abort();

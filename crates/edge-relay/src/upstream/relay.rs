@@ -22,7 +22,7 @@ use crate::response::{encode_header_lines, Streamed};
 extern "C" {
     fn relay_body(request: &web_sys::Request, limit: u32, whole: bool) -> js_sys::Promise;
     /// Resolves to `["status\nname\nvalue…", response, span]`; `facts` as `exchange`'s.
-    fn relay_open(url: &str, method: &str, headers: &str, source: &JsValue, budget_ms: u32, request: &web_sys::Request, ctx: &JsValue, facts: &str) -> js_sys::Promise;
+    fn relay_open(url: &str, method: &str, headers: &str, source: &JsValue, budget_ms: u32, request: &web_sys::Request, tracing: &JsValue, facts: &str) -> js_sys::Promise;
     /// Cancels the body unread and ends the attempt's span.
     fn relay_discard(response: &JsValue, span: &JsValue);
     fn body_of(response: &JsValue) -> JsValue;
@@ -102,8 +102,8 @@ pub async fn open(
         };
         let headers = encode_header_lines(exchange::request_headers(ctx, upstream, forwarded, None));
         guarded(upstream, retries, &wire, |attempt| {
-            let facts = ctx.trace.attempt_facts(attempt.span_id, &upstream.name, attempt.number, attempt.breaker, "");
-            let promise = relay_open(url.as_str(), method, &headers, &source, attempt.budget_ms, request, ctx.runtime(), &facts);
+            let facts = ctx.attempt_facts(attempt.span_id, &upstream.name, attempt.number, attempt.breaker, "");
+            let promise = relay_open(url.as_str(), method, &headers, &source, attempt.budget_ms, request, ctx.tracing(), &facts);
             async move {
                 let answer: js_sys::Array = executor::settled(&promise).await.map_err(|e| failure(e, upstream))?.unchecked_into();
                 let (status, headers) = parse_meta(&answer.get(0).as_string().unwrap_or_default());

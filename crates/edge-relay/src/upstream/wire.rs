@@ -3,19 +3,11 @@
 
 use std::cell::Cell;
 
-use worker::wasm_bindgen::{self, prelude::wasm_bindgen, JsValue};
-
 use super::outcome::UpstreamError;
 use super::registry::Upstream;
 use crate::context::{ms_since, RequestContext, UpstreamCall};
 use crate::error::ApiError;
-use crate::trace::{AttemptSpans, SpanId};
-
-#[wasm_bindgen(module = "/src/trace/span.mjs")]
-extern "C" {
-    /// A span for a call that sent nothing: `upstream\nmethod\nbreaker\ncache\noutcome\ncoalesced`.
-    fn record_call_span(ctx: &JsValue, facts: &str);
-}
+use crate::trace::{span, AttemptSpans, SpanId};
 
 /// What one call did on the wire, for its log entry: the span of each attempt it sent and what
 /// the circuit breaker said (nothing, for a call the cache answered).
@@ -59,9 +51,10 @@ pub(super) fn record(ctx: &RequestContext, upstream: &Upstream, wire: &Wire, end
         spans: wire.spans.get(),
         bytes: ended.bytes,
     };
-    if call.spans.is_empty() {
+    let tracing = ctx.tracing();
+    if call.spans.is_empty() && !tracing.is_null() {
         let facts = [&*call.name, call.method, call.breaker.unwrap_or(""), call.cache.as_deref().unwrap_or(""), call.outcome, if call.coalesced { "true" } else { "" }];
-        record_call_span(ctx.runtime(), &facts.join("\n"));
+        span::record_call_span(tracing, &facts.join("\n"));
     }
     ctx.record_upstream(call);
 }
