@@ -195,6 +195,7 @@ test('a job keeps the submitting request\'s trace: its items\' calls join it, th
   const chunks = () => lines(w, 'job_chunk').filter((l) => l.job === res.body.id);
   assert.ok(await eventually(() => chunks().length === 2), 'two chunks of two and one');
   assert.ok(chunks().every((c) => c.trace_id === TRACE && c.parent_span_id === submitted.span_id));
+  assert.deepEqual(new Set(chunks().flatMap((c) => c.upstream.flatMap((u) => u.spans))), new Set(sent.map((s) => s.parentId)), 'each chunk lists its calls');
 });
 
 test('migration 0003 applies over existing jobs: one stored before runs on, under a trace of its own', async () => {
