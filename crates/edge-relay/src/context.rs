@@ -5,11 +5,17 @@ use std::future::Future;
 use std::rc::Rc;
 
 use serde::Serialize;
-use worker::wasm_bindgen::{JsCast, JsValue};
-use worker::{worker_sys, Context};
+use worker::wasm_bindgen::{self, prelude::wasm_bindgen, JsCast, JsValue};
+use worker::{web_sys, worker_sys, Context};
 
 use crate::extract::QueryParams;
 use crate::trace::{ids, span, AttemptSpans, SpanId, Trace};
+
+#[wasm_bindgen(module = "/src/context.mjs")]
+extern "C" {
+    /// `X-Request-Id`, then `traceparent`, a line each (empty when absent).
+    fn context_headers(headers: &web_sys::Headers) -> String;
+}
 
 /// Longest client-supplied `X-Request-Id` we accept.
 const MAX_REQUEST_ID_LEN: usize = 128;
@@ -98,6 +104,11 @@ impl RequestContext {
         self.tracing.get_or_init(|| span::tracing_of(self.runtime.as_ref()))
     }
 
+    /// The same, without asking: `None` until the request has asked.
+    pub(crate) fn tracing_if_asked(&self) -> Option<&JsValue> {
+        self.tracing.get()
+    }
+
     /// What JS needs to send an upstream attempt as span `span_id`: its `traceparent`, and,
     /// where the runtime records spans, what the attempt's span says (`Trace::attempt_facts`).
     pub(crate) fn attempt_facts(&self, span_id: SpanId, upstream: &str, attempt: u32, breaker: &str, cache: &str) -> String {
@@ -132,6 +143,14 @@ impl RequestContext {
     pub fn elapsed_ms(&self) -> u64 {
         ms_since(self.started_ms)
     }
+}
+
+/// The client's `X-Request-Id` and `traceparent`, read in one crossing; an empty one is absent.
+pub(crate) fn request_and_trace_ids(headers: &web_sys::Headers) -> (Option<String>, Option<String>) {
+    let both = context_headers(headers);
+    let (id, traceparent) = both.split_once('\n').unwrap_or((&both, ""));
+    let given = |value: &str| (!value.is_empty()).then(|| value.to_owned());
+    (given(id), given(traceparent))
 }
 
 /// Another handle on the same `ExecutionContext` (the binding's type is not `Clone`).

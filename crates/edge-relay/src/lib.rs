@@ -103,9 +103,9 @@ macro_rules! export {
 #[doc(hidden)]
 pub fn serve(app: &'static App, req: web_sys::Request, env: Env, runtime: worker_sys::Context) -> js_sys::Promise {
     let headers = Headers(req.headers());
-    let header = |name| headers.get(name).ok().flatten();
-    let client_id = header("X-Request-Id");
-    let trace = Trace::from_headers(header("traceparent").as_deref(), || header("tracestate"), ids::span_id(), ids::trace_id);
+    let (client_id, traceparent) = context::request_and_trace_ids(&headers.0);
+    let tracestate = || headers.get("tracestate").ok().flatten();
+    let trace = Trace::from_headers(traceparent.as_deref(), tracestate, ids::span_id(), ids::trace_id);
     let url = req.url();
     let (path, query) = http_url::path_and_query(&url);
     let ctx = Rc::new(RequestContext::new(client_id, req.method(), path, query, trace, runtime));

@@ -37,7 +37,8 @@ pub(super) struct Ended<'a> {
 }
 
 /// Records a finished call on `ctx` for the access log and `Server-Timing`; a call that sent
-/// nothing (the cache or the breaker answered, or it shared another's) gets its span here.
+/// nothing (the cache or the breaker answered) gets its span here, and one that shared
+/// another's call gets one where the request already knows that its spans are recorded.
 pub(super) fn record(ctx: &RequestContext, upstream: &Upstream, wire: &Wire, ended: Ended) {
     let call = UpstreamCall {
         name: upstream.name.clone(),
@@ -51,14 +52,16 @@ pub(super) fn record(ctx: &RequestContext, upstream: &Upstream, wire: &Wire, end
         spans: wire.spans.get(),
         bytes: ended.bytes,
     };
-    let tracing = ctx.tracing();
-    if call.spans.is_empty() && !tracing.is_null() {
-        let facts = [&*call.name, call.method, call.breaker.unwrap_or(""), call.cache.as_deref().unwrap_or(""), call.outcome, if call.coalesced { "true" } else { "" }];
-        span::record_call_span(tracing, &facts.join("\n"));
+    if call.spans.is_empty() {
+        // A call that shared another's sent nothing and learns nothing: it does not ask.
+        let tracing = if call.coalesced { ctx.tracing_if_asked() } else { Some(ctx.tracing()) };
+        if let Some(tracing) = tracing.filter(|t| !t.is_null()) {
+            let facts = [&*call.name, call.method, call.breaker.unwrap_or(""), call.cache.as_deref().unwrap_or(""), call.outcome, if call.coalesced { "true" } else { "" }];
+            span::record_call_span(tracing, &facts.join("\n"));
+        }
     }
     ctx.record_upstream(call);
 }
-
 
 impl Wire {
     /// Notes what the breaker said about the call.
