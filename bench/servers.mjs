@@ -204,11 +204,15 @@ export const FLOOR_BUILD = path.join(ROOT, 'bench/floor/build');
 export const PLAIN_BUILD = path.join(ROOT, 'bench/plain/build');
 
 /** A JS worker's modules: the file, and edge-relay's upstream exchange helper that the JS worker
- * imports with the header-list module that one imports (named by their paths in the
+ * imports with the header-list and span modules that one imports (named by their paths in the
  * repository, so the imports resolve as they do on disk). */
 export const jsModules = (file) => [
   { name: 'bench/worker.mjs', kind: 'esModule', file },
-  ...['crates/edge-relay/src/upstream/exchange.mjs', 'crates/edge-relay/src/response.mjs'].map((name) => ({ name, kind: 'esModule', file: path.join(ROOT, name) })),
+  ...['crates/edge-relay/src/upstream/exchange.mjs', 'crates/edge-relay/src/response.mjs', 'crates/edge-relay/src/trace/span.mjs'].map((name) => ({
+    name,
+    kind: 'esModule',
+    file: path.join(ROOT, name),
+  })),
 ];
 
 /** Writes the configs for the workers; returns { edge, js, floor, plain } each with a `start()` function. */

@@ -72,7 +72,9 @@ test('one structured access-log line per request, without query or body', async 
   assert.equal(line.status, 200);
   assert.equal(typeof line.duration_ms, 'number');
   assert.equal(line.upstream.length, 1);
-  assert.deepEqual(Object.keys(line.upstream[0]).sort(), ['duration_ms', 'name', 'outcome', 'status']);
+  assert.deepEqual(Object.keys(line.upstream[0]).sort(), ['breaker', 'bytes', 'duration_ms', 'method', 'name', 'outcome', 'spans', 'status']);
+  assert.match(line.trace_id, /^[0-9a-f]{32}$/);
+  assert.match(line.span_id, /^[0-9a-f]{16}$/);
   assert.equal(line.upstream[0].outcome, 'ok');
   assert.equal(line.error, undefined);
   assert.ok(!JSON.stringify(line).includes('hunter2'));

@@ -456,6 +456,8 @@ export interface components {
             status: number;
             /** @description A short summary, the same for every occurrence of the type. */
             title: string;
+            /** @description The W3C trace the request belongs to (a response's problem only): its traces and logs. */
+            trace_id?: string | null;
             /** @description The `type`: a URI naming the kind of problem (`urn:edge-relay:problem:{slug}` for the library's own). */
             type: string;
             /**
@@ -544,7 +546,12 @@ export interface operations {
     index: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description W3C Trace Context: a valid one (`00-<trace-id>-<parent-id>-<flags>`, or a later version) is continued — every upstream call carries its trace id, a new parent id and its sampled flag; a missing or malformed one starts a new trace and is never an error. The trace id is in every log line and problem. */
+                traceparent?: string;
+                /** @description W3C Trace Context: passed on with a continued trace (never without one), when every entry is valid and there are at most 32; cut to 512 characters by whole entries. Anything else is dropped. */
+                tracestate?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -675,7 +682,12 @@ export interface operations {
     aggregate: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description W3C Trace Context: a valid one (`00-<trace-id>-<parent-id>-<flags>`, or a later version) is continued — every upstream call carries its trace id, a new parent id and its sampled flag; a missing or malformed one starts a new trace and is never an error. The trace id is in every log line and problem. */
+                traceparent?: string;
+                /** @description W3C Trace Context: passed on with a continued trace (never without one), when every entry is valid and there are at most 32; cut to 512 characters by whole entries. Anything else is dropped. */
+                tracestate?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -829,7 +841,12 @@ export interface operations {
                 /** @description Milliseconds the runtime timer waits */
                 delay_ms?: number;
             };
-            header?: never;
+            header?: {
+                /** @description W3C Trace Context: a valid one (`00-<trace-id>-<parent-id>-<flags>`, or a later version) is continued — every upstream call carries its trace id, a new parent id and its sampled flag; a missing or malformed one starts a new trace and is never an error. The trace id is in every log line and problem. */
+                traceparent?: string;
+                /** @description W3C Trace Context: passed on with a continued trace (never without one), when every entry is valid and there are at most 32; cut to 512 characters by whole entries. Anything else is dropped. */
+                tracestate?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -901,7 +918,12 @@ export interface operations {
     dashboard_user_id: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description W3C Trace Context: a valid one (`00-<trace-id>-<parent-id>-<flags>`, or a later version) is continued — every upstream call carries its trace id, a new parent id and its sampled flag; a missing or malformed one starts a new trace and is never an error. The trace id is in every log line and problem. */
+                traceparent?: string;
+                /** @description W3C Trace Context: passed on with a continued trace (never without one), when every entry is valid and there are at most 32; cut to 512 characters by whole entries. Anything else is dropped. */
+                tracestate?: string;
+            };
             path: {
                 /** @description The user's id */
                 user_id: number;
@@ -990,7 +1012,12 @@ export interface operations {
     docs: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description W3C Trace Context: a valid one (`00-<trace-id>-<parent-id>-<flags>`, or a later version) is continued — every upstream call carries its trace id, a new parent id and its sampled flag; a missing or malformed one starts a new trace and is never an error. The trace id is in every log line and problem. */
+                traceparent?: string;
+                /** @description W3C Trace Context: passed on with a continued trace (never without one), when every entry is valid and there are at most 32; cut to 512 characters by whole entries. Anything else is dropped. */
+                tracestate?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -1028,7 +1055,12 @@ export interface operations {
     events: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description W3C Trace Context: a valid one (`00-<trace-id>-<parent-id>-<flags>`, or a later version) is continued — every upstream call carries its trace id, a new parent id and its sampled flag; a missing or malformed one starts a new trace and is never an error. The trace id is in every log line and problem. */
+                traceparent?: string;
+                /** @description W3C Trace Context: passed on with a continued trace (never without one), when every entry is valid and there are at most 32; cut to 512 characters by whole entries. Anything else is dropped. */
+                tracestate?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -1221,7 +1253,12 @@ export interface operations {
     external_api: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description W3C Trace Context: a valid one (`00-<trace-id>-<parent-id>-<flags>`, or a later version) is continued — every upstream call carries its trace id, a new parent id and its sampled flag; a missing or malformed one starts a new trace and is never an error. The trace id is in every log line and problem. */
+                traceparent?: string;
+                /** @description W3C Trace Context: passed on with a continued trace (never without one), when every entry is valid and there are at most 32; cut to 512 characters by whole entries. Anything else is dropped. */
+                tracestate?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -1296,7 +1333,12 @@ export interface operations {
     healthz: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description W3C Trace Context: a valid one (`00-<trace-id>-<parent-id>-<flags>`, or a later version) is continued — every upstream call carries its trace id, a new parent id and its sampled flag; a missing or malformed one starts a new trace and is never an error. The trace id is in every log line and problem. */
+                traceparent?: string;
+                /** @description W3C Trace Context: passed on with a continued trace (never without one), when every entry is valid and there are at most 32; cut to 512 characters by whole entries. Anything else is dropped. */
+                tracestate?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -1342,6 +1384,10 @@ export interface operations {
             header: {
                 /** @description Names the job for this caller: sent again with the same body it answers that job (202), with another body 409 */
                 "Idempotency-Key": string;
+                /** @description W3C Trace Context: a valid one (`00-<trace-id>-<parent-id>-<flags>`, or a later version) is continued — every upstream call carries its trace id, a new parent id and its sampled flag; a missing or malformed one starts a new trace and is never an error. The trace id is in every log line and problem. */
+                traceparent?: string;
+                /** @description W3C Trace Context: passed on with a continued trace (never without one), when every entry is valid and there are at most 32; cut to 512 characters by whole entries. Anything else is dropped. */
+                tracestate?: string;
             };
             path?: never;
             cookie?: never;
@@ -1566,7 +1612,12 @@ export interface operations {
                 /** @description Results to skip */
                 offset?: number;
             };
-            header?: never;
+            header?: {
+                /** @description W3C Trace Context: a valid one (`00-<trace-id>-<parent-id>-<flags>`, or a later version) is continued — every upstream call carries its trace id, a new parent id and its sampled flag; a missing or malformed one starts a new trace and is never an error. The trace id is in every log line and problem. */
+                traceparent?: string;
+                /** @description W3C Trace Context: passed on with a continued trace (never without one), when every entry is valid and there are at most 32; cut to 512 characters by whole entries. Anything else is dropped. */
+                tracestate?: string;
+            };
             path: {
                 /** @description The job id POST /jobs returned */
                 id: string;
@@ -1742,7 +1793,12 @@ export interface operations {
     openapi_json: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description W3C Trace Context: a valid one (`00-<trace-id>-<parent-id>-<flags>`, or a later version) is continued — every upstream call carries its trace id, a new parent id and its sampled flag; a missing or malformed one starts a new trace and is never an error. The trace id is in every log line and problem. */
+                traceparent?: string;
+                /** @description W3C Trace Context: passed on with a continued trace (never without one), when every entry is valid and there are at most 32; cut to 512 characters by whole entries. Anything else is dropped. */
+                tracestate?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -1780,7 +1836,12 @@ export interface operations {
     upstreams: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description W3C Trace Context: a valid one (`00-<trace-id>-<parent-id>-<flags>`, or a later version) is continued — every upstream call carries its trace id, a new parent id and its sampled flag; a missing or malformed one starts a new trace and is never an error. The trace id is in every log line and problem. */
+                traceparent?: string;
+                /** @description W3C Trace Context: passed on with a continued trace (never without one), when every entry is valid and there are at most 32; cut to 512 characters by whole entries. Anything else is dropped. */
+                tracestate?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -1832,7 +1893,12 @@ export interface operations {
     upstreams_name_path: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description W3C Trace Context: a valid one (`00-<trace-id>-<parent-id>-<flags>`, or a later version) is continued — every upstream call carries its trace id, a new parent id and its sampled flag; a missing or malformed one starts a new trace and is never an error. The trace id is in every log line and problem. */
+                traceparent?: string;
+                /** @description W3C Trace Context: passed on with a continued trace (never without one), when every entry is valid and there are at most 32; cut to 512 characters by whole entries. Anything else is dropped. */
+                tracestate?: string;
+            };
             path: {
                 /** @description A configured upstream's name (one whose `methods` allow this method) */
                 name: string;
@@ -2021,7 +2087,12 @@ export interface operations {
     upstreams_name_path_put: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description W3C Trace Context: a valid one (`00-<trace-id>-<parent-id>-<flags>`, or a later version) is continued — every upstream call carries its trace id, a new parent id and its sampled flag; a missing or malformed one starts a new trace and is never an error. The trace id is in every log line and problem. */
+                traceparent?: string;
+                /** @description W3C Trace Context: passed on with a continued trace (never without one), when every entry is valid and there are at most 32; cut to 512 characters by whole entries. Anything else is dropped. */
+                tracestate?: string;
+            };
             path: {
                 /** @description A configured upstream's name (one whose `methods` allow this method) */
                 name: string;
@@ -2160,7 +2231,12 @@ export interface operations {
     upstreams_name_path_post: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description W3C Trace Context: a valid one (`00-<trace-id>-<parent-id>-<flags>`, or a later version) is continued — every upstream call carries its trace id, a new parent id and its sampled flag; a missing or malformed one starts a new trace and is never an error. The trace id is in every log line and problem. */
+                traceparent?: string;
+                /** @description W3C Trace Context: passed on with a continued trace (never without one), when every entry is valid and there are at most 32; cut to 512 characters by whole entries. Anything else is dropped. */
+                tracestate?: string;
+            };
             path: {
                 /** @description A configured upstream's name (one whose `methods` allow this method) */
                 name: string;
@@ -2299,7 +2375,12 @@ export interface operations {
     upstreams_name_path_delete: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description W3C Trace Context: a valid one (`00-<trace-id>-<parent-id>-<flags>`, or a later version) is continued — every upstream call carries its trace id, a new parent id and its sampled flag; a missing or malformed one starts a new trace and is never an error. The trace id is in every log line and problem. */
+                traceparent?: string;
+                /** @description W3C Trace Context: passed on with a continued trace (never without one), when every entry is valid and there are at most 32; cut to 512 characters by whole entries. Anything else is dropped. */
+                tracestate?: string;
+            };
             path: {
                 /** @description A configured upstream's name (one whose `methods` allow this method) */
                 name: string;
@@ -2424,7 +2505,12 @@ export interface operations {
     upstreams_name_path_patch: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description W3C Trace Context: a valid one (`00-<trace-id>-<parent-id>-<flags>`, or a later version) is continued — every upstream call carries its trace id, a new parent id and its sampled flag; a missing or malformed one starts a new trace and is never an error. The trace id is in every log line and problem. */
+                traceparent?: string;
+                /** @description W3C Trace Context: passed on with a continued trace (never without one), when every entry is valid and there are at most 32; cut to 512 characters by whole entries. Anything else is dropped. */
+                tracestate?: string;
+            };
             path: {
                 /** @description A configured upstream's name (one whose `methods` allow this method) */
                 name: string;

@@ -116,9 +116,9 @@ pub async fn accept(Json(event): Json<EventIn>, Settings(webhook): Settings<Webh
     let id = new_id();
     let body = serde_json::to_vec(&Delivery { id: &id, kind: &event.kind, payload: &event.payload, request_id: &ctx.request_id })
         .map_err(|e| ApiError::Internal { detail: format!("could not encode the event: {e}") })?;
-    let (request_id, event_id) = (ctx.request_id.clone(), id.clone());
-    background::spawn(&ctx, "deliver_event", async move {
-        match upstream::post_json(&request_id, &upstream, &body, &event_id).await {
+    let event_id = id.clone();
+    background::spawn(&ctx, "deliver_event", move |task| async move {
+        match upstream::post_json(&task, &upstream, &body, &event_id).await {
             Ok(r) if r.is_success() => Ok(()),
             Ok(r) => Err(format!("event {event_id}: webhook '{}' answered {}", upstream.name, r.status)),
             Err(e) => Err(format!("event {event_id}: webhook '{}': {e}", upstream.name)),

@@ -102,13 +102,13 @@ fn header(headers: &Headers, name: &str) -> Option<String> {
     headers.get(name).ok().flatten()
 }
 
-pub async fn submit(Json(request): Json<JobRequest>, headers: Headers, caller: Caller, env: Env, config: Cfg) -> Result<Accepted<JobAccepted>, ApiError> {
+pub async fn submit(Json(request): Json<JobRequest>, headers: Headers, caller: Caller, env: Env, config: Cfg, ctx: Ctx) -> Result<Accepted<JobAccepted>, ApiError> {
     let jobs = Jobs::bind(&env, &config)?;
     let key = model::idempotency_key(header(&headers, "Idempotency-Key").as_deref()).map_err(|e| ApiError::Validation(vec![e]))?;
     // Unknown upstreams and unsafe paths are refused now, not discovered by the consumer.
     let registry = config.upstreams(&env)?;
     plan(request.requests.clone(), registry)?;
-    let job = jobs.submit(&caller.owner, &key, &request).await?;
+    let job = jobs.submit(&caller.owner, &key, &request, &ctx.trace).await?;
     Ok(Accepted(JobAccepted { status_url: format!("/jobs/{}", job.id), id: job.id, status: job.status }))
 }
 
@@ -149,7 +149,7 @@ pub async fn status(Path(JobId { id }): Path<JobId>, Query(page): Query<Page>, c
     } else if job.lease_until < now_ms() {
         // Its message was lost (e.g. the runtime restarted): put the pending items back on the queue.
         let stale = job.clone();
-        background::spawn(&ctx, "resume_job", async move {
+        background::spawn(&ctx, "resume_job", move |_| async move {
             jobs.resume(&stale).await.map(drop).map_err(|e| e.log_detail())
         });
     }

@@ -55,11 +55,11 @@ export const bearer = (token) => ({ authorization: `Bearer ${token}` });
 /**
  * Serves `{ keys }` at `/jwks`. `state.keys` (the published keys), `state.maxAge` (its
  * Cache-Control) and `state.down` (answer 503) may change at any time; `state.fetches`
- * counts requests. With `mint`, `GET /token?sub=…&scope=…&ttl=…` signs a token with the
+ * counts requests, `state.headers` holds each one's headers. With `mint`, `GET /token?sub=…&scope=…&ttl=…` signs a token with the
  * first key (for `npm run dev`; tests sign their own).
  */
 export async function startIssuer(keys = [], { port = 0, mint = false } = {}) {
-  const state = { keys, maxAge: 300, down: false, fetches: 0 };
+  const state = { keys, maxAge: 300, down: false, fetches: 0, headers: [] };
   const server = http.createServer((req, res) => {
     const url = new URL(req.url, 'http://issuer');
     if (mint && url.pathname === '/token') {
@@ -70,6 +70,7 @@ export async function startIssuer(keys = [], { port = 0, mint = false } = {}) {
       return;
     }
     state.fetches += 1;
+    state.headers.push(req.headers);
     if (state.down || url.pathname !== '/jwks') {
       res.writeHead(state.down ? 503 : 404).end();
       return;

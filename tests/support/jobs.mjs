@@ -35,9 +35,10 @@ export async function applyMigrations(db, last = '\uffff') {
 /**
  * Starts the worker with the jobs bindings. `consumer: false` leaves the queue without a
  * consumer (messages wait, and are lost when the runtime stops, as on a crash); `persist`
- * keeps D1 in that directory across restarts.
+ * keeps D1 in that directory across restarts; `lastMigration` applies the migrations only up
+ * to that one.
  */
-export async function startJobsWorker(vars = {}, { consumer = true, maxRetries = 2, persist, diagnostics = false } = {}) {
+export async function startJobsWorker(vars = {}, { consumer = true, maxRetries = 2, persist, diagnostics = false, lastMigration } = {}) {
   const consumers = consumer
     ? {
         [QUEUE]: { maxBatchSize: 10, maxBatchTimeout: 0.05, maxRetries, deadLetterQueue: DLQ },
@@ -54,7 +55,7 @@ export async function startJobsWorker(vars = {}, { consumer = true, maxRetries =
       diagnostics,
     },
   );
-  await applyMigrations(await worker.mf.getD1Database('JOBS_DB'));
+  await applyMigrations(await worker.mf.getD1Database('JOBS_DB'), lastMigration);
   return worker;
 }
 

@@ -12,15 +12,17 @@ export const DIAGNOSTICS_BUILD = path.join(ROOT, 'build-diagnostics');
 
 /**
  * Starts the app with the given vars (and any further Miniflare v4 options, e.g. bindings);
- * resolves to { url, request, logs, mf, dispose }. `diagnostics: true` runs the build with the
- * `diagnostics` feature (`/_test/…` routes, the consumer's panic hook), which
- * `ENABLE_TEST_ROUTES: 'true'` then switches on.
+ * resolves to { url, request, logs, spans, mf, dispose }. `diagnostics: true` runs the build
+ * with the `diagnostics` feature (`/_test/…` routes, the consumer's panic hook), which
+ * `ENABLE_TEST_ROUTES: 'true'` then switches on; `spans: true` attaches a streaming tail
+ * worker, so workerd traces the worker and `spans()` lists what it reported.
  */
-export function startWorker(vars = {}, { diagnostics = false, ...options } = {}) {
+export function startWorker(vars = {}, { diagnostics = false, spans = false, ...options } = {}) {
   return start({
     name: 'edge-relay',
     build: diagnostics ? DIAGNOSTICS_BUILD : BUILD,
     vars,
+    spans,
     // Swagger UI's files for /docs, as wrangler.toml's [assets] serves them.
     assets: path.join(ROOT, 'public'),
     options,

@@ -35,6 +35,14 @@ extern "C" {
     fn build_response(status: u16, headers: &str, body: &[u8], line: &str) -> Response;
 }
 
+// The span helpers edge-relay's response and exchange modules import: bound so that wasm-bindgen
+// copies the module where their imports look. This worker opens no spans and calls none.
+#[wasm_bindgen(module = "/../../crates/edge-relay/src/trace/span.mjs")]
+extern "C" {
+    #[allow(dead_code)]
+    fn record_call_span(ctx: &JsValue, facts: &str);
+}
+
 // edge-relay's own upstream exchange (fetch, the capped body read, status and headers back in
 // one call), so that the two differ in their Rust only.
 #[wasm_bindgen(module = "/../../crates/edge-relay/src/upstream/exchange.mjs")]

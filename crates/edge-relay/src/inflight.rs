@@ -39,8 +39,8 @@ thread_local! {
 #[wasm_bindgen(module = "/src/inflight.mjs")]
 extern "C" {
     /// The response promise the runtime gets for request `id`, settled by `settle` (or, if the
-    /// instance aborts first, by `abandon_all`).
-    fn begin(id: u32, request_id: &str) -> Promise;
+    /// instance aborts first, by `abandon_all`, whose problem names the request and its trace).
+    fn begin(id: u32, request_id: &str, trace_id: &str) -> Promise;
     fn settle(id: u32, response: &web_sys::Response);
     /// Hands JS the problem (without `instance`) that `abandon_all` answers with.
     fn prepare_abort(problem: &str);
@@ -81,7 +81,7 @@ where
         n.get()
     });
     let entered = Entered::new();
-    let promise = begin(id, &ctx.request_id);
+    let promise = begin(id, &ctx.request_id, &ctx.trace.trace_id.to_string());
     // Nothing unwinds out of this future: `panics::catch` stops a panic in the handler (and
     // drops it), and what the handler shared with other requests stays consistent as that
     // module describes.
@@ -123,7 +123,7 @@ fn install_abort_handler() {
     }
 }
 
-/// The problem an aborted request is told (JS adds `instance`): `problem_response` of
+/// The problem an aborted request is told (JS adds `instance` and `trace_id`): `problem_response` of
 /// `internal_error()`, written out so the first request does not run and compile the problem
 /// builder just for this (a host test holds the two equal).
 const ABORT_PROBLEM: &str = r#"{"type":"urn:edge-relay:problem:internal","title":"Internal error","status":500,"detail":"an internal error ended this request; it is logged under the request id","instance":""}"#;
@@ -155,7 +155,7 @@ fn on_abort() {
 /// The 500 problem for a request whose handler panicked; the message goes to the log only.
 fn answer_panicked(ctx: &RequestContext, message: &str) -> web_sys::Response {
     let error = internal_error();
-    access_log::send(problem_response(&error, &ctx.request_id), ctx, Some(&error), Some(message))
+    access_log::send(problem_response(&error, &ctx.request_id, Some(ctx.trace.trace_id)), ctx, Some(&error), Some(message))
 }
 
 #[cfg(test)]
@@ -164,7 +164,7 @@ mod tests {
 
     #[test]
     fn the_abort_problem_is_the_internal_error_problem() {
-        let built = problem_response(&internal_error(), "");
+        let built = problem_response(&internal_error(), "", None);
         assert_eq!(std::str::from_utf8(built.bytes()).unwrap(), ABORT_PROBLEM);
     }
 }

@@ -78,6 +78,7 @@ pub mod prelude;
 pub mod response;
 pub mod router;
 pub mod settings;
+pub mod trace;
 pub mod upstream;
 
 pub use router::App;
@@ -85,9 +86,10 @@ pub use router::App;
 use std::rc::Rc;
 
 use worker::wasm_bindgen::JsValue;
-use worker::{js_sys, web_sys, worker_sys, Context, Env, Headers};
+use worker::{js_sys, web_sys, worker_sys, Env, Headers};
 
 use context::RequestContext;
+use trace::{ids, Trace};
 
 /// What [`export!`] expands to names; not part of the API.
 #[doc(hidden)]
@@ -142,10 +144,12 @@ macro_rules! export {
 #[doc(hidden)]
 pub fn serve(app: &'static App, req: web_sys::Request, env: Env, runtime: worker_sys::Context) -> js_sys::Promise {
     let headers = Headers(req.headers());
-    let client_id = headers.get("X-Request-Id").ok().flatten();
+    let (client_id, traceparent) = context::request_and_trace_ids(&headers.0);
+    let tracestate = || headers.get("tracestate").ok().flatten();
+    let trace = Trace::from_headers(traceparent.as_deref(), tracestate, ids::span_id(), ids::trace_id);
     let url = req.url();
     let (path, query) = http_url::path_and_query(&url);
-    let ctx = Rc::new(RequestContext::new(client_id, req.method(), path, query, Context::new(runtime)));
+    let ctx = Rc::new(RequestContext::new(client_id, req.method(), path, query, trace, runtime));
     inflight::serve(ctx.clone(), middleware::handle(app, req, headers, env, ctx))
 }
 

@@ -2,6 +2,8 @@
 // hands a list of headers over as one string, `name\nvalue\n…` (header names and values never
 // hold a newline), which costs one crossing instead of one per header.
 
+import { endSpan } from './trace/span.mjs';
+
 /** How a streamed body ended when the client hung up first (also an upstream call's outcome). */
 export const CLIENT_CLOSED = 'client-closed';
 
@@ -31,11 +33,13 @@ export function build_response(status, headers, body, logLine) {
 // goes quiet for `idleMs` can be cut off (few, small chunks: nothing piles up).
 const LIVE = new Set(['text/event-stream', 'application/x-ndjson', 'application/jsonl']);
 
-/** A response whose body is `body` (a ReadableStream, or null), passed on as the client reads it. */
-export function stream_response(status, headers, body, clientSignal, idleMs, logLine) {
+/** A response whose body is `body` (a ReadableStream, or null), passed on as the client reads it;
+ * `span` (the upstream attempt's, or null) ends with it. */
+export function stream_response(status, headers, body, clientSignal, idleMs, logLine, span) {
   const options = init(status, headers);
   if (!body || nullBody(status)) {
     body?.cancel().catch(() => {});
+    endSpan(span, { 'http.response.body.size': 0 });
     console.log(logLine);
     return new Response(null, options);
   }
@@ -44,6 +48,7 @@ export function stream_response(status, headers, body, clientSignal, idleMs, log
   const end = (outcome, bytes) => {
     if (ended) return;
     ended = true;
+    endSpan(span, { 'upstream.stream': outcome, 'http.response.body.size': bytes });
     const entry = JSON.parse(logLine);
     entry.stream = { outcome, bytes, duration_ms: Date.now() - started };
     if (outcome === CLIENT_CLOSED) entry.status = 499;

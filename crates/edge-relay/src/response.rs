@@ -10,7 +10,8 @@ use serde::Serialize;
 use worker::wasm_bindgen::{self, prelude::wasm_bindgen, JsValue};
 use worker::web_sys;
 
-use crate::error::ApiError;
+use crate::error::{ApiError, Problem};
+use crate::trace::TraceId;
 use utoipa::ToSchema;
 #[cfg(feature = "openapi")]
 use crate::operation::Op;
@@ -47,6 +48,8 @@ pub struct Streamed {
     pub idle_ms: u32,
     /// The upstream's headers that pass on (names as the upstream sent them).
     pub headers: Vec<(String, String)>,
+    /// The upstream attempt's span in the runtime's tracing (null where none): ended with the body.
+    pub span: JsValue,
 }
 
 /// A typed JSON body, serialised with status 200.
@@ -102,8 +105,8 @@ extern "C" {
     /// `log_line` is the request's access-log line, written in the same call.
     fn build_response(status: u16, headers: &str, body: &[u8], log_line: &str) -> web_sys::Response;
     /// A response whose body is `body` (a `ReadableStream`), passed on as the client reads it;
-    /// `log_line` is written when the body has ended, with how it ended.
-    fn stream_response(status: u16, headers: &str, body: &JsValue, client_signal: &JsValue, idle_ms: u32, log_line: &str) -> web_sys::Response;
+    /// `log_line` is written and `span` ended when the body has ended, with how it ended.
+    fn stream_response(status: u16, headers: &str, body: &JsValue, client_signal: &JsValue, idle_ms: u32, log_line: &str, span: &JsValue) -> web_sys::Response;
 }
 
 impl Reply {
@@ -133,7 +136,7 @@ impl Reply {
         let headers = self.encoded_headers();
         match &self.body {
             Body::Bytes(bytes) => build_response(self.status, &headers, bytes, log_line),
-            Body::Stream(s) => stream_response(self.status, &headers, &s.body, &s.client_signal, s.idle_ms, log_line),
+            Body::Stream(s) => stream_response(self.status, &headers, &s.body, &s.client_signal, s.idle_ms, log_line, &s.span),
         }
     }
 
@@ -289,10 +292,12 @@ impl IntoResponse for RawJson {
     }
 }
 
-/// The problem+json response for `error`, with `instance` set to the request id.
-pub fn problem_response(error: &ApiError, request_id: &str) -> Reply {
+/// The problem+json response for `error`, with `instance` set to the request id and
+/// `trace_id` to the request's trace.
+pub fn problem_response(error: &ApiError, request_id: &str, trace_id: Option<TraceId>) -> Reply {
+    let problem = Problem { trace_id: trace_id.map(|id| id.to_string()), ..error.to_problem(request_id) };
     // A problem is our own plain data: it always serialises.
-    let body = serde_json::to_vec(&error.to_problem(request_id)).unwrap_or_default();
+    let body = serde_json::to_vec(&problem).unwrap_or_default();
     let mut reply = Reply::new(error.status(), "application/problem+json", body);
     for (name, value) in error.extra_headers() {
         reply.header(name, value);
@@ -326,11 +331,14 @@ mod tests {
 
     #[test]
     fn problems_carry_status_type_and_extra_headers() {
-        let reply = problem_response(&ApiError::TooManyRequests { retry_after_s: 30 }, "rid");
+        let reply = problem_response(&ApiError::TooManyRequests { retry_after_s: 30 }, "rid", Some(TraceId([0xab; 16])));
         assert_eq!(reply.status, 429);
         assert_eq!(reply.headers, vec![("Content-Type", "application/problem+json".to_owned()), ("Retry-After", "30".to_owned())]);
         let body: serde_json::Value = serde_json::from_slice(reply.bytes()).unwrap();
         assert_eq!((body["status"].as_u64(), body["instance"].as_str()), (Some(429), Some("rid")));
+        assert_eq!(body["trace_id"].as_str(), Some("abababababababababababababababab"));
+        let body = String::from_utf8(problem_response(&ApiError::TooManyRequests { retry_after_s: 30 }, "rid", None).bytes().to_vec()).unwrap();
+        assert!(body.ends_with(r#""instance":"rid"}"#), "{body}");
     }
 
     #[test]

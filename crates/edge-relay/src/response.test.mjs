@@ -3,6 +3,7 @@
 import { test, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { addHeaderLines, build_response, stream_response, CLIENT_CLOSED } from './response.mjs';
+import { recordingTracing } from '../testing/tracing.mjs';
 
 let logged;
 const log = console.log;
@@ -10,7 +11,11 @@ beforeEach(() => {
   logged = [];
   console.log = (line) => logged.push(line);
   globalThis.IdentityTransformStream ??= class extends TransformStream {};
-  globalThis.FixedLengthStream ??= class extends TransformStream {};
+  globalThis.FixedLengthStream ??= class extends TransformStream {
+    constructor() {
+      super();
+    }
+  };
 });
 afterEach(() => {
   console.log = log;
@@ -54,14 +59,18 @@ test('null-body statuses carry no body', async () => {
   }
 });
 
-test('a bulk body is piped through and logged once it ends', async () => {
-  const response = stream_response(200, 'Content-Type\napplication/octet-stream', streamOf('ab', 'cd'), null, 1000, line);
+test('a bulk body is piped through and logged once it ends, when its span ends too', async () => {
+  const { tracing, spans } = recordingTracing();
+  const span = tracing.startSpan('upstream demo');
+  const response = stream_response(200, 'Content-Type\napplication/octet-stream\nContent-Length\n4', streamOf('ab', 'cd'), null, 1000, line, span);
   assert.deepEqual(logged, [], 'not logged before the body has ended');
+  assert.equal(spans[0].ended, false);
   assert.equal(await response.text(), 'abcd');
   await until(() => logged.length > 0);
   const entry = JSON.parse(logged[0]);
   assert.equal(entry.stream.outcome, 'complete');
   assert.equal(entry.status, 200);
+  assert.deepEqual(spans[0], { name: 'upstream demo', active: false, ended: true, attributes: { 'upstream.stream': 'complete', 'http.response.body.size': 4 } });
 });
 
 test('an absent body is logged at once; a null-body status cancels the upstream body', async () => {

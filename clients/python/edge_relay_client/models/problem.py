@@ -27,6 +27,8 @@ class Problem:
         type_ (str): The `type`: a URI naming the kind of problem (`urn:edge-relay:problem:{slug}` for the library's
             own).
         errors (list[FieldError] | Unset): A 422's invalid inputs, one entry each.
+        trace_id (None | str | Unset): The W3C trace the request belongs to (a response's problem only): its traces and
+            logs.
         upstream_status (int | None | Unset): The status the upstream answered with, where it answered at all.
     """
 
@@ -36,6 +38,7 @@ class Problem:
     title: str
     type_: str
     errors: list[FieldError] | Unset = UNSET
+    trace_id: None | str | Unset = UNSET
     upstream_status: int | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
@@ -57,6 +60,12 @@ class Problem:
                 errors_item = errors_item_data.to_dict()
                 errors.append(errors_item)
 
+        trace_id: None | str | Unset
+        if isinstance(self.trace_id, Unset):
+            trace_id = UNSET
+        else:
+            trace_id = self.trace_id
+
         upstream_status: int | None | Unset
         if isinstance(self.upstream_status, Unset):
             upstream_status = UNSET
@@ -76,6 +85,8 @@ class Problem:
         )
         if errors is not UNSET:
             field_dict["errors"] = errors
+        if trace_id is not UNSET:
+            field_dict["trace_id"] = trace_id
         if upstream_status is not UNSET:
             field_dict["upstream_status"] = upstream_status
 
@@ -105,6 +116,15 @@ class Problem:
 
                 errors.append(errors_item)
 
+        def _parse_trace_id(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        trace_id = _parse_trace_id(d.pop("trace_id", UNSET))
+
         def _parse_upstream_status(data: object) -> int | None | Unset:
             if data is None:
                 return data
@@ -121,6 +141,7 @@ class Problem:
             title=title,
             type_=type_,
             errors=errors,
+            trace_id=trace_id,
             upstream_status=upstream_status,
         )
 

@@ -18,6 +18,7 @@ mod verify;
 pub(crate) use api_keys::ApiKeys;
 pub(crate) use issuer::Issuer;
 
+use crate::context::RequestContext;
 use crate::error::ApiError;
 
 /// What a route asks of its caller.
@@ -86,7 +87,7 @@ pub(crate) fn bearer_token(header: Option<&str>) -> Result<Option<&str>, ApiErro
 }
 
 /// The caller behind an `Authorization` header value: an API key, or a JWT from the issuer.
-pub(crate) async fn authenticate(header: Option<&str>, keys: &ApiKeys, issuer: Option<&Issuer>) -> Result<Caller, ApiError> {
+pub(crate) async fn authenticate(ctx: &RequestContext, header: Option<&str>, keys: &ApiKeys, issuer: Option<&Issuer>) -> Result<Caller, ApiError> {
     if keys.is_empty() && issuer.is_none() {
         return Err(ApiError::NotConfigured { feature: "authentication", var: "API_KEYS or JWT_ISSUER" });
     }
@@ -97,7 +98,7 @@ pub(crate) async fn authenticate(header: Option<&str>, keys: &ApiKeys, issuer: O
     let Some(issuer) = issuer else {
         return Err(ApiError::InvalidToken { description: "the bearer key is not valid".into() });
     };
-    let verified = verify::verify(token, issuer).await?;
+    let verified = verify::verify(ctx, token, issuer).await?;
     Ok(Caller { owner: format!("jwt:{} {}", issuer.issuer, verified.subject), scopes: Some(verified.scopes) })
 }
 

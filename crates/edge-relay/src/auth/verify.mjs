@@ -1,36 +1,45 @@
 // WebCrypto for `src/auth/verify.rs`: the issuer's key set fetched (capped, with a deadline),
 // keys imported, signatures verified, API keys digested. No crypto is compiled into the wasm.
+import { endSpan, inUpstreamSpan, traceparentOf } from '../trace/span.mjs';
 // [import parameters, verify parameters] per algorithm.
 const ALGORITHMS = {
   RS256: [{ name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" }, { name: "RSASSA-PKCS1-v1_5" }],
   ES256: [{ name: "ECDSA", namedCurve: "P-256" }, { name: "ECDSA", hash: "SHA-256" }],
   EdDSA: [{ name: "Ed25519" }, { name: "Ed25519" }],
 };
-export async function fetch_jwks(url, timeoutMs, cap) {
-  const signal = AbortSignal.timeout(timeoutMs);
-  try {
-    const response = await fetch(url, { headers: { accept: "application/json" }, signal });
-    if (!response.ok) {
-      response.body?.cancel().catch(() => {});
-      throw new Error(`the JWKS URL answered ${response.status}`);
-    }
-    if (Number(response.headers.get("content-length") ?? 0) > cap) throw new Error(`the key set is larger than ${cap} bytes`);
-    const reader = response.body.getReader();
-    const parts = [];
-    for (let size = 0; ; ) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      size += value.byteLength;
-      if (size > cap) {
-        reader.cancel().catch(() => {});
-        throw new Error(`the key set is larger than ${cap} bytes`);
+// The fetch carries the `traceparent` of its `facts` and is a span where the runtime traces.
+export function fetch_jwks(url, timeoutMs, cap, tracing, facts) {
+  return inUpstreamSpan(tracing, facts, "GET", async (span) => {
+    const signal = AbortSignal.timeout(timeoutMs);
+    try {
+      const headers = { accept: "application/json", traceparent: traceparentOf(facts) };
+      const response = await fetch(url, { headers, signal });
+      span?.setAttribute("http.response.status_code", response.status);
+      if (!response.ok) {
+        response.body?.cancel().catch(() => {});
+        throw new Error(`the JWKS URL answered ${response.status}`);
       }
-      parts.push(value);
+      if (Number(response.headers.get("content-length") ?? 0) > cap) throw new Error(`the key set is larger than ${cap} bytes`);
+      const reader = response.body.getReader();
+      const parts = [];
+      let size = 0;
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        size += value.byteLength;
+        if (size > cap) {
+          reader.cancel().catch(() => {});
+          throw new Error(`the key set is larger than ${cap} bytes`);
+        }
+        parts.push(value);
+      }
+      endSpan(span, { "http.response.body.size": size });
+      return [response.headers.get("cache-control") ?? "", await new Blob(parts).text()];
+    } catch (error) {
+      endSpan(span, { "error.type": signal.aborted ? "timeout" : "unreachable" });
+      throw signal.aborted ? new Error(`no answer within ${timeoutMs} ms`) : error;
     }
-    return [response.headers.get("cache-control") ?? "", await new Blob(parts).text()];
-  } catch (error) {
-    throw signal.aborted ? new Error(`no answer within ${timeoutMs} ms`) : error;
-  }
+  });
 }
 // Each key imported for its algorithm: a CryptoKey, or the reason it was refused.
 export function import_keys(jwks, algs) {

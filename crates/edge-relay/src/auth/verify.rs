@@ -12,17 +12,19 @@ use super::jwk::{parse_set, Alg, Jwk};
 use super::jwt::{self, Verified};
 use super::keys::{ttl_ms, KeyCache, Plan, FETCH_TIMEOUT_MS};
 use super::verified::VerifiedTokens;
-use crate::context::now_ms;
+use crate::context::{now_ms, RequestContext};
 use crate::error::{js_error_message, ApiError};
 use crate::executor;
+use crate::trace::ids;
 
 /// Largest key set read; real ones are a few KB.
 const MAX_JWKS_BYTES: u32 = 256 * 1024;
 
 #[wasm_bindgen(module = "/src/auth/verify.mjs")]
 extern "C" {
-    /// Resolves to `[cache-control, body]`; rejects with the reason it could not.
-    fn fetch_jwks(url: &str, timeout_ms: u32, cap: u32) -> js_sys::Promise;
+    /// Resolves to `[cache-control, body]`; rejects with the reason it could not. `facts` as
+    /// an upstream attempt's (`Trace::attempt_facts`): its `traceparent` and span.
+    fn fetch_jwks(url: &str, timeout_ms: u32, cap: u32, tracing: &JsValue, facts: &str) -> js_sys::Promise;
     /// Resolves to one `CryptoKey` or refusal (a string) per key.
     fn import_keys(jwks: js_sys::Array, algs: js_sys::Array) -> js_sys::Promise;
     fn verify_signature(key: &JsValue, alg: &str, signature: js_sys::Uint8Array, data: &str) -> js_sys::Promise;
@@ -37,7 +39,7 @@ thread_local! {
 
 /// Verifies a token's signature with the issuer's key, then its claims; a token verified
 /// before with the same key set only has its time window checked again.
-pub(super) async fn verify(raw: &str, issuer: &Issuer) -> Result<Verified, ApiError> {
+pub(super) async fn verify(ctx: &RequestContext, raw: &str, issuer: &Issuer) -> Result<Verified, ApiError> {
     // While the key set is due for a refresh the cache is bypassed: the refresh runs, and
     // a key it drops stops verifying at once.
     let known = || VERIFIED.with(|v| v.borrow().get(raw, now_ms() / 1000.0));
@@ -52,7 +54,7 @@ pub(super) async fn verify(raw: &str, issuer: &Issuer) -> Result<Verified, ApiEr
             Plan::Use(index) => break KEYS.with(|k| k.borrow().key(index).cloned()).unwrap_or_default(),
             Plan::Fetch => {
                 KEYS.with(|k| k.borrow_mut().begin_fetch(now_ms()));
-                let keys = fetch_keys(issuer).await;
+                let keys = fetch_keys(ctx, issuer).await;
                 if keys.is_some() {
                     VERIFIED.with(|v| v.borrow_mut().clear());
                 }
@@ -75,14 +77,19 @@ pub(super) async fn verify(raw: &str, issuer: &Issuer) -> Result<Verified, ApiEr
 }
 
 /// The issuer's key set with each usable key imported, and how long it may be kept; `None`
-/// (logged) when it could not be had.
-async fn fetch_keys(issuer: &Issuer) -> Option<(Vec<(Jwk, JsValue)>, f64)> {
+/// (logged) when it could not be had. The fetch is a span of `ctx`'s trace.
+async fn fetch_keys(ctx: &RequestContext, issuer: &Issuer) -> Option<(Vec<(Jwk, JsValue)>, f64)> {
     let url = issuer.jwks_url.as_str();
+    let span_id = ids::span_id();
+    let trace = &ctx.trace;
     let fail = |error: String| {
-        console_warn!("{}", serde_json::json!({"level": "warn", "event": "jwks_fetch_failed", "url": url, "error": error}));
+        let line = serde_json::json!({"level": "warn", "event": "jwks_fetch_failed", "url": url, "error": error,
+            "trace_id": trace.trace_id, "span_id": span_id, "parent_span_id": trace.span_id});
+        console_warn!("{line}");
         None
     };
-    let answer = match executor::settled(&fetch_jwks(url, FETCH_TIMEOUT_MS, MAX_JWKS_BYTES)).await {
+    let facts = ctx.attempt_facts(span_id, "jwks", 1, "", "");
+    let answer = match executor::settled(&fetch_jwks(url, FETCH_TIMEOUT_MS, MAX_JWKS_BYTES, ctx.tracing(), &facts)).await {
         Ok(answer) => answer.unchecked_into::<js_sys::Array>(),
         Err(e) => return fail(js_error_message(&e)),
     };
@@ -112,7 +119,9 @@ async fn fetch_keys(issuer: &Issuer) -> Option<(Vec<(Jwk, JsValue)>, f64)> {
         }
     }
     let kids: Vec<_> = imported.iter().map(|(jwk, _)| jwk.kid.as_deref().unwrap_or("")).collect();
-    console_log!("{}", serde_json::json!({"event": "jwks_fetched", "url": url, "kids": kids}));
+    let line = serde_json::json!({"event": "jwks_fetched", "url": url, "kids": kids,
+        "trace_id": trace.trace_id, "span_id": span_id, "parent_span_id": trace.span_id});
+    console_log!("{line}");
     Some((imported, ttl_ms(answer.get(0).as_string().filter(|c| !c.is_empty()).as_deref())))
 }
 

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import crypto from 'node:crypto';
 import { fetch_jwks, import_keys, verify_signature, key_digest } from './verify.mjs';
+import { attemptFacts, recordingTracing } from '../../testing/tracing.mjs';
 
 test('an API key digest is its SHA-256 in hex', async () => {
   assert.equal(await key_digest('beta-key'), crypto.createHash('sha256').update('beta-key').digest('hex'));
@@ -40,8 +41,10 @@ test('a key that cannot be imported comes back as the reason; private members ar
 
 let server;
 let base;
+let traceparent;
 before(async () => {
   server = http.createServer((req, res) => {
+    traceparent = req.headers.traceparent;
     if (req.url === '/slow') return setTimeout(() => res.end('{}'), 2000);
     if (req.url === '/down') return res.writeHead(503).end('down');
     if (req.url === '/big') return res.writeHead(200).end('x'.repeat(2000));
@@ -53,8 +56,18 @@ before(async () => {
 after(() => server.closeAllConnections() || server.close());
 
 test('the key set comes back with its Cache-Control; failures say why', async () => {
-  assert.deepEqual(await fetch_jwks(`${base}/jwks`, 2000, 1024), ['max-age=60', '{"keys":[]}']);
-  await assert.rejects(fetch_jwks(`${base}/down`, 2000, 1024), /answered 503/);
-  await assert.rejects(fetch_jwks(`${base}/big`, 2000, 1024), /larger than 1024 bytes/);
-  await assert.rejects(fetch_jwks(`${base}/slow`, 100, 1024), /no answer within 100 ms/);
+  const { tracing, spans } = recordingTracing();
+  const facts = attemptFacts({ upstream: 'jwks' });
+  assert.deepEqual(await fetch_jwks(`${base}/jwks`, 2000, 1024, tracing, facts), ['max-age=60', '{"keys":[]}']);
+  assert.equal(traceparent, '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01', 'the fetch joins the request\'s trace');
+  await assert.rejects(fetch_jwks(`${base}/down`, 2000, 1024, tracing, facts), /answered 503/);
+  await assert.rejects(fetch_jwks(`${base}/big`, 2000, 1024, tracing, facts), /larger than 1024 bytes/);
+  await assert.rejects(fetch_jwks(`${base}/slow`, 100, 1024, tracing, facts), /no answer within 100 ms/);
+  assert.deepEqual(spans.map((s) => [s.name, s.ended, s.attributes['http.response.status_code'], s.attributes['error.type']]), [
+    ['upstream jwks', true, 200, undefined],
+    ['upstream jwks', true, 503, 'unreachable'],
+    ['upstream jwks', true, 200, 'unreachable'],
+    ['upstream jwks', true, undefined, 'timeout'],
+  ]);
+  assert.equal(spans[0].attributes['http.response.body.size'], 11);
 });

@@ -51,7 +51,7 @@ pub async fn panic(query: &QueryParams, ctx: &RequestContext) -> Result<Reply, A
     }
     match query.single("in") {
         Ok(Some("background")) => {
-            background::spawn(ctx, "test_panic", async { panic!("deliberate panic in a background task") });
+            background::spawn(ctx, "test_panic", |_| async { panic!("deliberate panic in a background task") });
             Ok(Reply::empty(202))
         }
         Ok(Some("drop")) => {

@@ -186,6 +186,10 @@ pub struct Problem {
     pub detail: String,
     /// The request id, so a client report can be matched with the access log.
     pub instance: String,
+    /// The W3C trace the request belongs to (a response's problem only): its traces and logs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(pattern = "^[0-9a-f]{32}$")]
+    pub trace_id: Option<String>,
     /// A 422's invalid inputs, one entry each.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
@@ -403,6 +407,7 @@ impl ApiError {
             status: self.status(),
             detail: self.detail(),
             instance: request_id.to_owned(),
+            trace_id: None,
             errors: match self {
                 ApiError::Validation(errors) => errors.clone(),
                 _ => Vec::new(),

@@ -5,16 +5,17 @@
 use futures_util::stream::{self, StreamExt};
 use serde::Serialize;
 use worker::wasm_bindgen::{JsCast, JsValue};
-use worker::{console_error, console_log, js_sys, worker_sys, Context, Env};
+use worker::{console_error, console_log, js_sys, worker_sys, Env};
 
 use super::model::{classify, describe_failure, retry_delay_s, storable, ItemOutcome, JobMessage, JobRequest};
 use super::Jobs;
 use crate::config::Config;
-use crate::context::{ms_since, now_ms, RequestContext};
+use crate::context::{ms_since, now_ms, share, RequestContext, UpstreamCall};
 use crate::error::ApiError;
 use crate::panics;
 use crate::batch::model::ItemResult;
 use crate::batch::{call, plan_item};
+use crate::trace::{ids, SpanId, Trace, TraceId};
 
 /// With test routes on (the `diagnostics` feature), an item with this id panics in the
 /// consumer, to prove a panic costs one message only.
@@ -35,6 +36,11 @@ enum Handled {
 struct ChunkLog<'a> {
     event: &'static str,
     job: &'a str,
+    /// The submitting request's trace; the chunk's own span, a child of that request's.
+    trace_id: TraceId,
+    span_id: SpanId,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    parent_span_id: Option<SpanId>,
     start: u32,
     end: u32,
     attempt: u32,
@@ -44,6 +50,9 @@ struct ChunkLog<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<&'a str>,
     duration_ms: u64,
+    /// The items' upstream calls, as the access log lists a request's.
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    upstream: &'a [UpstreamCall],
 }
 
 /// Handles one batch from the jobs queue or its dead-letter queue. Never throws: each
@@ -77,10 +86,16 @@ async fn handle(jobs: &Jobs, env: &Env, config: &Config, message: &worker_sys::M
         let _ = message.ack();
         return;
     };
+    let trace = Trace::from_headers(msg.traceparent.as_deref(), || msg.tracestate.clone(), ids::span_id(), ids::trace_id);
+    // The job id is the request id of its upstream calls and of the problems in its results.
+    let ctx = RequestContext::new(Some(msg.job.clone()), "QUEUE".into(), "/", None, trace, share(runtime));
     let log = |outcome, retry_in_s, error: Option<&str>| {
         let line = ChunkLog {
             event: "job_chunk",
             job: &msg.job,
+            trace_id: ctx.trace.trace_id,
+            span_id: ctx.trace.span_id,
+            parent_span_id: ctx.trace.parent_id,
             start: msg.start,
             end: msg.end,
             attempt,
@@ -88,6 +103,7 @@ async fn handle(jobs: &Jobs, env: &Env, config: &Config, message: &worker_sys::M
             retry_in_s,
             error,
             duration_ms: ms_since(started),
+            upstream: &ctx.upstream_calls(),
         };
         let json = serde_json::to_string(&line).unwrap_or_default();
         if error.is_some() {
@@ -120,7 +136,7 @@ async fn handle(jobs: &Jobs, env: &Env, config: &Config, message: &worker_sys::M
     // A panic costs this message alone: it is retried like a transient failure (and, once
     // the retries are spent, dead-lettered), while the batch's other messages go on. What
     // the job shows is a stable note; the panic itself goes to the log.
-    let outcome = panics::catch(run(jobs, env, config, &msg, runtime)).await.unwrap_or_else(|panic| {
+    let outcome = panics::catch(run(jobs, env, config, &msg, &ctx)).await.unwrap_or_else(|panic| {
         log("panicked", None, Some(&panic));
         Ok(Handled::Retry(format!("an internal error interrupted items {}..{}; it is logged under job {}", msg.start, msg.end, msg.job)))
     });
@@ -163,9 +179,9 @@ async fn retry(
     log("retry", Some(delay_s), Some(reason));
 }
 
-/// Runs the message's still-pending items, at most `concurrency` at once, recording each
-/// final result as soon as it arrives.
-async fn run(jobs: &Jobs, env: &Env, config: &Config, msg: &JobMessage, runtime: &worker_sys::Context) -> Result<Handled, ApiError> {
+/// Runs the message's still-pending items, at most `concurrency` at once, as calls of `ctx`
+/// (the chunk's span of the job's trace), recording each final result as soon as it arrives.
+async fn run(jobs: &Jobs, env: &Env, config: &Config, msg: &JobMessage, ctx: &RequestContext) -> Result<Handled, ApiError> {
     let now = now_ms();
     let Some(job) = jobs.store.start_chunk(&msg.job, now, jobs.lease_from(now, 0)).await? else {
         return Ok(Handled::Skipped);
@@ -174,9 +190,6 @@ async fn run(jobs: &Jobs, env: &Env, config: &Config, msg: &JobMessage, runtime:
         .map_err(|e| ApiError::Internal { detail: format!("job {} has an unreadable request: {e}", job.id) })?;
     let registry = config.upstreams(env)?;
     let pending = jobs.store.pending(&job.id, Some((msg.start, msg.end))).await?;
-    // The job id is the request id of its upstream calls and of the problems in its results.
-    let ctx = RequestContext::new(Some(job.id.clone()), "QUEUE".into(), "/", None, Context::new(AsRef::<JsValue>::as_ref(runtime).clone().unchecked_into()));
-    let ctx = &ctx;
     let calls = pending.into_iter().filter_map(|idx| Some((idx, request.requests.get(idx as usize)?.clone()))).map(|(idx, item)| async move {
         let id = item.id.clone();
         #[cfg(feature = "diagnostics")]

@@ -16,6 +16,7 @@ use crate::config::{Config, JobsConfig};
 use crate::context::{new_id, now_ms};
 use crate::error::{js_error_message, ApiError};
 use crate::executor;
+use crate::trace::Trace;
 use model::{chunk_ranges, JobMessage, JobRequest, JobStatus};
 use store::{JobRow, NewJob, Store};
 
@@ -64,10 +65,11 @@ impl Jobs {
         now + f64::from(self.settings.lease_s + extra_s) * 1000.0
     }
 
-    /// Stores a job under its owner's idempotency key and enqueues it. The same key with the
-    /// same request returns the stored job (enqueued again only if its first send failed);
-    /// with another request it is a conflict.
-    pub async fn submit(&self, owner: &str, key: &str, request: &JobRequest) -> Result<JobRow, ApiError> {
+    /// Stores a job under its owner's idempotency key, with the submitting request's `trace`
+    /// for its items to join, and enqueues it. The same key with the same request returns the
+    /// stored job (enqueued again only if its first send failed); with another request it is a
+    /// conflict.
+    pub async fn submit(&self, owner: &str, key: &str, request: &JobRequest, trace: &Trace) -> Result<JobRow, ApiError> {
         let normalised = serde_json::to_string(request).map_err(|e| ApiError::Internal { detail: format!("could not encode the job: {e}") })?;
         let (id, now) = (new_id(), now_ms());
         let new = NewJob {
@@ -78,6 +80,8 @@ impl Jobs {
             total: request.requests.len() as u32,
             now,
             lease_until: self.lease_from(now, 0),
+            traceparent: &trace.as_parent(),
+            tracestate: trace.state.as_deref(),
         };
         let job = self.store.create(&new).await?;
         if job.request != normalised {
@@ -85,16 +89,25 @@ impl Jobs {
         }
         if job.enqueued_at.is_none() && job.status == JobStatus::Queued {
             let all: Vec<u32> = (0..job.total).collect();
-            self.enqueue(&job.id, &all, job.total).await?;
+            self.enqueue(&job, &all).await?;
         }
         Ok(job)
     }
 
-    /// Sends one message per chunk that still has `pending` items.
-    async fn enqueue(&self, id: &str, pending: &[u32], total: u32) -> Result<(), ApiError> {
-        let messages: Vec<JsValue> = chunk_ranges(pending, self.settings.chunk_size, total)
+    /// Sends one message per chunk of `job` that still has `pending` items, each with the
+    /// job's trace.
+    async fn enqueue(&self, job: &JobRow, pending: &[u32]) -> Result<(), ApiError> {
+        let id = &job.id;
+        let message = |(start, end)| JobMessage {
+            job: id.clone(),
+            start,
+            end,
+            traceparent: job.traceparent.clone(),
+            tracestate: job.tracestate.clone(),
+        };
+        let messages: Vec<JsValue> = chunk_ranges(pending, self.settings.chunk_size, job.total)
             .into_iter()
-            .filter_map(|(start, end)| serde_json::to_string(&JobMessage { job: id.to_owned(), start, end }).ok())
+            .filter_map(|range| serde_json::to_string(&message(range)).ok())
             .map(JsValue::from)
             .collect();
         for batch in messages.chunks(SEND_BATCH_LIMIT) {
@@ -117,7 +130,7 @@ impl Jobs {
             // Every item finished but the job was never closed (a crash in between).
             self.store.finish_if_done(&job.id, now).await?;
         } else {
-            self.enqueue(&job.id, &pending, job.total).await?;
+            self.enqueue(job, &pending).await?;
         }
         Ok(true)
     }

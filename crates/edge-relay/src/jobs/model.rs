@@ -118,12 +118,18 @@ pub struct JobView {
     pub next: Option<String>,
 }
 
-/// One queue message: items `start..end` of job `job`.
+/// One queue message: items `start..end` of job `job`, and the trace its calls join.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct JobMessage {
     pub job: String,
     pub start: u32,
     pub end: u32,
+    /// The submitting request's span as the parent of the items' calls; absent for a job
+    /// stored before jobs kept their trace (its items start a new one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub traceparent: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tracestate: Option<String>,
 }
 
 /// Where a finished call leaves its item.

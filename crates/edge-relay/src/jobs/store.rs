@@ -11,7 +11,8 @@ use super::model::{JobStatus, Progress};
 use crate::error::{js_error_message, ApiError};
 use crate::executor;
 
-const COLUMNS: &str = "id, request, total, status, error, last_error, created_at, started_at, finished_at, enqueued_at, lease_until";
+const COLUMNS: &str =
+    "id, request, total, status, error, last_error, created_at, started_at, finished_at, enqueued_at, lease_until, traceparent, tracestate";
 const LIVE: &str = "status IN ('queued', 'running')";
 
 /// A job as the store holds it; times are epoch milliseconds.
@@ -40,6 +41,11 @@ pub struct JobRow {
     /// When it counts as lost unless its work extends the lease first; a lost job is
     /// enqueued again.
     pub lease_until: f64,
+    /// The trace of the request that submitted it (`Trace::as_parent`), which its items'
+    /// calls join; `None` for a job stored before jobs kept it.
+    pub traceparent: Option<String>,
+    /// The submitting request's `tracestate`, passed on with the trace.
+    pub tracestate: Option<String>,
 }
 
 /// What `create` inserts.
@@ -52,6 +58,8 @@ pub(crate) struct NewJob<'a> {
     pub total: u32,
     pub now: f64,
     pub lease_until: f64,
+    pub traceparent: &'a str,
+    pub tracestate: Option<&'a str>,
 }
 
 /// The D1 binding, driven through one small JS helper (below) instead of workers-rs's D1
@@ -133,9 +141,19 @@ impl Store {
     pub(crate) async fn create(&self, job: &NewJob<'_>) -> Result<JobRow> {
         let (id, request) = (JsValue::from(job.id), JsValue::from(job.request));
         let insert_job = Self::statement(
-            "INSERT INTO jobs (id, owner, idempotency_key, request, total, status, created_at, updated_at, lease_until) \
-             VALUES (?1, ?7, ?2, ?3, ?4, 'queued', ?5, ?5, ?6) ON CONFLICT (owner, idempotency_key) DO NOTHING",
-            &[id.clone(), job.idempotency_key.into(), request.clone(), job.total.into(), job.now.into(), job.lease_until.into(), job.owner.into()],
+            "INSERT INTO jobs (id, owner, idempotency_key, request, total, status, created_at, updated_at, lease_until, traceparent, tracestate) \
+             VALUES (?1, ?7, ?2, ?3, ?4, 'queued', ?5, ?5, ?6, ?8, ?9) ON CONFLICT (owner, idempotency_key) DO NOTHING",
+            &[
+                id.clone(),
+                job.idempotency_key.into(),
+                request.clone(),
+                job.total.into(),
+                job.now.into(),
+                job.lease_until.into(),
+                job.owner.into(),
+                job.traceparent.into(),
+                job.tracestate.map_or(JsValue::NULL, JsValue::from),
+            ],
         );
         let insert_items = Self::statement(
             "INSERT INTO job_items (job_id, idx) SELECT ?1, key FROM json_each(?2, '$.requests') \

@@ -1,5 +1,6 @@
 //! One structured JSON line per request on the runtime console, for `wrangler tail` and
-//! Workers Logs. It carries no bodies, no query strings and no headers but the request id.
+//! Workers Logs. It carries no bodies, no query strings and no headers but the request id and
+//! the trace (`trace_id`, the request's `span_id`, the caller's `parent_span_id`).
 //! The line is written by the call that hands the response to the runtime; for a streamed
 //! body, when the body has ended, with a `stream` field saying how (a client that hung up
 //! turns the status into 499).
@@ -10,11 +11,16 @@ use worker::web_sys;
 use crate::context::{server_timing, RequestContext, UpstreamCall};
 use crate::error::ApiError;
 use crate::response::Reply;
+use crate::trace::{SpanId, TraceId};
 
 #[derive(Debug, Serialize)]
 pub struct AccessLog<'a> {
     pub event: &'static str,
     pub request_id: &'a str,
+    pub trace_id: TraceId,
+    pub span_id: SpanId,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parent_span_id: Option<SpanId>,
     pub method: &'a str,
     pub path: &'a str,
     pub status: u16,
@@ -51,6 +57,9 @@ pub fn send(mut reply: Reply, ctx: &RequestContext, error: Option<&ApiError>, pa
     let line = AccessLog {
         event: "request",
         request_id: &ctx.request_id,
+        trace_id: ctx.trace.trace_id,
+        span_id: ctx.trace.span_id,
+        parent_span_id: ctx.trace.parent_id,
         method: &ctx.method,
         path: &ctx.path,
         status: reply.status,

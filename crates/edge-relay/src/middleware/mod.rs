@@ -39,7 +39,7 @@ pub async fn handle(app: &'static App, req: web_sys::Request, headers: Headers, 
     };
     let (mut reply, error) = match outcome {
         Ok(reply) => (reply, None),
-        Err(e) => (problem_response(&e, &ctx.request_id), Some(e)),
+        Err(e) => (problem_response(&e, &ctx.request_id, Some(ctx.trace.trace_id)), Some(e)),
     };
     // A preflight answer carries its own CORS headers.
     if let (Ok(config), None) = (&config, &preflight) {
@@ -71,7 +71,7 @@ async fn run(app: &'static App, req: web_sys::Request, headers: Headers, env: En
             let header = headers.get("Authorization")?;
             // Boxed: kept out of this function's state machine, which every request polls
             // (inlined there, it cost 4.8 KB more of gzipped wasm).
-            let authenticate: Pin<Box<dyn Future<Output = _>>> = Box::pin(auth::authenticate(header.as_deref(), &config.api_keys, config.jwt.as_ref()));
+            let authenticate: Pin<Box<dyn Future<Output = _>>> = Box::pin(auth::authenticate(&ctx, header.as_deref(), &config.api_keys, config.jwt.as_ref()));
             Some(authenticate.await)
         }
         None => None,

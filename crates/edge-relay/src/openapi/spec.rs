@@ -39,6 +39,7 @@ pub fn build(app: &'static App) -> Value {
         let op = (route.doc)((route.derived)(Op::new(index.clone(), route.method, route.path, builder)));
         let (builder, schemas, limits) = op.build();
         let builder = guarded(builder, route.guard)
+            .parameters(Some(crate::trace::document::header_parameters()))
             .response("default", problem_response("Any other error, as an RFC 9457 problem", &ApiError::Overloaded { in_flight: 100 }));
         for (name, schema) in schemas {
             components = components.schema(name, schema);

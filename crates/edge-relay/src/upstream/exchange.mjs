@@ -2,6 +2,7 @@
 // use it too: bench/plain calls upstreams through `exchange`, bench/js-worker.mjs reads bodies
 // with `readCapped`.
 import { addHeaderLines } from '../response.mjs';
+import { endSpan, inUpstreamSpan, traceparentOf } from '../trace/span.mjs';
 
 /** A body refused for its size: the request's (relay) or the answer's. */
 export const TOO_LARGE = "too-large";
@@ -38,14 +39,26 @@ export async function readCapped(response, cap) {
     }
   }
 }
-export function exchange(url, method, headers, body, budgetMs, cap) {
-  // Aborts the fetch *and* a body read still pending: a slow body is cut off like slow headers.
-  const signal = AbortSignal.timeout(budgetMs);
-  const init = { method, headers: addHeaderLines(new Headers(), headers, "set"), body, signal };
-  return fetch(url, init).then((response) => readCapped(response, cap).then((bytes) => {
-    const h = (name) => response.headers.get(name) ?? "";
-    return [`${response.status}\n${h("content-type")}\n${h("retry-after")}\n${h("etag")}\n${h("last-modified")}`, bytes];
-  })).catch((error) => {
-    throw signal.aborted ? null : error;
+// One attempt, sent with the `traceparent` of its `facts` (without facts, as the benchmark's
+// plain Rust worker calls it, none) inside its span where the runtime traces.
+export function exchange(url, method, headers, body, budgetMs, cap, tracing, facts) {
+  return inUpstreamSpan(tracing, facts, method, (span) => {
+    // Aborts the fetch *and* a body read still pending: a slow body is cut off like slow headers.
+    const signal = AbortSignal.timeout(budgetMs);
+    const init = { method, headers: addHeaderLines(new Headers(), headers, "set"), body, signal };
+    if (facts) init.headers.set("traceparent", traceparentOf(facts));
+    let status;
+    return fetch(url, init).then((response) => {
+      status = response.status;
+      return readCapped(response, cap).then((bytes) => {
+        endSpan(span, { "http.response.status_code": status, "http.response.body.size": bytes.byteLength });
+        const h = (name) => response.headers.get(name) ?? "";
+        return [`${status}\n${h("content-type")}\n${h("retry-after")}\n${h("etag")}\n${h("last-modified")}`, bytes];
+      });
+    }).catch((error) => {
+      const failure = signal.aborted ? "timeout" : error === TOO_LARGE ? TOO_LARGE : "unreachable";
+      endSpan(span, { "http.response.status_code": status, "error.type": failure });
+      throw signal.aborted ? null : error;
+    });
   });
 }

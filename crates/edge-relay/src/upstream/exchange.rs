@@ -8,10 +8,12 @@
 use std::rc::Rc;
 
 use worker::js_sys;
-use worker::wasm_bindgen::{self, prelude::wasm_bindgen, JsCast};
+use worker::wasm_bindgen::{self, prelude::wasm_bindgen, JsCast, JsValue};
 
 use super::registry::Upstream;
 use super::outcome::{UpstreamError, UpstreamResponse, TOO_LARGE};
+use super::wire::Attempt;
+use crate::context::RequestContext;
 use crate::error::js_error_message;
 use crate::executor;
 use crate::http_url::HttpUrl;
@@ -21,29 +23,35 @@ use crate::response::encode_header_lines;
 extern "C" {
     /// Resolves to `["status\ncontent-type\nretry-after\netag\nlast-modified", body bytes]`;
     /// rejects with `null` when `budget_ms` ran out, `"too-large"` past `cap` bytes, else with
-    /// the runtime's error.
-    fn exchange(url: &str, method: &str, headers: &str, body: Option<js_sys::Uint8Array>, budget_ms: u32, cap: u32) -> js_sys::Promise;
+    /// the runtime's error. `facts` (`RequestContext::attempt_facts`) carry its `traceparent`
+    /// and what its span in the runtime's `tracing` (null: none) says.
+    fn exchange(url: &str, method: &str, headers: &str, body: Option<js_sys::Uint8Array>, budget_ms: u32, cap: u32, tracing: &JsValue, facts: &str) -> js_sys::Promise;
 }
 
 /// One outbound request: GET without a body, POST with one.
 pub(super) struct Call<'a> {
-    pub request_id: &'a str,
+    pub ctx: &'a RequestContext,
     pub upstream: &'a Upstream,
     pub url: &'a HttpUrl,
     /// Forwarded client headers, or the POST's own.
     pub headers: &'a [(String, String)],
     pub body: Option<&'a [u8]>,
+    /// The cache's part in the call, for its spans: `miss`, `revalidate`, or empty when uncached.
+    pub cache: &'static str,
 }
 
-/// One request, bounded by `budget_ms`, its body capped at the upstream's `max_body_bytes`.
-pub(super) async fn attempt(call: &Call<'_>, budget_ms: u32) -> Result<UpstreamResponse, UpstreamError> {
+/// One request, bounded by the attempt's budget, its body capped at the upstream's
+/// `max_body_bytes`, sent as the attempt's span of the caller's trace.
+pub(super) async fn attempt(call: &Call<'_>, attempt: Attempt) -> Result<UpstreamResponse, UpstreamError> {
     let (method, body) = match call.body {
         Some(body) => ("POST", Some(js_sys::Uint8Array::from(body))),
         None => ("GET", None),
     };
-    let headers = encode_header_lines(request_headers(call.request_id, call.upstream, call.headers, Some("application/json")));
+    let headers = encode_header_lines(request_headers(call.ctx, call.upstream, call.headers, Some("application/json")));
     let cap = call.upstream.max_body_bytes;
-    match executor::settled(&exchange(call.url.as_str(), method, &headers, body, budget_ms, cap)).await {
+    let facts = call.ctx.attempt_facts(attempt.span_id, &call.upstream.name, attempt.number, attempt.breaker, call.cache);
+    let promise = exchange(call.url.as_str(), method, &headers, body, attempt.budget_ms, cap, call.ctx.tracing(), &facts);
+    match executor::settled(&promise).await {
         Ok(answer) => {
             let answer: js_sys::Array = answer.unchecked_into();
             let meta = parse_meta(&answer.get(0).as_string().unwrap_or_default());
@@ -63,19 +71,21 @@ fn shared_bytes(bytes: &js_sys::Uint8Array) -> Rc<[u8]> {
 }
 
 /// The headers of an outbound request, in the order they are set (a later one wins): the
-/// `accept` we want (a relay takes the client's), the forwarded client headers, who we are,
-/// then the upstream's configured ones.
+/// `accept` we want (a relay takes the client's), the forwarded client headers, who we are
+/// and the trace's `tracestate`, then the upstream's configured ones. (Each attempt's
+/// `traceparent` is set last, in JS.)
 pub(super) fn request_headers<'a>(
-    request_id: &'a str,
+    ctx: &'a RequestContext,
     upstream: &'a Upstream,
     forwarded: &'a [(String, String)],
     accept: Option<&'a str>,
 ) -> impl Iterator<Item = (&'a str, &'a str)> {
     let ours = accept.map(|accept| ("Accept", accept)).into_iter();
     let forwarded = forwarded.iter().map(|(n, v)| (n.as_str(), v.as_str()));
-    let identity = [("User-Agent", concat!("edge-relay/", env!("CARGO_PKG_VERSION"))), ("X-Request-Id", request_id)].into_iter();
+    let identity = [("User-Agent", concat!("edge-relay/", env!("CARGO_PKG_VERSION"))), ("X-Request-Id", ctx.request_id.as_str())].into_iter();
+    let state = ctx.trace.state.as_deref().map(|state| ("tracestate", state)).into_iter();
     let configured = upstream.headers.iter().map(|(n, v)| (n.as_str(), v.as_str()));
-    ours.chain(forwarded).chain(identity).chain(configured)
+    ours.chain(forwarded).chain(identity).chain(state).chain(configured)
 }
 
 /// `exchange`'s first value: status, then content type, `Retry-After`, `ETag` and

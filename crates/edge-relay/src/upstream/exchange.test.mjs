@@ -4,6 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { readCapped, exchange, TOO_LARGE } from './exchange.mjs';
+import { attemptFacts, recordingTracing } from '../../testing/tracing.mjs';
 
 /** A response whose body arrives in `chunks`, read through workerd's `readAtLeast` contract. */
 function chunked(chunks, headers = {}) {
@@ -64,7 +65,7 @@ let base;
 before(async () => {
   server = http.createServer((req, res) => {
     if (req.url === '/slow') return setTimeout(() => res.end('late'), 2000);
-    const body = JSON.stringify({ method: req.method, accept: req.headers.accept, id: req.headers['x-request-id'] });
+    const body = JSON.stringify({ method: req.method, accept: req.headers.accept, id: req.headers['x-request-id'], traceparent: req.headers.traceparent });
     // With its length: Node's streams have no `readAtLeast`, so the whole-body path is the one run here.
     res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), etag: '"v1"', 'retry-after': '5' });
     res.end(body);
@@ -80,7 +81,23 @@ test('an exchange answers status, five headers and the body; a later header wins
   assert.deepEqual(JSON.parse(text(body)), { method: 'GET', accept: 'application/json', id: 'r1' });
 });
 
-test('an exchange past its budget rejects with null; one past the cap with TOO_LARGE', async () => {
-  await assert.rejects(exchange(`${base}/slow`, 'GET', '', undefined, 100, 1024), (e) => e === null);
-  await assert.rejects(exchange(`${base}/json`, 'GET', '', undefined, 2000, 5), (e) => e === TOO_LARGE);
+test('an attempt carries the traceparent of its facts and is a span that ends with the body', async () => {
+  const { tracing, spans } = recordingTracing();
+  const facts = attemptFacts({ upstream: 'users', attempt: 2 });
+  const [, body] = await exchange(`${base}/json`, 'GET', 'traceparent\nforwarded-by-mistake', undefined, 2000, 1024, tracing, facts);
+  assert.equal(JSON.parse(text(body)).traceparent, '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01', 'set last: it wins');
+  assert.equal(spans.length, 1);
+  assert.equal(spans[0].name, 'upstream users');
+  assert.ok(spans[0].active && spans[0].ended);
+  assert.equal(spans[0].attributes['upstream.attempt'], 2);
+  assert.equal(spans[0].attributes['http.response.status_code'], 200);
+  assert.equal(spans[0].attributes['http.response.body.size'], body.byteLength);
+});
+
+test('an exchange past its budget rejects with null; one past the cap with TOO_LARGE; each ends its span', async () => {
+  const { tracing, spans } = recordingTracing();
+  await assert.rejects(exchange(`${base}/slow`, 'GET', '', undefined, 100, 1024, tracing, attemptFacts()), (e) => e === null);
+  await assert.rejects(exchange(`${base}/json`, 'GET', '', undefined, 2000, 5, tracing, attemptFacts()), (e) => e === TOO_LARGE);
+  assert.deepEqual(spans.map((s) => [s.ended, s.attributes['error.type']]), [[true, 'timeout'], [true, TOO_LARGE]]);
+  assert.equal(spans[1].attributes['http.response.status_code'], 200);
 });

@@ -17,6 +17,7 @@ pub mod registry;
 pub mod relay;
 pub(crate) mod retry;
 pub mod typed;
+mod wire;
 
 use std::future::Future;
 use std::rc::Rc;
@@ -25,17 +26,18 @@ use serde::de::{DeserializeOwned, IgnoredAny};
 use worker::js_sys;
 
 use crate::background;
-use crate::context::{ms_since, now_ms, RequestContext, UpstreamCall};
-use crate::error::ApiError;
+use crate::context::{now_ms, RequestContext};
 use crate::executor;
 use crate::http_url::HttpUrl;
 use crate::response::Relayed;
+use crate::trace::ids;
 pub use outcome::{UpstreamError, UpstreamResponse};
 pub use typed::{get_json, Missing};
 use breaker::Admission;
 use cache::Freshness;
 use exchange::Call;
 use registry::Upstream;
+use wire::{record, Attempt, Ended, Wire};
 
 // Here rather than in `outcome`, which stays a leaf: this one needs `extract`.
 impl UpstreamResponse {
@@ -80,18 +82,6 @@ pub fn read_json<T: DeserializeOwned>(response: &UpstreamResponse) -> Result<T, 
     serde_json::from_slice(&response.body).map_err(|e| UpstreamError::InvalidJson { reason: e.to_string() })
 }
 
-/// Records a finished call on `ctx` for the access log and `Server-Timing`.
-fn record(ctx: &RequestContext, upstream: &Upstream, started: f64, outcome: Result<(u16, Option<String>), &UpstreamError>, coalesced: bool) {
-    ctx.record_upstream(UpstreamCall {
-        name: upstream.name.clone(),
-        duration_ms: ms_since(started),
-        outcome: outcome.as_ref().map_or_else(|e| ApiError::from((*e).clone()).slug(), |_| "ok"),
-        status: outcome.as_ref().ok().map(|(status, _)| *status),
-        cache: outcome.ok().and_then(|(_, cache)| cache),
-        coalesced,
-    });
-}
-
 /// GETs `url` on `upstream`, forwarding `forwarded` client headers, and reads the body whole.
 pub async fn get(
     ctx: &RequestContext,
@@ -100,9 +90,16 @@ pub async fn get(
     forwarded: &[(String, String)],
 ) -> Result<Answer, UpstreamError> {
     let started = now_ms();
-    let (outcome, coalesced) = from_cache_or_upstream(ctx, upstream, url, forwarded).await;
-    let summary = outcome.as_ref().map(|a| (a.response.status, a.cache_status.clone()));
-    record(ctx, upstream, started, summary, coalesced);
+    let wire = Wire::default();
+    let (outcome, coalesced) = from_cache_or_upstream(ctx, upstream, url, forwarded, &wire).await;
+    let ended = Ended {
+        method: "GET",
+        started,
+        outcome: outcome.as_ref().map(|a| (a.response.status, a.cache_status.clone())),
+        coalesced,
+        bytes: outcome.as_ref().ok().map(|a| a.response.body.len()),
+    };
+    record(ctx, upstream, &wire, ended);
     outcome
 }
 
@@ -111,6 +108,7 @@ async fn from_cache_or_upstream(
     upstream: &Rc<Upstream>,
     url: &HttpUrl,
     forwarded: &[(String, String)],
+    wire: &Wire,
 ) -> (Result<Answer, UpstreamError>, bool) {
     let cached = upstream.cache_ttl_s > 0;
     if cached {
@@ -118,55 +116,71 @@ async fn from_cache_or_upstream(
             let freshness = cache::freshness(stored_at, now_ms(), upstream.cache_ttl_s, upstream.stale_while_revalidate_s);
             if freshness != Freshness::Expired {
                 if matches!(freshness, Freshness::Stale { .. }) {
-                    let refresh = revalidate(ctx.request_id.clone(), upstream.clone(), url.clone(), forwarded.to_vec(), response.clone());
-                    background::spawn_quiet(ctx, "cache_refresh", refresh);
+                    let (upstream, url, forwarded, stale) = (upstream.clone(), url.clone(), forwarded.to_vec(), response.clone());
+                    background::spawn_quiet(ctx, "cache_refresh", move |task| revalidate(task, upstream, url, forwarded, stale));
                 }
                 return (Ok(Answer { response, cache_status: Some(cache::cache_status(Some(freshness), false)) }), false);
             }
         }
     }
 
-    let (outcome, coalesced) = shared_call(&ctx.request_id, upstream, url, forwarded).await;
+    let cache = if cached { "miss" } else { "" };
+    let (outcome, coalesced) = shared_call(ctx, upstream, url, forwarded, cache, wire).await;
     let answer = outcome.map(|response| {
         let store = cached && response.is_success();
         if store {
-            background::spawn_quiet(ctx, "cache_store", store_quietly(url.clone(), response.clone(), upstream.cache_lifetime_s()));
+            let store = store_quietly(url.clone(), response.clone(), upstream.cache_lifetime_s());
+            background::spawn_quiet(ctx, "cache_store", move |_| store);
         }
         Answer { response, cache_status: cached.then(|| cache::cache_status(None, store)) }
     });
     (answer, coalesced)
 }
 
-/// The breaker-guarded call, shared with identical calls already in flight.
+/// The breaker-guarded call, shared with identical calls already in flight (whatever their
+/// trace: the one that goes out carries the owner's). `cache` is the cache's part in it.
 async fn shared_call(
-    request_id: &str,
+    ctx: &RequestContext,
     upstream: &Upstream,
     url: &HttpUrl,
     forwarded: &[(String, String)],
+    cache: &'static str,
+    wire: &Wire,
 ) -> (Result<UpstreamResponse, UpstreamError>, bool) {
     let key = format!("{} {url} {forwarded:?}", upstream.name);
-    let call = Call { request_id, upstream, url, headers: forwarded, body: None };
-    coalesce::run(key, || guarded(upstream, upstream.retries, |budget_ms| exchange::attempt(&call, budget_ms))).await
+    let call = Call { ctx, upstream, url, headers: forwarded, body: None, cache };
+    coalesce::run(key, || guarded(upstream, upstream.retries, wire, |attempt| exchange::attempt(&call, attempt))).await
 }
 
 /// POSTs a JSON `body` to `upstream`'s `base_url`, under its deadline, breaker and retry
-/// policy. `idempotency_key` goes out as `Idempotency-Key` on every attempt, which is what
-/// makes retrying a POST safe for a receiver that honours it.
-pub async fn post_json(request_id: &str, upstream: &Upstream, body: &[u8], idempotency_key: &str) -> Result<UpstreamResponse, UpstreamError> {
+/// policy, and records the call on `ctx`. `idempotency_key` goes out as `Idempotency-Key` on
+/// every attempt, which is what makes retrying a POST safe for a receiver that honours it.
+pub async fn post_json(ctx: &RequestContext, upstream: &Upstream, body: &[u8], idempotency_key: &str) -> Result<UpstreamResponse, UpstreamError> {
+    let started = now_ms();
     let headers = [
         ("Content-Type".to_owned(), "application/json".to_owned()),
         ("Idempotency-Key".to_owned(), idempotency_key.to_owned()),
     ];
-    let call = Call { request_id, upstream, url: &upstream.base_url, headers: &headers, body: Some(body) };
-    guarded(upstream, upstream.retries, |budget_ms| exchange::attempt(&call, budget_ms)).await
+    let call = Call { ctx, upstream, url: &upstream.base_url, headers: &headers, body: Some(body), cache: "" };
+    let wire = Wire::default();
+    let outcome = guarded(upstream, upstream.retries, &wire, |attempt| exchange::attempt(&call, attempt)).await;
+    let ended = Ended {
+        method: "POST",
+        started,
+        outcome: outcome.as_ref().map(|r| (r.status, None)),
+        coalesced: false,
+        bytes: outcome.as_ref().ok().map(|r| r.body.len()),
+    };
+    record(ctx, upstream, &wire, ended);
+    outcome
 }
 
 /// Re-fetches a stale entry after the response has gone out, asking with the entry's
 /// validators: a 304 keeps the stored body and restarts its lifetime, a 2xx replaces it.
-async fn revalidate(request_id: String, upstream: Rc<Upstream>, url: HttpUrl, forwarded: Vec<(String, String)>, stale: UpstreamResponse) {
+async fn revalidate(ctx: Rc<RequestContext>, upstream: Rc<Upstream>, url: HttpUrl, forwarded: Vec<(String, String)>, stale: UpstreamResponse) {
     let mut headers = forwarded;
     headers.extend(conditional::revalidation_headers(stale.etag.as_deref(), stale.last_modified.as_deref()));
-    let (outcome, _) = shared_call(&request_id, &upstream, &url, &headers).await;
+    let (outcome, _) = shared_call(&ctx, &upstream, &url, &headers, "revalidate", &Wire::default()).await;
     let fresh = match outcome {
         Ok(response) if response.status == 304 => stale,
         Ok(response) if response.is_success() => response,
@@ -201,19 +215,24 @@ impl Attempted for UpstreamResponse {
 
 /// The circuit breaker around the attempts: refused at once while open; a 5xx, timeout or
 /// connection failure counts against the upstream, any other answer for it; a call that
-/// ended on the client's side (hung up, body too large) counts neither way.
-async fn guarded<T, F, Fut>(upstream: &Upstream, retries: u32, attempt: F) -> Result<T, UpstreamError>
+/// ended on the client's side (hung up, body too large) counts neither way. What the breaker
+/// said and each attempt's span go to `wire`.
+async fn guarded<T, F, Fut>(upstream: &Upstream, retries: u32, wire: &Wire, attempt: F) -> Result<T, UpstreamError>
 where
     T: Attempted,
-    F: FnMut(u32) -> Fut,
+    F: FnMut(Attempt) -> Fut,
     Fut: Future<Output = Result<T, UpstreamError>>,
 {
-    if let Admission::Rejected { retry_after_ms } =
-        breaker::admit(&upstream.name, upstream.breaker_failures, upstream.breaker_cooldown_ms, now_ms())
-    {
-        return Err(UpstreamError::CircuitOpen { retry_after_ms });
-    }
-    let outcome = with_retries(upstream, retries, attempt).await;
+    let breaker = match breaker::admit(&upstream.name, upstream.breaker_failures, upstream.breaker_cooldown_ms, now_ms()) {
+        Admission::Rejected { retry_after_ms } => {
+            wire.breaker("open");
+            return Err(UpstreamError::CircuitOpen { retry_after_ms });
+        }
+        Admission::Probe => "half-open",
+        Admission::Allowed => "closed",
+    };
+    wire.breaker(breaker);
+    let outcome = with_retries(upstream, retries, wire, breaker, attempt).await;
     let healthy = match &outcome {
         Ok(answer) => Some(answer.status() < 500),
         Err(UpstreamError::ClientClosed | UpstreamError::RequestTooLarge { .. }) => None,
@@ -225,12 +244,12 @@ where
     outcome
 }
 
-/// Attempts (each given what is left of the deadline) until one succeeds, `retries` are
-/// spent, or the deadline is near.
-async fn with_retries<T, F, Fut>(upstream: &Upstream, retries: u32, mut attempt: F) -> Result<T, UpstreamError>
+/// Attempts (each given what is left of the deadline and a span of its own) until one
+/// succeeds, `retries` are spent, or the deadline is near.
+async fn with_retries<T, F, Fut>(upstream: &Upstream, retries: u32, wire: &Wire, breaker: &'static str, mut attempt: F) -> Result<T, UpstreamError>
 where
     T: Attempted,
-    F: FnMut(u32) -> Fut,
+    F: FnMut(Attempt) -> Fut,
     Fut: Future<Output = Result<T, UpstreamError>>,
 {
     let deadline = now_ms() + f64::from(upstream.timeout_ms);
@@ -238,7 +257,9 @@ where
     loop {
         attempts += 1;
         let budget_ms = (deadline - now_ms()).max(1.0) as u32;
-        let outcome = attempt(budget_ms).await;
+        let span_id = ids::span_id();
+        wire.attempt(span_id);
+        let outcome = attempt(Attempt { number: attempts, budget_ms, span_id, breaker }).await;
         let retry_after_ms = match &outcome {
             Ok(r) if retry::is_retryable_status(r.status()) => r.retry_after().and_then(|v| retry::parse_retry_after(v, now_ms())),
             Err(UpstreamError::Unreachable { .. }) => None,

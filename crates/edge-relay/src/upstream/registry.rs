@@ -16,6 +16,8 @@ pub const DEFAULT_UPSTREAM: &str = "default";
 const DEFAULT_TIMEOUT_MS: u32 = 5_000;
 const MAX_TIMEOUT_MS: u32 = 300_000;
 const MAX_RETRIES: u32 = 5;
+// Every attempt's span id is kept for the call's log entry, inline.
+const _: () = assert!(MAX_RETRIES as usize + 1 == crate::trace::AttemptSpans::CAPACITY);
 const DEFAULT_BREAKER_FAILURES: u32 = 5;
 const DEFAULT_BREAKER_COOLDOWN_MS: u32 = 30_000;
 /// A streamed answer may pause this long between chunks before it is cut off.

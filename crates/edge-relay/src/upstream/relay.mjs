@@ -2,6 +2,7 @@
 // the upstream's comes back as the runtime's own streams, never copied into wasm.
 import { addHeaderLines, CLIENT_CLOSED } from '../response.mjs';
 import { TOO_LARGE } from './exchange.mjs';
+import { endSpan, inUpstreamSpan, traceparentOf } from '../trace/span.mjs';
 
 // The client's body for the upstream: a stream that fails past `limit` bytes or, when it may
 // have to be sent again (`whole`), its bytes, read up to `limit`. Kept in JS either way.
@@ -36,29 +37,36 @@ export function relay_body(request, limit, whole) {
   const body = declared === null ? limited : limited.pipeThrough(new FixedLengthStream(Number(declared)));
   return Promise.resolve({ body, tooLarge, control });
 }
-// Sends the request; resolves to ["status\nname\nvalue…", response] once headers arrive,
-// within `budgetMs`. The client hanging up aborts it, then or while its body streams.
-export function relay_open(url, method, headers, source, budgetMs, request) {
-  const control = source?.control ?? new AbortController();
-  const timer = setTimeout(() => control.abort(), budgetMs);
-  const hangUp = () => control.abort();
-  request.signal?.addEventListener("abort", hangUp);
-  const init = { method, headers: addHeaderLines(new Headers(), headers, "set"), body: source?.body ?? null, signal: control.signal, redirect: "manual" };
-  return fetch(url, init).then((response) => {
-    clearTimeout(timer);
-    let meta = String(response.status);
-    for (const [name, value] of response.headers) meta += `\n${name}\n${value}`;
-    return [meta, response];
-  }, (error) => {
-    clearTimeout(timer);
-    request.signal?.removeEventListener("abort", hangUp);
-    if (source?.tooLarge()) throw TOO_LARGE;
-    if (request.signal?.aborted) throw CLIENT_CLOSED;
-    throw control.signal.aborted ? null : error;
+// Sends the request with the `traceparent` of its `facts`; resolves to ["status\nname\nvalue…",
+// response, span] once headers arrive, within `budgetMs`. The client hanging up aborts it, then
+// or while its body streams. The attempt's span (null where none) stays open until the body
+// has been passed on (`stream_response`) or let go (`relay_discard`).
+export function relay_open(url, method, headers, source, budgetMs, request, tracing, facts) {
+  return inUpstreamSpan(tracing, facts, method, (span) => {
+    const control = source?.control ?? new AbortController();
+    const timer = setTimeout(() => control.abort(), budgetMs);
+    const hangUp = () => control.abort();
+    request.signal?.addEventListener("abort", hangUp);
+    const init = { method, headers: addHeaderLines(new Headers(), headers, "set"), body: source?.body ?? null, signal: control.signal, redirect: "manual" };
+    init.headers.set("traceparent", traceparentOf(facts));
+    return fetch(url, init).then((response) => {
+      clearTimeout(timer);
+      span?.setAttribute("http.response.status_code", response.status);
+      let meta = String(response.status);
+      for (const [name, value] of response.headers) meta += `\n${name}\n${value}`;
+      return [meta, response, span];
+    }, (error) => {
+      clearTimeout(timer);
+      request.signal?.removeEventListener("abort", hangUp);
+      const failure = source?.tooLarge() ? TOO_LARGE : request.signal?.aborted ? CLIENT_CLOSED : control.signal.aborted ? null : error;
+      endSpan(span, { "error.type": failure === null ? "timeout" : typeof failure === "string" ? failure : "unreachable" });
+      throw failure;
+    });
   });
 }
-export function relay_discard(response) {
+export function relay_discard(response, span) {
   response.body?.cancel().catch(() => {});
+  endSpan(span, { "upstream.passed_on": false });
 }
 export function body_of(response) {
   return response.body;

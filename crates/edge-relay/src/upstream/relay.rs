@@ -10,7 +10,8 @@ use worker::{js_sys, web_sys};
 
 use super::outcome::{CLIENT_CLOSED, TOO_LARGE};
 use super::registry::Upstream;
-use super::{exchange, guarded, headers, now_ms, record, Attempted, UpstreamError};
+use super::wire::{record, Ended, Wire};
+use super::{exchange, guarded, headers, now_ms, Attempted, UpstreamError};
 use crate::context::RequestContext;
 use crate::error::js_error_message;
 use crate::executor;
@@ -20,8 +21,10 @@ use crate::response::{encode_header_lines, Streamed};
 #[wasm_bindgen(module = "/src/upstream/relay.mjs")]
 extern "C" {
     fn relay_body(request: &web_sys::Request, limit: u32, whole: bool) -> js_sys::Promise;
-    fn relay_open(url: &str, method: &str, headers: &str, source: &JsValue, budget_ms: u32, request: &web_sys::Request) -> js_sys::Promise;
-    fn relay_discard(response: &JsValue);
+    /// Resolves to `["status\nname\nvalue…", response, span]`; `facts` as `exchange`'s.
+    fn relay_open(url: &str, method: &str, headers: &str, source: &JsValue, budget_ms: u32, request: &web_sys::Request, tracing: &JsValue, facts: &str) -> js_sys::Promise;
+    /// Cancels the body unread and ends the attempt's span.
+    fn relay_discard(response: &JsValue, span: &JsValue);
     fn body_of(response: &JsValue) -> JsValue;
     fn signal_of(request: &web_sys::Request) -> JsValue;
 }
@@ -33,6 +36,8 @@ pub struct Opened {
     /// As the upstream sent them (names lower-case).
     pub headers: Vec<(String, String)>,
     response: JsValue,
+    /// The attempt's span in the runtime's tracing (null where none), ended with the body.
+    span: JsValue,
 }
 
 impl Attempted for Opened {
@@ -45,14 +50,14 @@ impl Attempted for Opened {
     }
 
     fn discard(&self) {
-        relay_discard(&self.response);
+        relay_discard(&self.response, &self.span);
     }
 }
 
 impl Opened {
     /// Lets go of an answer that is not passed on: its body is cancelled unread.
     pub fn discard(self) {
-        relay_discard(&self.response);
+        relay_discard(&self.response, &self.span);
     }
 
     /// The body to pass on, with the headers that may pass and the upstream's idle limit.
@@ -62,6 +67,7 @@ impl Opened {
             client_signal: signal_of(request),
             idle_ms,
             headers: headers::relayed_response_headers(&self.headers),
+            span: self.span,
         }
     }
 }
@@ -81,6 +87,9 @@ pub async fn open(
     forwarded: &[(String, String)],
 ) -> Result<Opened, UpstreamError> {
     let started = now_ms();
+    let wire = Wire::default();
+    // The log names the method as the upstream's list does (a `&'static str`).
+    let logged_method = upstream.methods.iter().copied().find(|m| *m == ctx.method).unwrap_or("other");
     let outcome = async {
         let method = ctx.method.as_str();
         let has_body = !matches!(method, "GET" | "HEAD");
@@ -92,19 +101,21 @@ pub async fn open(
         } else {
             JsValue::NULL
         };
-        let headers = encode_header_lines(exchange::request_headers(&ctx.request_id, upstream, forwarded, None));
-        guarded(upstream, retries, |budget_ms| {
-            let promise = relay_open(url.as_str(), method, &headers, &source, budget_ms, request);
+        let headers = encode_header_lines(exchange::request_headers(ctx, upstream, forwarded, None));
+        guarded(upstream, retries, &wire, |attempt| {
+            let facts = ctx.attempt_facts(attempt.span_id, &upstream.name, attempt.number, attempt.breaker, "");
+            let promise = relay_open(url.as_str(), method, &headers, &source, attempt.budget_ms, request, ctx.tracing(), &facts);
             async move {
                 let answer: js_sys::Array = executor::settled(&promise).await.map_err(|e| failure(e, upstream))?.unchecked_into();
                 let (status, headers) = parse_meta(&answer.get(0).as_string().unwrap_or_default());
-                Ok(Opened { status, headers, response: answer.get(1) })
+                Ok(Opened { status, headers, response: answer.get(1), span: answer.get(2) })
             }
         })
         .await
     }
     .await;
-    record(ctx, upstream, started, outcome.as_ref().map(|o| (o.status, None)), false);
+    let ended = Ended { method: logged_method, started, outcome: outcome.as_ref().map(|o| (o.status, None)), coalesced: false, bytes: None };
+    record(ctx, upstream, &wire, ended);
     outcome
 }
 

@@ -6,6 +6,7 @@ import http from 'node:http';
 import { relay_body, relay_open, relay_discard, body_of, signal_of } from './relay.mjs';
 import { CLIENT_CLOSED } from '../response.mjs';
 import { TOO_LARGE } from './exchange.mjs';
+import { attemptFacts, recordingTracing } from '../../testing/tracing.mjs';
 
 globalThis.FixedLengthStream ??= class extends TransformStream {};
 
@@ -51,27 +52,35 @@ after(() => server.closeAllConnections() || server.close());
 test('an opened relay answers status and every header, the body still to read', async () => {
   const client = request('ping');
   const source = await relay_body(client, 100, true);
-  const [meta, response] = await relay_open(`${base}/make`, 'POST', 'X-Request-Id\nr1\nX-Request-Id\nr2', source, 2000, client);
+  const { tracing, spans } = recordingTracing();
+  const [meta, response, span] = await relay_open(`${base}/make`, 'POST', 'X-Request-Id\nr1\nX-Request-Id\nr2', source, 2000, client, tracing, attemptFacts());
   const lines = meta.split('\n');
   assert.equal(lines[0], '201');
   assert.equal(lines[lines.indexOf('x-up') + 1], '1');
   assert.deepEqual([received.method, received.headers['x-request-id'], received.body], ['POST', 'r2', 'ping']);
+  assert.equal(received.headers.traceparent, '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01');
   assert.equal(await new Response(body_of(response)).text(), 'made');
   assert.equal(signal_of(client), client.signal);
+  assert.ok(span, 'the span comes back with the answer');
+  assert.deepEqual([spans[0].attributes['http.response.status_code'], spans[0].ended], [201, false], 'open until the body has been passed on');
 });
 
-test('redirects are passed on, not followed', async () => {
+test('redirects are passed on, not followed; an answer let go ends its span', async () => {
   const client = new Request('http://127.0.0.1/');
-  const [meta, response] = await relay_open(`${base}/moved`, 'GET', '', null, 2000, client);
+  const { tracing, spans } = recordingTracing();
+  const [meta, response, span] = await relay_open(`${base}/moved`, 'GET', '', null, 2000, client, tracing, attemptFacts());
   assert.equal(meta.split('\n')[0], '302');
-  relay_discard(response);
+  relay_discard(response, span);
+  assert.deepEqual([spans[0].ended, spans[0].attributes['upstream.passed_on']], [true, false]);
 });
 
 test('no headers within the budget rejects with null; a client that hung up with CLIENT_CLOSED', async () => {
-  await assert.rejects(relay_open(`${base}/slow`, 'GET', '', null, 100, new Request('http://127.0.0.1/')), (e) => e === null);
+  const { tracing, spans } = recordingTracing();
+  await assert.rejects(relay_open(`${base}/slow`, 'GET', '', null, 100, new Request('http://127.0.0.1/'), tracing, attemptFacts()), (e) => e === null);
   const control = new AbortController();
   const client = new Request('http://127.0.0.1/', { signal: control.signal });
-  const opened = relay_open(`${base}/slow`, 'GET', '', null, 5000, client);
+  const opened = relay_open(`${base}/slow`, 'GET', '', null, 5000, client, tracing, attemptFacts());
   control.abort();
   await assert.rejects(opened, (e) => e === CLIENT_CLOSED);
+  assert.deepEqual(spans.map((s) => [s.ended, s.attributes['error.type']]), [[true, 'timeout'], [true, CLIENT_CLOSED]]);
 });

@@ -7,14 +7,21 @@ from ...client import AuthenticatedClient, Client
 from ...models.event_accepted import EventAccepted
 from ...models.event_in import EventIn
 from ...models.problem import Problem
-from ...types import Response
+from ...types import UNSET, Response, Unset
 
 
 def _get_kwargs(
     *,
     body: EventIn,
+    traceparent: str | Unset = UNSET,
+    tracestate: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
+    if not isinstance(traceparent, Unset):
+        headers["traceparent"] = traceparent
+
+    if not isinstance(tracestate, Unset):
+        headers["tracestate"] = tracestate
 
     _kwargs: dict[str, Any] = {
         "method": "post",
@@ -90,6 +97,8 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     body: EventIn,
+    traceparent: str | Unset = UNSET,
+    tracestate: str | Unset = UNSET,
 ) -> Response[EventAccepted | Problem]:
     """Accepts an event (202) and delivers it to EVENTS_WEBHOOK in the background
 
@@ -98,6 +107,8 @@ def sync_detailed(
     upstream's policy. A delivery failure is logged with the request id and never changes the response.
 
     Args:
+        traceparent (str | Unset):
+        tracestate (str | Unset):
         body (EventIn):
 
     Raises:
@@ -110,6 +121,8 @@ def sync_detailed(
 
     kwargs = _get_kwargs(
         body=body,
+        traceparent=traceparent,
+        tracestate=tracestate,
     )
 
     response = client.get_httpx_client().request(
@@ -123,6 +136,8 @@ def sync(
     *,
     client: AuthenticatedClient,
     body: EventIn,
+    traceparent: str | Unset = UNSET,
+    tracestate: str | Unset = UNSET,
 ) -> EventAccepted | Problem | None:
     """Accepts an event (202) and delivers it to EVENTS_WEBHOOK in the background
 
@@ -131,6 +146,8 @@ def sync(
     upstream's policy. A delivery failure is logged with the request id and never changes the response.
 
     Args:
+        traceparent (str | Unset):
+        tracestate (str | Unset):
         body (EventIn):
 
     Raises:
@@ -144,6 +161,8 @@ def sync(
     return sync_detailed(
         client=client,
         body=body,
+        traceparent=traceparent,
+        tracestate=tracestate,
     ).parsed
 
 
@@ -151,6 +170,8 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     body: EventIn,
+    traceparent: str | Unset = UNSET,
+    tracestate: str | Unset = UNSET,
 ) -> Response[EventAccepted | Problem]:
     """Accepts an event (202) and delivers it to EVENTS_WEBHOOK in the background
 
@@ -159,6 +180,8 @@ async def asyncio_detailed(
     upstream's policy. A delivery failure is logged with the request id and never changes the response.
 
     Args:
+        traceparent (str | Unset):
+        tracestate (str | Unset):
         body (EventIn):
 
     Raises:
@@ -171,6 +194,8 @@ async def asyncio_detailed(
 
     kwargs = _get_kwargs(
         body=body,
+        traceparent=traceparent,
+        tracestate=tracestate,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -182,6 +207,8 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     body: EventIn,
+    traceparent: str | Unset = UNSET,
+    tracestate: str | Unset = UNSET,
 ) -> EventAccepted | Problem | None:
     """Accepts an event (202) and delivers it to EVENTS_WEBHOOK in the background
 
@@ -190,6 +217,8 @@ async def asyncio(
     upstream's policy. A delivery failure is logged with the request id and never changes the response.
 
     Args:
+        traceparent (str | Unset):
+        tracestate (str | Unset):
         body (EventIn):
 
     Raises:
@@ -204,5 +233,7 @@ async def asyncio(
         await asyncio_detailed(
             client=client,
             body=body,
+            traceparent=traceparent,
+            tracestate=tracestate,
         )
     ).parsed

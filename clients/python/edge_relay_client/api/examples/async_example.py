@@ -12,7 +12,15 @@ from ...types import UNSET, Response, Unset
 def _get_kwargs(
     *,
     delay_ms: int | Unset = UNSET,
+    traceparent: str | Unset = UNSET,
+    tracestate: str | Unset = UNSET,
 ) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+    if not isinstance(traceparent, Unset):
+        headers["traceparent"] = traceparent
+
+    if not isinstance(tracestate, Unset):
+        headers["tracestate"] = tracestate
 
     params: dict[str, Any] = {}
 
@@ -26,6 +34,7 @@ def _get_kwargs(
         "params": params,
     }
 
+    _kwargs["headers"] = headers
     return _kwargs
 
 
@@ -58,6 +67,8 @@ def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
     delay_ms: int | Unset = UNSET,
+    traceparent: str | Unset = UNSET,
+    tracestate: str | Unset = UNSET,
 ) -> Response[Message | Problem]:
     """Awaits a runtime timer of delay_ms without blocking
 
@@ -65,6 +76,8 @@ def sync_detailed(
 
     Args:
         delay_ms (int | Unset):
+        traceparent (str | Unset):
+        tracestate (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -76,6 +89,8 @@ def sync_detailed(
 
     kwargs = _get_kwargs(
         delay_ms=delay_ms,
+        traceparent=traceparent,
+        tracestate=tracestate,
     )
 
     response = client.get_httpx_client().request(
@@ -89,6 +104,8 @@ def sync(
     *,
     client: AuthenticatedClient | Client,
     delay_ms: int | Unset = UNSET,
+    traceparent: str | Unset = UNSET,
+    tracestate: str | Unset = UNSET,
 ) -> Message | Problem | None:
     """Awaits a runtime timer of delay_ms without blocking
 
@@ -96,6 +113,8 @@ def sync(
 
     Args:
         delay_ms (int | Unset):
+        traceparent (str | Unset):
+        tracestate (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -108,6 +127,8 @@ def sync(
     return sync_detailed(
         client=client,
         delay_ms=delay_ms,
+        traceparent=traceparent,
+        tracestate=tracestate,
     ).parsed
 
 
@@ -115,6 +136,8 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
     delay_ms: int | Unset = UNSET,
+    traceparent: str | Unset = UNSET,
+    tracestate: str | Unset = UNSET,
 ) -> Response[Message | Problem]:
     """Awaits a runtime timer of delay_ms without blocking
 
@@ -122,6 +145,8 @@ async def asyncio_detailed(
 
     Args:
         delay_ms (int | Unset):
+        traceparent (str | Unset):
+        tracestate (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -133,6 +158,8 @@ async def asyncio_detailed(
 
     kwargs = _get_kwargs(
         delay_ms=delay_ms,
+        traceparent=traceparent,
+        tracestate=tracestate,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -144,6 +171,8 @@ async def asyncio(
     *,
     client: AuthenticatedClient | Client,
     delay_ms: int | Unset = UNSET,
+    traceparent: str | Unset = UNSET,
+    tracestate: str | Unset = UNSET,
 ) -> Message | Problem | None:
     """Awaits a runtime timer of delay_ms without blocking
 
@@ -151,6 +180,8 @@ async def asyncio(
 
     Args:
         delay_ms (int | Unset):
+        traceparent (str | Unset):
+        tracestate (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -164,5 +195,7 @@ async def asyncio(
         await asyncio_detailed(
             client=client,
             delay_ms=delay_ms,
+            traceparent=traceparent,
+            tracestate=tracestate,
         )
     ).parsed

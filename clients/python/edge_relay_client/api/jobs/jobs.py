@@ -7,16 +7,24 @@ from ...client import AuthenticatedClient, Client
 from ...models.job_accepted import JobAccepted
 from ...models.job_request import JobRequest
 from ...models.problem import Problem
-from ...types import Response
+from ...types import UNSET, Response, Unset
 
 
 def _get_kwargs(
     *,
     body: JobRequest,
     idempotency_key: str,
+    traceparent: str | Unset = UNSET,
+    tracestate: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
     headers["Idempotency-Key"] = idempotency_key
+
+    if not isinstance(traceparent, Unset):
+        headers["traceparent"] = traceparent
+
+    if not isinstance(tracestate, Unset):
+        headers["tracestate"] = tracestate
 
     _kwargs: dict[str, Any] = {
         "method": "post",
@@ -98,6 +106,8 @@ def sync_detailed(
     client: AuthenticatedClient,
     body: JobRequest,
     idempotency_key: str,
+    traceparent: str | Unset = UNSET,
+    tracestate: str | Unset = UNSET,
 ) -> Response[JobAccepted | Problem]:
     """Queues a durable job of up to 1000 upstream GETs (202; Idempotency-Key)
 
@@ -109,6 +119,8 @@ def sync_detailed(
 
     Args:
         idempotency_key (str):
+        traceparent (str | Unset):
+        tracestate (str | Unset):
         body (JobRequest): `POST /jobs`: the same list of upstream GETs as `/aggregate`, up to
             1,000 of them.
 
@@ -123,6 +135,8 @@ def sync_detailed(
     kwargs = _get_kwargs(
         body=body,
         idempotency_key=idempotency_key,
+        traceparent=traceparent,
+        tracestate=tracestate,
     )
 
     response = client.get_httpx_client().request(
@@ -137,6 +151,8 @@ def sync(
     client: AuthenticatedClient,
     body: JobRequest,
     idempotency_key: str,
+    traceparent: str | Unset = UNSET,
+    tracestate: str | Unset = UNSET,
 ) -> JobAccepted | Problem | None:
     """Queues a durable job of up to 1000 upstream GETs (202; Idempotency-Key)
 
@@ -148,6 +164,8 @@ def sync(
 
     Args:
         idempotency_key (str):
+        traceparent (str | Unset):
+        tracestate (str | Unset):
         body (JobRequest): `POST /jobs`: the same list of upstream GETs as `/aggregate`, up to
             1,000 of them.
 
@@ -163,6 +181,8 @@ def sync(
         client=client,
         body=body,
         idempotency_key=idempotency_key,
+        traceparent=traceparent,
+        tracestate=tracestate,
     ).parsed
 
 
@@ -171,6 +191,8 @@ async def asyncio_detailed(
     client: AuthenticatedClient,
     body: JobRequest,
     idempotency_key: str,
+    traceparent: str | Unset = UNSET,
+    tracestate: str | Unset = UNSET,
 ) -> Response[JobAccepted | Problem]:
     """Queues a durable job of up to 1000 upstream GETs (202; Idempotency-Key)
 
@@ -182,6 +204,8 @@ async def asyncio_detailed(
 
     Args:
         idempotency_key (str):
+        traceparent (str | Unset):
+        tracestate (str | Unset):
         body (JobRequest): `POST /jobs`: the same list of upstream GETs as `/aggregate`, up to
             1,000 of them.
 
@@ -196,6 +220,8 @@ async def asyncio_detailed(
     kwargs = _get_kwargs(
         body=body,
         idempotency_key=idempotency_key,
+        traceparent=traceparent,
+        tracestate=tracestate,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -208,6 +234,8 @@ async def asyncio(
     client: AuthenticatedClient,
     body: JobRequest,
     idempotency_key: str,
+    traceparent: str | Unset = UNSET,
+    tracestate: str | Unset = UNSET,
 ) -> JobAccepted | Problem | None:
     """Queues a durable job of up to 1000 upstream GETs (202; Idempotency-Key)
 
@@ -219,6 +247,8 @@ async def asyncio(
 
     Args:
         idempotency_key (str):
+        traceparent (str | Unset):
+        tracestate (str | Unset):
         body (JobRequest): `POST /jobs`: the same list of upstream GETs as `/aggregate`, up to
             1,000 of them.
 
@@ -235,5 +265,7 @@ async def asyncio(
             client=client,
             body=body,
             idempotency_key=idempotency_key,
+            traceparent=traceparent,
+            tracestate=tracestate,
         )
     ).parsed

@@ -15,7 +15,15 @@ def _get_kwargs(
     *,
     limit: int | Unset = 50,
     offset: int | Unset = UNSET,
+    traceparent: str | Unset = UNSET,
+    tracestate: str | Unset = UNSET,
 ) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+    if not isinstance(traceparent, Unset):
+        headers["traceparent"] = traceparent
+
+    if not isinstance(tracestate, Unset):
+        headers["tracestate"] = tracestate
 
     params: dict[str, Any] = {}
 
@@ -33,6 +41,7 @@ def _get_kwargs(
         "params": params,
     }
 
+    _kwargs["headers"] = headers
     return _kwargs
 
 
@@ -87,6 +96,8 @@ def sync_detailed(
     client: AuthenticatedClient,
     limit: int | Unset = 50,
     offset: int | Unset = UNSET,
+    traceparent: str | Unset = UNSET,
+    tracestate: str | Unset = UNSET,
 ) -> Response[JobView | Problem]:
     """One of the caller's jobs: status, progress and, once it has ended, its results
 
@@ -96,6 +107,8 @@ def sync_detailed(
         id (str):
         limit (int | Unset):  Default: 50.
         offset (int | Unset):
+        traceparent (str | Unset):
+        tracestate (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -109,6 +122,8 @@ def sync_detailed(
         id=id,
         limit=limit,
         offset=offset,
+        traceparent=traceparent,
+        tracestate=tracestate,
     )
 
     response = client.get_httpx_client().request(
@@ -124,6 +139,8 @@ def sync(
     client: AuthenticatedClient,
     limit: int | Unset = 50,
     offset: int | Unset = UNSET,
+    traceparent: str | Unset = UNSET,
+    tracestate: str | Unset = UNSET,
 ) -> JobView | Problem | None:
     """One of the caller's jobs: status, progress and, once it has ended, its results
 
@@ -133,6 +150,8 @@ def sync(
         id (str):
         limit (int | Unset):  Default: 50.
         offset (int | Unset):
+        traceparent (str | Unset):
+        tracestate (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -147,6 +166,8 @@ def sync(
         client=client,
         limit=limit,
         offset=offset,
+        traceparent=traceparent,
+        tracestate=tracestate,
     ).parsed
 
 
@@ -156,6 +177,8 @@ async def asyncio_detailed(
     client: AuthenticatedClient,
     limit: int | Unset = 50,
     offset: int | Unset = UNSET,
+    traceparent: str | Unset = UNSET,
+    tracestate: str | Unset = UNSET,
 ) -> Response[JobView | Problem]:
     """One of the caller's jobs: status, progress and, once it has ended, its results
 
@@ -165,6 +188,8 @@ async def asyncio_detailed(
         id (str):
         limit (int | Unset):  Default: 50.
         offset (int | Unset):
+        traceparent (str | Unset):
+        tracestate (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -178,6 +203,8 @@ async def asyncio_detailed(
         id=id,
         limit=limit,
         offset=offset,
+        traceparent=traceparent,
+        tracestate=tracestate,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -191,6 +218,8 @@ async def asyncio(
     client: AuthenticatedClient,
     limit: int | Unset = 50,
     offset: int | Unset = UNSET,
+    traceparent: str | Unset = UNSET,
+    tracestate: str | Unset = UNSET,
 ) -> JobView | Problem | None:
     """One of the caller's jobs: status, progress and, once it has ended, its results
 
@@ -200,6 +229,8 @@ async def asyncio(
         id (str):
         limit (int | Unset):  Default: 50.
         offset (int | Unset):
+        traceparent (str | Unset):
+        tracestate (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -215,5 +246,7 @@ async def asyncio(
             client=client,
             limit=limit,
             offset=offset,
+            traceparent=traceparent,
+            tracestate=tracestate,
         )
     ).parsed

@@ -5,16 +5,27 @@ import httpx
 
 from ...client import AuthenticatedClient, Client
 from ...models.problem import Problem
-from ...types import Response
+from ...types import UNSET, Response, Unset
 
 
-def _get_kwargs() -> dict[str, Any]:
+def _get_kwargs(
+    *,
+    traceparent: str | Unset = UNSET,
+    tracestate: str | Unset = UNSET,
+) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+    if not isinstance(traceparent, Unset):
+        headers["traceparent"] = traceparent
+
+    if not isinstance(tracestate, Unset):
+        headers["tracestate"] = tracestate
 
     _kwargs: dict[str, Any] = {
         "method": "get",
         "url": "/docs",
     }
 
+    _kwargs["headers"] = headers
     return _kwargs
 
 
@@ -40,11 +51,17 @@ def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
+    traceparent: str | Unset = UNSET,
+    tracestate: str | Unset = UNSET,
 ) -> Response[Any | Problem]:
     """Interactive API documentation (Swagger UI)
 
      Swagger UI over /openapi.json, served from this worker's own assets (no CDN): every operation, tried
     from the browser.
+
+    Args:
+        traceparent (str | Unset):
+        tracestate (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -54,7 +71,10 @@ def sync_detailed(
         Response[Any | Problem]
     """
 
-    kwargs = _get_kwargs()
+    kwargs = _get_kwargs(
+        traceparent=traceparent,
+        tracestate=tracestate,
+    )
 
     response = client.get_httpx_client().request(
         **kwargs,
@@ -66,11 +86,17 @@ def sync_detailed(
 def sync(
     *,
     client: AuthenticatedClient | Client,
+    traceparent: str | Unset = UNSET,
+    tracestate: str | Unset = UNSET,
 ) -> Any | Problem | None:
     """Interactive API documentation (Swagger UI)
 
      Swagger UI over /openapi.json, served from this worker's own assets (no CDN): every operation, tried
     from the browser.
+
+    Args:
+        traceparent (str | Unset):
+        tracestate (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -82,17 +108,25 @@ def sync(
 
     return sync_detailed(
         client=client,
+        traceparent=traceparent,
+        tracestate=tracestate,
     ).parsed
 
 
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
+    traceparent: str | Unset = UNSET,
+    tracestate: str | Unset = UNSET,
 ) -> Response[Any | Problem]:
     """Interactive API documentation (Swagger UI)
 
      Swagger UI over /openapi.json, served from this worker's own assets (no CDN): every operation, tried
     from the browser.
+
+    Args:
+        traceparent (str | Unset):
+        tracestate (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -102,7 +136,10 @@ async def asyncio_detailed(
         Response[Any | Problem]
     """
 
-    kwargs = _get_kwargs()
+    kwargs = _get_kwargs(
+        traceparent=traceparent,
+        tracestate=tracestate,
+    )
 
     response = await client.get_async_httpx_client().request(**kwargs)
 
@@ -112,11 +149,17 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: AuthenticatedClient | Client,
+    traceparent: str | Unset = UNSET,
+    tracestate: str | Unset = UNSET,
 ) -> Any | Problem | None:
     """Interactive API documentation (Swagger UI)
 
      Swagger UI over /openapi.json, served from this worker's own assets (no CDN): every operation, tried
     from the browser.
+
+    Args:
+        traceparent (str | Unset):
+        tracestate (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -129,5 +172,7 @@ async def asyncio(
     return (
         await asyncio_detailed(
             client=client,
+            traceparent=traceparent,
+            tracestate=tracestate,
         )
     ).parsed

@@ -6,16 +6,27 @@ import httpx
 from ...client import AuthenticatedClient, Client
 from ...models.index import Index
 from ...models.problem import Problem
-from ...types import Response
+from ...types import UNSET, Response, Unset
 
 
-def _get_kwargs() -> dict[str, Any]:
+def _get_kwargs(
+    *,
+    traceparent: str | Unset = UNSET,
+    tracestate: str | Unset = UNSET,
+) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+    if not isinstance(traceparent, Unset):
+        headers["traceparent"] = traceparent
+
+    if not isinstance(tracestate, Unset):
+        headers["tracestate"] = tracestate
 
     _kwargs: dict[str, Any] = {
         "method": "get",
         "url": "/",
     }
 
+    _kwargs["headers"] = headers
     return _kwargs
 
 
@@ -42,11 +53,17 @@ def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
+    traceparent: str | Unset = UNSET,
+    tracestate: str | Unset = UNSET,
 ) -> Response[Index | Problem]:
     """This index: name, version and routes
 
      The API's name and version and every route it serves (method, path, summary), from the same route
     table dispatch reads.
+
+    Args:
+        traceparent (str | Unset):
+        tracestate (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -56,7 +73,10 @@ def sync_detailed(
         Response[Index | Problem]
     """
 
-    kwargs = _get_kwargs()
+    kwargs = _get_kwargs(
+        traceparent=traceparent,
+        tracestate=tracestate,
+    )
 
     response = client.get_httpx_client().request(
         **kwargs,
@@ -68,11 +88,17 @@ def sync_detailed(
 def sync(
     *,
     client: AuthenticatedClient | Client,
+    traceparent: str | Unset = UNSET,
+    tracestate: str | Unset = UNSET,
 ) -> Index | Problem | None:
     """This index: name, version and routes
 
      The API's name and version and every route it serves (method, path, summary), from the same route
     table dispatch reads.
+
+    Args:
+        traceparent (str | Unset):
+        tracestate (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -84,17 +110,25 @@ def sync(
 
     return sync_detailed(
         client=client,
+        traceparent=traceparent,
+        tracestate=tracestate,
     ).parsed
 
 
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
+    traceparent: str | Unset = UNSET,
+    tracestate: str | Unset = UNSET,
 ) -> Response[Index | Problem]:
     """This index: name, version and routes
 
      The API's name and version and every route it serves (method, path, summary), from the same route
     table dispatch reads.
+
+    Args:
+        traceparent (str | Unset):
+        tracestate (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -104,7 +138,10 @@ async def asyncio_detailed(
         Response[Index | Problem]
     """
 
-    kwargs = _get_kwargs()
+    kwargs = _get_kwargs(
+        traceparent=traceparent,
+        tracestate=tracestate,
+    )
 
     response = await client.get_async_httpx_client().request(**kwargs)
 
@@ -114,11 +151,17 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: AuthenticatedClient | Client,
+    traceparent: str | Unset = UNSET,
+    tracestate: str | Unset = UNSET,
 ) -> Index | Problem | None:
     """This index: name, version and routes
 
      The API's name and version and every route it serves (method, path, summary), from the same route
     table dispatch reads.
+
+    Args:
+        traceparent (str | Unset):
+        tracestate (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -131,5 +174,7 @@ async def asyncio(
     return (
         await asyncio_detailed(
             client=client,
+            traceparent=traceparent,
+            tracestate=tracestate,
         )
     ).parsed

@@ -5,16 +5,27 @@ import httpx
 
 from ...client import AuthenticatedClient, Client
 from ...models.problem import Problem
-from ...types import Response
+from ...types import UNSET, Response, Unset
 
 
-def _get_kwargs() -> dict[str, Any]:
+def _get_kwargs(
+    *,
+    traceparent: str | Unset = UNSET,
+    tracestate: str | Unset = UNSET,
+) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+    if not isinstance(traceparent, Unset):
+        headers["traceparent"] = traceparent
+
+    if not isinstance(tracestate, Unset):
+        headers["tracestate"] = tracestate
 
     _kwargs: dict[str, Any] = {
         "method": "get",
         "url": "/openapi.json",
     }
 
+    _kwargs["headers"] = headers
     return _kwargs
 
 
@@ -40,11 +51,17 @@ def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
+    traceparent: str | Unset = UNSET,
+    tracestate: str | Unset = UNSET,
 ) -> Response[Any | Problem]:
     """The OpenAPI 3.1 document of this API
 
      This document as this deployment serves it: the upstreams it relays to, each with the methods it
     allows, and the authentication it has on.
+
+    Args:
+        traceparent (str | Unset):
+        tracestate (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -54,7 +71,10 @@ def sync_detailed(
         Response[Any | Problem]
     """
 
-    kwargs = _get_kwargs()
+    kwargs = _get_kwargs(
+        traceparent=traceparent,
+        tracestate=tracestate,
+    )
 
     response = client.get_httpx_client().request(
         **kwargs,
@@ -66,11 +86,17 @@ def sync_detailed(
 def sync(
     *,
     client: AuthenticatedClient | Client,
+    traceparent: str | Unset = UNSET,
+    tracestate: str | Unset = UNSET,
 ) -> Any | Problem | None:
     """The OpenAPI 3.1 document of this API
 
      This document as this deployment serves it: the upstreams it relays to, each with the methods it
     allows, and the authentication it has on.
+
+    Args:
+        traceparent (str | Unset):
+        tracestate (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -82,17 +108,25 @@ def sync(
 
     return sync_detailed(
         client=client,
+        traceparent=traceparent,
+        tracestate=tracestate,
     ).parsed
 
 
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
+    traceparent: str | Unset = UNSET,
+    tracestate: str | Unset = UNSET,
 ) -> Response[Any | Problem]:
     """The OpenAPI 3.1 document of this API
 
      This document as this deployment serves it: the upstreams it relays to, each with the methods it
     allows, and the authentication it has on.
+
+    Args:
+        traceparent (str | Unset):
+        tracestate (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -102,7 +136,10 @@ async def asyncio_detailed(
         Response[Any | Problem]
     """
 
-    kwargs = _get_kwargs()
+    kwargs = _get_kwargs(
+        traceparent=traceparent,
+        tracestate=tracestate,
+    )
 
     response = await client.get_async_httpx_client().request(**kwargs)
 
@@ -112,11 +149,17 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: AuthenticatedClient | Client,
+    traceparent: str | Unset = UNSET,
+    tracestate: str | Unset = UNSET,
 ) -> Any | Problem | None:
     """The OpenAPI 3.1 document of this API
 
      This document as this deployment serves it: the upstreams it relays to, each with the methods it
     allows, and the authentication it has on.
+
+    Args:
+        traceparent (str | Unset):
+        tracestate (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -129,5 +172,7 @@ async def asyncio(
     return (
         await asyncio_detailed(
             client=client,
+            traceparent=traceparent,
+            tracestate=tracestate,
         )
     ).parsed

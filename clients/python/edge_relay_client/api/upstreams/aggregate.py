@@ -7,14 +7,21 @@ from ...client import AuthenticatedClient, Client
 from ...models.aggregate_request import AggregateRequest
 from ...models.aggregate_response import AggregateResponse
 from ...models.problem import Problem
-from ...types import Response
+from ...types import UNSET, Response, Unset
 
 
 def _get_kwargs(
     *,
     body: AggregateRequest,
+    traceparent: str | Unset = UNSET,
+    tracestate: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
+    if not isinstance(traceparent, Unset):
+        headers["traceparent"] = traceparent
+
+    if not isinstance(tracestate, Unset):
+        headers["tracestate"] = tracestate
 
     _kwargs: dict[str, Any] = {
         "method": "post",
@@ -70,6 +77,8 @@ def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: AggregateRequest,
+    traceparent: str | Unset = UNSET,
+    tracestate: str | Unset = UNSET,
 ) -> Response[AggregateResponse | Problem]:
     """Calls up to 50 upstream paths concurrently, one result each
 
@@ -78,6 +87,8 @@ def sync_detailed(
     carries its `id` when it had one. One failure never fails the batch.
 
     Args:
+        traceparent (str | Unset):
+        tracestate (str | Unset):
         body (AggregateRequest):
 
     Raises:
@@ -90,6 +101,8 @@ def sync_detailed(
 
     kwargs = _get_kwargs(
         body=body,
+        traceparent=traceparent,
+        tracestate=tracestate,
     )
 
     response = client.get_httpx_client().request(
@@ -103,6 +116,8 @@ def sync(
     *,
     client: AuthenticatedClient | Client,
     body: AggregateRequest,
+    traceparent: str | Unset = UNSET,
+    tracestate: str | Unset = UNSET,
 ) -> AggregateResponse | Problem | None:
     """Calls up to 50 upstream paths concurrently, one result each
 
@@ -111,6 +126,8 @@ def sync(
     carries its `id` when it had one. One failure never fails the batch.
 
     Args:
+        traceparent (str | Unset):
+        tracestate (str | Unset):
         body (AggregateRequest):
 
     Raises:
@@ -124,6 +141,8 @@ def sync(
     return sync_detailed(
         client=client,
         body=body,
+        traceparent=traceparent,
+        tracestate=tracestate,
     ).parsed
 
 
@@ -131,6 +150,8 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: AggregateRequest,
+    traceparent: str | Unset = UNSET,
+    tracestate: str | Unset = UNSET,
 ) -> Response[AggregateResponse | Problem]:
     """Calls up to 50 upstream paths concurrently, one result each
 
@@ -139,6 +160,8 @@ async def asyncio_detailed(
     carries its `id` when it had one. One failure never fails the batch.
 
     Args:
+        traceparent (str | Unset):
+        tracestate (str | Unset):
         body (AggregateRequest):
 
     Raises:
@@ -151,6 +174,8 @@ async def asyncio_detailed(
 
     kwargs = _get_kwargs(
         body=body,
+        traceparent=traceparent,
+        tracestate=tracestate,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -162,6 +187,8 @@ async def asyncio(
     *,
     client: AuthenticatedClient | Client,
     body: AggregateRequest,
+    traceparent: str | Unset = UNSET,
+    tracestate: str | Unset = UNSET,
 ) -> AggregateResponse | Problem | None:
     """Calls up to 50 upstream paths concurrently, one result each
 
@@ -170,6 +197,8 @@ async def asyncio(
     carries its `id` when it had one. One failure never fails the batch.
 
     Args:
+        traceparent (str | Unset):
+        tracestate (str | Unset):
         body (AggregateRequest):
 
     Raises:
@@ -184,5 +213,7 @@ async def asyncio(
         await asyncio_detailed(
             client=client,
             body=body,
+            traceparent=traceparent,
+            tracestate=tracestate,
         )
     ).parsed

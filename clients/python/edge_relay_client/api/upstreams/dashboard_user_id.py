@@ -7,12 +7,21 @@ import httpx
 from ...client import AuthenticatedClient, Client
 from ...models.dashboard import Dashboard
 from ...models.problem import Problem
-from ...types import Response
+from ...types import UNSET, Response, Unset
 
 
 def _get_kwargs(
     user_id: int,
+    *,
+    traceparent: str | Unset = UNSET,
+    tracestate: str | Unset = UNSET,
 ) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+    if not isinstance(traceparent, Unset):
+        headers["traceparent"] = traceparent
+
+    if not isinstance(tracestate, Unset):
+        headers["tracestate"] = tracestate
 
     _kwargs: dict[str, Any] = {
         "method": "get",
@@ -21,6 +30,7 @@ def _get_kwargs(
         ),
     }
 
+    _kwargs["headers"] = headers
     return _kwargs
 
 
@@ -58,6 +68,8 @@ def sync_detailed(
     user_id: int,
     *,
     client: AuthenticatedClient | Client,
+    traceparent: str | Unset = UNSET,
+    tracestate: str | Unset = UNSET,
 ) -> Response[Dashboard | Problem]:
     """A user and their todos from the users and todos upstreams at once (a partial answer if one fails)
 
@@ -67,6 +79,8 @@ def sync_detailed(
 
     Args:
         user_id (int):
+        traceparent (str | Unset):
+        tracestate (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -78,6 +92,8 @@ def sync_detailed(
 
     kwargs = _get_kwargs(
         user_id=user_id,
+        traceparent=traceparent,
+        tracestate=tracestate,
     )
 
     response = client.get_httpx_client().request(
@@ -91,6 +107,8 @@ def sync(
     user_id: int,
     *,
     client: AuthenticatedClient | Client,
+    traceparent: str | Unset = UNSET,
+    tracestate: str | Unset = UNSET,
 ) -> Dashboard | Problem | None:
     """A user and their todos from the users and todos upstreams at once (a partial answer if one fails)
 
@@ -100,6 +118,8 @@ def sync(
 
     Args:
         user_id (int):
+        traceparent (str | Unset):
+        tracestate (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -112,6 +132,8 @@ def sync(
     return sync_detailed(
         user_id=user_id,
         client=client,
+        traceparent=traceparent,
+        tracestate=tracestate,
     ).parsed
 
 
@@ -119,6 +141,8 @@ async def asyncio_detailed(
     user_id: int,
     *,
     client: AuthenticatedClient | Client,
+    traceparent: str | Unset = UNSET,
+    tracestate: str | Unset = UNSET,
 ) -> Response[Dashboard | Problem]:
     """A user and their todos from the users and todos upstreams at once (a partial answer if one fails)
 
@@ -128,6 +152,8 @@ async def asyncio_detailed(
 
     Args:
         user_id (int):
+        traceparent (str | Unset):
+        tracestate (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -139,6 +165,8 @@ async def asyncio_detailed(
 
     kwargs = _get_kwargs(
         user_id=user_id,
+        traceparent=traceparent,
+        tracestate=tracestate,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -150,6 +178,8 @@ async def asyncio(
     user_id: int,
     *,
     client: AuthenticatedClient | Client,
+    traceparent: str | Unset = UNSET,
+    tracestate: str | Unset = UNSET,
 ) -> Dashboard | Problem | None:
     """A user and their todos from the users and todos upstreams at once (a partial answer if one fails)
 
@@ -159,6 +189,8 @@ async def asyncio(
 
     Args:
         user_id (int):
+        traceparent (str | Unset):
+        tracestate (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -172,5 +204,7 @@ async def asyncio(
         await asyncio_detailed(
             user_id=user_id,
             client=client,
+            traceparent=traceparent,
+            tracestate=tracestate,
         )
     ).parsed

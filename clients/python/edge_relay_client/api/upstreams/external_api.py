@@ -5,16 +5,27 @@ import httpx
 
 from ...client import AuthenticatedClient, Client
 from ...models.problem import Problem
-from ...types import Response
+from ...types import UNSET, Response, Unset
 
 
-def _get_kwargs() -> dict[str, Any]:
+def _get_kwargs(
+    *,
+    traceparent: str | Unset = UNSET,
+    tracestate: str | Unset = UNSET,
+) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+    if not isinstance(traceparent, Unset):
+        headers["traceparent"] = traceparent
+
+    if not isinstance(tracestate, Unset):
+        headers["tracestate"] = tracestate
 
     _kwargs: dict[str, Any] = {
         "method": "get",
         "url": "/external-api",
     }
 
+    _kwargs["headers"] = headers
     return _kwargs
 
 
@@ -50,11 +61,17 @@ def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
+    traceparent: str | Unset = UNSET,
+    tracestate: str | Unset = UNSET,
 ) -> Response[Any | Problem]:
     """Relays the JSON body of the configured upstream (UPSTREAM_URL)
 
      GETs the `default` upstream under its timeout, retries, breaker and cache; identical calls in flight
     share one upstream request.
+
+    Args:
+        traceparent (str | Unset):
+        tracestate (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -64,7 +81,10 @@ def sync_detailed(
         Response[Any | Problem]
     """
 
-    kwargs = _get_kwargs()
+    kwargs = _get_kwargs(
+        traceparent=traceparent,
+        tracestate=tracestate,
+    )
 
     response = client.get_httpx_client().request(
         **kwargs,
@@ -76,11 +96,17 @@ def sync_detailed(
 def sync(
     *,
     client: AuthenticatedClient | Client,
+    traceparent: str | Unset = UNSET,
+    tracestate: str | Unset = UNSET,
 ) -> Any | Problem | None:
     """Relays the JSON body of the configured upstream (UPSTREAM_URL)
 
      GETs the `default` upstream under its timeout, retries, breaker and cache; identical calls in flight
     share one upstream request.
+
+    Args:
+        traceparent (str | Unset):
+        tracestate (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -92,17 +118,25 @@ def sync(
 
     return sync_detailed(
         client=client,
+        traceparent=traceparent,
+        tracestate=tracestate,
     ).parsed
 
 
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
+    traceparent: str | Unset = UNSET,
+    tracestate: str | Unset = UNSET,
 ) -> Response[Any | Problem]:
     """Relays the JSON body of the configured upstream (UPSTREAM_URL)
 
      GETs the `default` upstream under its timeout, retries, breaker and cache; identical calls in flight
     share one upstream request.
+
+    Args:
+        traceparent (str | Unset):
+        tracestate (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -112,7 +146,10 @@ async def asyncio_detailed(
         Response[Any | Problem]
     """
 
-    kwargs = _get_kwargs()
+    kwargs = _get_kwargs(
+        traceparent=traceparent,
+        tracestate=tracestate,
+    )
 
     response = await client.get_async_httpx_client().request(**kwargs)
 
@@ -122,11 +159,17 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: AuthenticatedClient | Client,
+    traceparent: str | Unset = UNSET,
+    tracestate: str | Unset = UNSET,
 ) -> Any | Problem | None:
     """Relays the JSON body of the configured upstream (UPSTREAM_URL)
 
      GETs the `default` upstream under its timeout, retries, breaker and cache; identical calls in flight
     share one upstream request.
+
+    Args:
+        traceparent (str | Unset):
+        tracestate (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -139,5 +182,7 @@ async def asyncio(
     return (
         await asyncio_detailed(
             client=client,
+            traceparent=traceparent,
+            tracestate=tracestate,
         )
     ).parsed

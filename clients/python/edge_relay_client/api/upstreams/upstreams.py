@@ -6,16 +6,27 @@ import httpx
 from ...client import AuthenticatedClient, Client
 from ...models.problem import Problem
 from ...models.upstream_list import UpstreamList
-from ...types import Response
+from ...types import UNSET, Response, Unset
 
 
-def _get_kwargs() -> dict[str, Any]:
+def _get_kwargs(
+    *,
+    traceparent: str | Unset = UNSET,
+    tracestate: str | Unset = UNSET,
+) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+    if not isinstance(traceparent, Unset):
+        headers["traceparent"] = traceparent
+
+    if not isinstance(tracestate, Unset):
+        headers["tracestate"] = tracestate
 
     _kwargs: dict[str, Any] = {
         "method": "get",
         "url": "/upstreams",
     }
 
+    _kwargs["headers"] = headers
     return _kwargs
 
 
@@ -44,10 +55,16 @@ def _build_response(
 def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
+    traceparent: str | Unset = UNSET,
+    tracestate: str | Unset = UNSET,
 ) -> Response[Problem | UpstreamList]:
     """The configured upstreams: name, methods, whether cached
 
      What `/upstreams/{name}/…` can reach and how: names and methods only, never a URL or a header.
+
+    Args:
+        traceparent (str | Unset):
+        tracestate (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -57,7 +74,10 @@ def sync_detailed(
         Response[Problem | UpstreamList]
     """
 
-    kwargs = _get_kwargs()
+    kwargs = _get_kwargs(
+        traceparent=traceparent,
+        tracestate=tracestate,
+    )
 
     response = client.get_httpx_client().request(
         **kwargs,
@@ -69,10 +89,16 @@ def sync_detailed(
 def sync(
     *,
     client: AuthenticatedClient | Client,
+    traceparent: str | Unset = UNSET,
+    tracestate: str | Unset = UNSET,
 ) -> Problem | UpstreamList | None:
     """The configured upstreams: name, methods, whether cached
 
      What `/upstreams/{name}/…` can reach and how: names and methods only, never a URL or a header.
+
+    Args:
+        traceparent (str | Unset):
+        tracestate (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -84,16 +110,24 @@ def sync(
 
     return sync_detailed(
         client=client,
+        traceparent=traceparent,
+        tracestate=tracestate,
     ).parsed
 
 
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
+    traceparent: str | Unset = UNSET,
+    tracestate: str | Unset = UNSET,
 ) -> Response[Problem | UpstreamList]:
     """The configured upstreams: name, methods, whether cached
 
      What `/upstreams/{name}/…` can reach and how: names and methods only, never a URL or a header.
+
+    Args:
+        traceparent (str | Unset):
+        tracestate (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -103,7 +137,10 @@ async def asyncio_detailed(
         Response[Problem | UpstreamList]
     """
 
-    kwargs = _get_kwargs()
+    kwargs = _get_kwargs(
+        traceparent=traceparent,
+        tracestate=tracestate,
+    )
 
     response = await client.get_async_httpx_client().request(**kwargs)
 
@@ -113,10 +150,16 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: AuthenticatedClient | Client,
+    traceparent: str | Unset = UNSET,
+    tracestate: str | Unset = UNSET,
 ) -> Problem | UpstreamList | None:
     """The configured upstreams: name, methods, whether cached
 
      What `/upstreams/{name}/…` can reach and how: names and methods only, never a URL or a header.
+
+    Args:
+        traceparent (str | Unset):
+        tracestate (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -129,5 +172,7 @@ async def asyncio(
     return (
         await asyncio_detailed(
             client=client,
+            traceparent=traceparent,
+            tracestate=tracestate,
         )
     ).parsed

@@ -6,13 +6,22 @@ import httpx
 
 from ...client import AuthenticatedClient, Client
 from ...models.problem import Problem
-from ...types import Response
+from ...types import UNSET, Response, Unset
 
 
 def _get_kwargs(
     name: str,
     path: str,
+    *,
+    traceparent: str | Unset = UNSET,
+    tracestate: str | Unset = UNSET,
 ) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+    if not isinstance(traceparent, Unset):
+        headers["traceparent"] = traceparent
+
+    if not isinstance(tracestate, Unset):
+        headers["tracestate"] = tracestate
 
     _kwargs: dict[str, Any] = {
         "method": "get",
@@ -22,6 +31,7 @@ def _get_kwargs(
         ),
     }
 
+    _kwargs["headers"] = headers
     return _kwargs
 
 
@@ -79,6 +89,8 @@ def sync_detailed(
     path: str,
     *,
     client: AuthenticatedClient | Client,
+    traceparent: str | Unset = UNSET,
+    tracestate: str | Unset = UNSET,
 ) -> Response[Any | Problem]:
     """Relays a GET to a configured upstream (base_url + path + query), streaming its answer
 
@@ -92,6 +104,8 @@ def sync_detailed(
     Args:
         name (str):
         path (str):
+        traceparent (str | Unset):
+        tracestate (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -104,6 +118,8 @@ def sync_detailed(
     kwargs = _get_kwargs(
         name=name,
         path=path,
+        traceparent=traceparent,
+        tracestate=tracestate,
     )
 
     response = client.get_httpx_client().request(
@@ -118,6 +134,8 @@ def sync(
     path: str,
     *,
     client: AuthenticatedClient | Client,
+    traceparent: str | Unset = UNSET,
+    tracestate: str | Unset = UNSET,
 ) -> Any | Problem | None:
     """Relays a GET to a configured upstream (base_url + path + query), streaming its answer
 
@@ -131,6 +149,8 @@ def sync(
     Args:
         name (str):
         path (str):
+        traceparent (str | Unset):
+        tracestate (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -144,6 +164,8 @@ def sync(
         name=name,
         path=path,
         client=client,
+        traceparent=traceparent,
+        tracestate=tracestate,
     ).parsed
 
 
@@ -152,6 +174,8 @@ async def asyncio_detailed(
     path: str,
     *,
     client: AuthenticatedClient | Client,
+    traceparent: str | Unset = UNSET,
+    tracestate: str | Unset = UNSET,
 ) -> Response[Any | Problem]:
     """Relays a GET to a configured upstream (base_url + path + query), streaming its answer
 
@@ -165,6 +189,8 @@ async def asyncio_detailed(
     Args:
         name (str):
         path (str):
+        traceparent (str | Unset):
+        tracestate (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -177,6 +203,8 @@ async def asyncio_detailed(
     kwargs = _get_kwargs(
         name=name,
         path=path,
+        traceparent=traceparent,
+        tracestate=tracestate,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -189,6 +217,8 @@ async def asyncio(
     path: str,
     *,
     client: AuthenticatedClient | Client,
+    traceparent: str | Unset = UNSET,
+    tracestate: str | Unset = UNSET,
 ) -> Any | Problem | None:
     """Relays a GET to a configured upstream (base_url + path + query), streaming its answer
 
@@ -202,6 +232,8 @@ async def asyncio(
     Args:
         name (str):
         path (str):
+        traceparent (str | Unset):
+        tracestate (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -216,5 +248,7 @@ async def asyncio(
             name=name,
             path=path,
             client=client,
+            traceparent=traceparent,
+            tracestate=tracestate,
         )
     ).parsed

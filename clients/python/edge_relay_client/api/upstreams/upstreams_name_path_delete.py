@@ -6,13 +6,22 @@ import httpx
 
 from ...client import AuthenticatedClient, Client
 from ...models.problem import Problem
-from ...types import Response
+from ...types import UNSET, Response, Unset
 
 
 def _get_kwargs(
     name: str,
     path: str,
+    *,
+    traceparent: str | Unset = UNSET,
+    tracestate: str | Unset = UNSET,
 ) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+    if not isinstance(traceparent, Unset):
+        headers["traceparent"] = traceparent
+
+    if not isinstance(tracestate, Unset):
+        headers["tracestate"] = tracestate
 
     _kwargs: dict[str, Any] = {
         "method": "delete",
@@ -22,6 +31,7 @@ def _get_kwargs(
         ),
     }
 
+    _kwargs["headers"] = headers
     return _kwargs
 
 
@@ -75,6 +85,8 @@ def sync_detailed(
     path: str,
     *,
     client: AuthenticatedClient | Client,
+    traceparent: str | Unset = UNSET,
+    tracestate: str | Unset = UNSET,
 ) -> Response[Problem]:
     """Relays a DELETE where the upstream's methods allow it
 
@@ -84,6 +96,8 @@ def sync_detailed(
     Args:
         name (str):
         path (str):
+        traceparent (str | Unset):
+        tracestate (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -96,6 +110,8 @@ def sync_detailed(
     kwargs = _get_kwargs(
         name=name,
         path=path,
+        traceparent=traceparent,
+        tracestate=tracestate,
     )
 
     response = client.get_httpx_client().request(
@@ -110,6 +126,8 @@ def sync(
     path: str,
     *,
     client: AuthenticatedClient | Client,
+    traceparent: str | Unset = UNSET,
+    tracestate: str | Unset = UNSET,
 ) -> Problem | None:
     """Relays a DELETE where the upstream's methods allow it
 
@@ -119,6 +137,8 @@ def sync(
     Args:
         name (str):
         path (str):
+        traceparent (str | Unset):
+        tracestate (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -132,6 +152,8 @@ def sync(
         name=name,
         path=path,
         client=client,
+        traceparent=traceparent,
+        tracestate=tracestate,
     ).parsed
 
 
@@ -140,6 +162,8 @@ async def asyncio_detailed(
     path: str,
     *,
     client: AuthenticatedClient | Client,
+    traceparent: str | Unset = UNSET,
+    tracestate: str | Unset = UNSET,
 ) -> Response[Problem]:
     """Relays a DELETE where the upstream's methods allow it
 
@@ -149,6 +173,8 @@ async def asyncio_detailed(
     Args:
         name (str):
         path (str):
+        traceparent (str | Unset):
+        tracestate (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -161,6 +187,8 @@ async def asyncio_detailed(
     kwargs = _get_kwargs(
         name=name,
         path=path,
+        traceparent=traceparent,
+        tracestate=tracestate,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -173,6 +201,8 @@ async def asyncio(
     path: str,
     *,
     client: AuthenticatedClient | Client,
+    traceparent: str | Unset = UNSET,
+    tracestate: str | Unset = UNSET,
 ) -> Problem | None:
     """Relays a DELETE where the upstream's methods allow it
 
@@ -182,6 +212,8 @@ async def asyncio(
     Args:
         name (str):
         path (str):
+        traceparent (str | Unset):
+        tracestate (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -196,5 +228,7 @@ async def asyncio(
             name=name,
             path=path,
             client=client,
+            traceparent=traceparent,
+            tracestate=tracestate,
         )
     ).parsed
