@@ -61,7 +61,13 @@ test('Schemathesis: every operation, every check, 0 failures, ≥ 1000 cases', {
     webhook: { base_url: `${fixture.upstream.url}/webhook` },
   };
   const w = fixture.track(
-    await startJobsWorker({ UPSTREAMS: JSON.stringify(UPSTREAMS), UPSTREAM_URL: `${fixture.upstream.url}/json`, EVENTS_WEBHOOK: 'webhook' }),
+    await startJobsWorker({
+      UPSTREAMS: JSON.stringify(UPSTREAMS),
+      UPSTREAM_URL: `${fixture.upstream.url}/json`,
+      EVENTS_WEBHOOK: 'webhook',
+      // Jobs may name a callback (to `demo`, which takes POST), as the document allows.
+      JOBS_WEBHOOK_SECRET: `whsec_${crypto.randomBytes(32).toString('base64')}`,
+    }),
   );
   const started = Date.now();
   // /async-example (up to 10 s per case) in a process of its own, beside all the others.

@@ -19,7 +19,7 @@ async function wasmIn(dir) {
 
 // What only the diagnostics feature compiles in: its routes, the var that enables them, the
 // consumer's panic item and the panics' own messages.
-const TEST_ONLY = ['/_test/panic', '/_test/abort', '/_test/echo', 'ENABLE_TEST_ROUTES', '_test_panic', 'deliberate panic'];
+const TEST_ONLY = ['/_test/panic', '/_test/abort', '/_test/echo', '/_test/memory', 'ENABLE_TEST_ROUTES', '_test_panic', 'deliberate panic'];
 
 test('the deployed wasm holds no test-only route or hook; the tests\' build does', async () => {
   const deployed = await wasmIn(DEPLOY);

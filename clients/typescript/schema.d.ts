@@ -168,11 +168,15 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * The caller's jobs, newest first, by status, a page at a time
+         * @description Only the caller's own jobs, without their results; `next` (with an opaque cursor) reads the following page.
+         */
+        get: operations["jobs_get"];
         put?: never;
         /**
          * Queues a durable job of up to 1000 upstream GETs (202; Idempotency-Key)
-         * @description Stores the job in D1 and queues it in chunks of JOBS_CHUNK_SIZE items; the queue consumer runs them (JOBS_CONCURRENCY at once), recording every result. Upstream timeouts, unreachable upstreams, 429 and 5xx answers are retried with the message (exponential backoff from JOBS_RETRY_DELAY_S) until the queue's max_retries, then the job fails via the dead-letter queue. Same Idempotency-Key and body → the same job; same key, other body → 409. 1 to 1000 requests in /aggregate's format.
+         * @description Stores the job in D1 and queues it in chunks of JOBS_CHUNK_SIZE items; the queue consumer runs them (JOBS_CONCURRENCY at once), keeping every result in R2 (up to JOBS_MAX_RESULT_BYTES each). Upstream timeouts, unreachable upstreams, 429 and 5xx answers are retried with the message (exponential backoff from JOBS_RETRY_DELAY_S) until the queue's max_retries, then the job fails via the dead-letter queue. Same Idempotency-Key and body → the same job; same key, other body → 409. 1 to 1000 requests in /aggregate's format (JOBS_MAX_ITEMS may allow up to 10000). A caller may have JOBS_MAX_ACTIVE jobs queued or running (429 past it). `callback` names a configured upstream and path that receives one POST when the job ends, signed per the Standard Webhooks spec with JOBS_WEBHOOK_SECRET.
          */
         post: operations["jobs"];
         delete?: never;
@@ -190,9 +194,33 @@ export interface paths {
         };
         /**
          * One of the caller's jobs: status, progress and, once it has ended, its results
-         * @description Only the caller that submitted the job can read it; to anyone else it does not exist (404).
+         * @description Only the caller that submitted the job can read it; to anyone else it does not exist (404), nor does a job JOBS_RETENTION_S after it ended (it is deleted with its results). A page holds `limit` results, fewer where they would pass 16 MiB; `next` reads on. All results at once: GET /jobs/{id}/results.
          */
         get: operations["jobs_id"];
+        put?: never;
+        post?: never;
+        /**
+         * Cancels one of the caller's queued or running jobs
+         * @description Pending items never run (a consumer holding a message for the job stops before its next item); items already running may finish and are kept. The answer is the job, `cancelled`, with the results it has; its callback, if it named one, is sent. An ended job → 409.
+         */
+        delete: operations["jobs_id_delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/jobs/{id}/results": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * All of a job's finished results, one NDJSON line each, in request order
+         * @description One line per finished item, in request order: the same result as in GET /jobs/{id}'s `results` (`index` first, then the item's `id`, `status`, `body`…). Streamed from storage as the client reads it, so any job's results come whole in flat memory; while the job runs, the items finished so far.
+         */
+        get: operations["jobs_id_results"];
         put?: never;
         post?: never;
         delete?: never;
@@ -294,6 +322,34 @@ export interface components {
             /** @description One result per request, in request order. */
             results: components["schemas"]["ItemResult"][];
         };
+        /** @description Where a job's completion is reported: a path on a configured upstream (never an open URL). */
+        Callback: {
+            /** @description The path (and query) under the upstream's `base_url`, e.g. `/hooks/jobs`. */
+            path: string;
+            /** @description A configured upstream's name. */
+            upstream: string;
+        };
+        /**
+         * @description How a completion callback's delivery goes.
+         * @enum {string}
+         */
+        CallbackState: "pending" | "delivered" | "failed";
+        /** @description A job's completion callback and its delivery. */
+        CallbackView: {
+            /**
+             * Format: int32
+             * @description Deliveries tried so far.
+             */
+            attempts: number;
+            /** @description How the latest failed delivery failed. */
+            last_error?: string | null;
+            /** @description The path under the upstream's `base_url`. */
+            path: string;
+            /** @description How its delivery goes. */
+            state: components["schemas"]["CallbackState"];
+            /** @description The upstream it is sent to. */
+            upstream: string;
+        };
         /** @description The merged answer: every part, or those that could be had and why the others could not */
         Dashboard: {
             /** @description The parts left out, each with its problem. */
@@ -385,18 +441,62 @@ export interface components {
             /** @description Where to read it: `GET /jobs/{id}`. */
             status_url: string;
         };
-        /** @description `POST /jobs`: the same list of upstream GETs as `/aggregate`, up to 1,000 of them. */
+        /** @description `GET /jobs`: one page of the caller's jobs, newest first. */
+        JobList: {
+            /** @description The jobs, without their results. */
+            jobs: components["schemas"]["JobView"][];
+            /** @description The next page, when there is one. */
+            next?: string | null;
+        };
+        /**
+         * @description `POST /jobs`: the same list of upstream GETs as `/aggregate`, up to `JOBS_MAX_ITEMS` of
+         *     them, and where to report when the job ends.
+         */
         JobRequest: {
+            callback?: null | components["schemas"]["Callback"];
             /** @description Answered in order: the n-th result is the n-th request's. */
             requests: components["schemas"]["Item"][];
         };
         /**
-         * @description Where a job is; `succeeded` and `failed` are final.
+         * @description One finished item's result, as `GET /jobs/{id}` and `GET /jobs/{id}/results` give it.
+         *     Only the document reads this type: results are served as the stored lines they are.
+         */
+        JobResult: {
+            /** @description The upstream's body: its JSON exactly as sent (checked, not re-encoded), or its text as a string. */
+            body?: unknown;
+            /** @description `Cache-Status` when the upstream is cached. */
+            cache?: string | null;
+            /**
+             * Format: int64
+             * @description Wall time of the call, retries included.
+             */
+            duration_ms: number;
+            error?: null | components["schemas"]["Problem"];
+            /** @description The request's `id`, when it had one. */
+            id?: string | null;
+            /**
+             * Format: int32
+             * @description The upstream's status, when it answered.
+             */
+            status?: number | null;
+        } & {
+            /**
+             * Format: int32
+             * @description The item's position in `requests`.
+             */
+            index: number;
+        };
+        /**
+         * @description Where a job is; `succeeded`, `failed` and `cancelled` are final.
          * @enum {string}
          */
-        JobStatus: "queued" | "running" | "succeeded" | "failed";
-        /** @description `GET /jobs/{id}`. */
+        JobStatus: "queued" | "running" | "succeeded" | "failed" | "cancelled";
+        /**
+         * @description A job: `GET /jobs/{id}`, `DELETE /jobs/{id}`, an entry of `GET /jobs` (without results), a
+         *     callback's `data`.
+         */
         JobView: {
+            callback?: null | components["schemas"]["CallbackView"];
             /** @description RFC 3339, UTC. */
             created_at: string;
             /** @description Why a failed job failed. */
@@ -411,8 +511,11 @@ export interface components {
             next?: string | null;
             /** @description Its items, counted by outcome. */
             progress: components["schemas"]["Progress"];
-            /** @description Once the job has ended: finished items' results in request order, one page of them. */
-            results?: components["schemas"]["ItemResult"][] | null;
+            /**
+             * @description Once the job has ended (`GET /jobs/{id}`): finished items' results in request order,
+             *     one page of them.
+             */
+            results?: components["schemas"]["JobResult"][] | null;
             /** @description When its first item ran (RFC 3339, UTC). */
             started_at?: string | null;
             /** @description Where it is. */
@@ -466,7 +569,10 @@ export interface components {
              */
             upstream_status?: number | null;
         };
-        /** @description Item counts; `pending` items have not finished yet (or never will, in a failed job). */
+        /**
+         * @description Item counts; `pending` items have not finished yet (or never will, in a failed or
+         *     cancelled job).
+         */
         Progress: {
             /**
              * Format: int32
@@ -649,8 +755,23 @@ export interface operations {
                      *         },
                      *         {
                      *           "method": "GET",
+                     *           "path": "/jobs",
+                     *           "summary": "The caller's jobs, newest first, by status, a page at a time"
+                     *         },
+                     *         {
+                     *           "method": "GET",
                      *           "path": "/jobs/{id}",
                      *           "summary": "One of the caller's jobs: status, progress and, once it has ended, its results"
+                     *         },
+                     *         {
+                     *           "method": "DELETE",
+                     *           "path": "/jobs/{id}",
+                     *           "summary": "Cancels one of the caller's queued or running jobs"
+                     *         },
+                     *         {
+                     *           "method": "GET",
+                     *           "path": "/jobs/{id}/results",
+                     *           "summary": "All of a job's finished results, one NDJSON line each, in request order"
                      *         }
                      *       ],
                      *       "version": "0.1.0"
@@ -1378,6 +1499,165 @@ export interface operations {
             };
         };
     };
+    jobs_get: {
+        parameters: {
+            query?: {
+                /** @description Where the page starts: the `cursor` of a `next` link */
+                cursor?: string;
+                /** @description Jobs per page */
+                limit?: number;
+                /** @description Only jobs with this status */
+                status?: "queued" | "running" | "succeeded" | "failed" | "cancelled";
+            };
+            header?: {
+                /** @description W3C Trace Context: a valid one (`00-<trace-id>-<parent-id>-<flags>`, or a later version) is continued — every upstream call carries its trace id, a new parent id and its sampled flag; a missing or malformed one starts a new trace and is never an error. The trace id is in every log line and problem. */
+                traceparent?: string;
+                /** @description W3C Trace Context: passed on with a continued trace (never without one), when every entry is valid and there are at most 32; cut to 512 characters by whole entries. Anything else is dropped. */
+                tracestate?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of the caller's jobs */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "jobs": [
+                     *         {
+                     *           "callback": {
+                     *             "attempts": 1,
+                     *             "path": "/jobs/done",
+                     *             "state": "delivered",
+                     *             "upstream": "hooks"
+                     *           },
+                     *           "created_at": "2026-11-25T18:00:00.000Z",
+                     *           "finished_at": "2026-11-25T18:00:00.480Z",
+                     *           "id": "5c9e6f3a-0d41-4a8e-b1b7-6f2d3c4e5a60",
+                     *           "progress": {
+                     *             "failed": 1,
+                     *             "pending": 0,
+                     *             "succeeded": 1,
+                     *             "total": 2
+                     *           },
+                     *           "started_at": "2026-11-25T18:00:00.120Z",
+                     *           "status": "succeeded"
+                     *         }
+                     *       ],
+                     *       "next": "/jobs?limit=1&cursor=1795634096789_5c9e6f3a-0d41-4a8e-b1b7-6f2d3c4e5a60"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["JobList"];
+                };
+            };
+            /** @description `Authorization: Bearer` not followed by one token (`WWW-Authenticate: Bearer error="invalid_request"`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "the Bearer credentials are not one token",
+                     *       "instance": "3f1c8f0e-8a52-4c1e-9d36-2b7f0f4a9c11",
+                     *       "status": 400,
+                     *       "title": "Malformed Authorization header",
+                     *       "type": "urn:edge-relay:problem:invalid-authorization"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No credentials (`WWW-Authenticate: Bearer realm="edge-relay"`), or a token that is not a valid API key or JWT: bad signature, expired, wrong issuer or audience (`error="invalid_token"` with an `error_description`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "the token has expired",
+                     *       "instance": "3f1c8f0e-8a52-4c1e-9d36-2b7f0f4a9c11",
+                     *       "status": 401,
+                     *       "title": "Invalid token",
+                     *       "type": "urn:edge-relay:problem:invalid-token"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token lacks the scope `jobs:read` (`error="insufficient_scope"`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "this operation requires the scope 'jobs:read'",
+                     *       "instance": "3f1c8f0e-8a52-4c1e-9d36-2b7f0f4a9c11",
+                     *       "status": 403,
+                     *       "title": "Insufficient scope",
+                     *       "type": "urn:edge-relay:problem:insufficient-scope"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A query parameter is invalid: each one at fault is listed in `errors` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "1 input is invalid",
+                     *       "errors": [
+                     *         {
+                     *           "input": "101",
+                     *           "loc": [
+                     *             "query",
+                     *             "limit"
+                     *           ],
+                     *           "msg": "must be between 1 and 100",
+                     *           "type": "range"
+                     *         }
+                     *       ],
+                     *       "instance": "3f1c8f0e-8a52-4c1e-9d36-2b7f0f4a9c11",
+                     *       "status": 422,
+                     *       "title": "Request validation failed",
+                     *       "type": "urn:edge-relay:problem:validation-failed"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other error, as an RFC 9457 problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "this instance is already serving 100 requests; retry shortly",
+                     *       "instance": "3f1c8f0e-8a52-4c1e-9d36-2b7f0f4a9c11",
+                     *       "status": 503,
+                     *       "title": "Service overloaded",
+                     *       "type": "urn:edge-relay:problem:overloaded"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     jobs: {
         parameters: {
             query?: never;
@@ -1396,6 +1676,10 @@ export interface operations {
             content: {
                 /**
                  * @example {
+                 *       "callback": {
+                 *         "path": "/jobs/done",
+                 *         "upstream": "hooks"
+                 *       },
                  *       "requests": [
                  *         {
                  *           "id": "user-1",
@@ -1538,7 +1822,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing Idempotency-Key, or an invalid batch (as for /aggregate) */
+            /** @description Missing Idempotency-Key, or an invalid batch (as for /aggregate) or callback */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1566,7 +1850,25 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Neither API_KEYS nor JWT_ISSUER is configured (the route is closed), the issuer's keys cannot be fetched, or the store/queue failed */
+            /** @description The caller already has JOBS_MAX_ACTIVE jobs queued or running (Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "10 of your jobs are queued or running, the most allowed (JOBS_MAX_ACTIVE); submit again once one has ended",
+                     *       "instance": "3f1c8f0e-8a52-4c1e-9d36-2b7f0f4a9c11",
+                     *       "status": 429,
+                     *       "title": "Too many jobs",
+                     *       "type": "urn:edge-relay:problem:too-many-jobs"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Neither API_KEYS nor JWT_ISSUER is configured (the route is closed), the issuer's keys cannot be fetched, the store/queue failed, or a callback was asked for without JOBS_WEBHOOK_SECRET */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1634,6 +1936,12 @@ export interface operations {
                 content: {
                     /**
                      * @example {
+                     *       "callback": {
+                     *         "attempts": 1,
+                     *         "path": "/jobs/done",
+                     *         "state": "delivered",
+                     *         "upstream": "hooks"
+                     *       },
                      *       "created_at": "2026-11-25T18:00:00.000Z",
                      *       "finished_at": "2026-11-25T18:00:00.480Z",
                      *       "id": "5c9e6f3a-0d41-4a8e-b1b7-6f2d3c4e5a60",
@@ -1651,6 +1959,7 @@ export interface operations {
                      *           },
                      *           "duration_ms": 105,
                      *           "id": "user-1",
+                     *           "index": 0,
                      *           "status": 200
                      *         },
                      *         {
@@ -1659,6 +1968,7 @@ export interface operations {
                      *           },
                      *           "duration_ms": 98,
                      *           "id": "user-2",
+                     *           "index": 1,
                      *           "status": 404
                      *         }
                      *       ],
@@ -1723,7 +2033,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No job has this id */
+            /** @description No job of the caller's has this id */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1765,6 +2075,291 @@ export interface operations {
                      *       "status": 422,
                      *       "title": "Request validation failed",
                      *       "type": "urn:edge-relay:problem:validation-failed"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other error, as an RFC 9457 problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "this instance is already serving 100 requests; retry shortly",
+                     *       "instance": "3f1c8f0e-8a52-4c1e-9d36-2b7f0f4a9c11",
+                     *       "status": 503,
+                     *       "title": "Service overloaded",
+                     *       "type": "urn:edge-relay:problem:overloaded"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    jobs_id_delete: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description W3C Trace Context: a valid one (`00-<trace-id>-<parent-id>-<flags>`, or a later version) is continued — every upstream call carries its trace id, a new parent id and its sampled flag; a missing or malformed one starts a new trace and is never an error. The trace id is in every log line and problem. */
+                traceparent?: string;
+                /** @description W3C Trace Context: passed on with a continued trace (never without one), when every entry is valid and there are at most 32; cut to 512 characters by whole entries. Anything else is dropped. */
+                tracestate?: string;
+            };
+            path: {
+                /** @description The job id POST /jobs returned */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The job, cancelled */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "callback": {
+                     *         "attempts": 1,
+                     *         "path": "/jobs/done",
+                     *         "state": "delivered",
+                     *         "upstream": "hooks"
+                     *       },
+                     *       "created_at": "2026-11-25T18:00:00.000Z",
+                     *       "finished_at": "2026-11-25T18:00:00.480Z",
+                     *       "id": "5c9e6f3a-0d41-4a8e-b1b7-6f2d3c4e5a60",
+                     *       "progress": {
+                     *         "failed": 0,
+                     *         "pending": 37,
+                     *         "succeeded": 3,
+                     *         "total": 40
+                     *       },
+                     *       "results": [
+                     *         {
+                     *           "body": {
+                     *             "id": 1
+                     *           },
+                     *           "duration_ms": 85,
+                     *           "index": 0,
+                     *           "status": 200
+                     *         }
+                     *       ],
+                     *       "started_at": "2026-11-25T18:00:00.120Z",
+                     *       "status": "cancelled"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["JobView"];
+                };
+            };
+            /** @description `Authorization: Bearer` not followed by one token (`WWW-Authenticate: Bearer error="invalid_request"`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "the Bearer credentials are not one token",
+                     *       "instance": "3f1c8f0e-8a52-4c1e-9d36-2b7f0f4a9c11",
+                     *       "status": 400,
+                     *       "title": "Malformed Authorization header",
+                     *       "type": "urn:edge-relay:problem:invalid-authorization"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No credentials (`WWW-Authenticate: Bearer realm="edge-relay"`), or a token that is not a valid API key or JWT: bad signature, expired, wrong issuer or audience (`error="invalid_token"` with an `error_description`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "the token has expired",
+                     *       "instance": "3f1c8f0e-8a52-4c1e-9d36-2b7f0f4a9c11",
+                     *       "status": 401,
+                     *       "title": "Invalid token",
+                     *       "type": "urn:edge-relay:problem:invalid-token"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token lacks the scope `jobs:write` (`error="insufficient_scope"`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "this operation requires the scope 'jobs:write'",
+                     *       "instance": "3f1c8f0e-8a52-4c1e-9d36-2b7f0f4a9c11",
+                     *       "status": 403,
+                     *       "title": "Insufficient scope",
+                     *       "type": "urn:edge-relay:problem:insufficient-scope"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No job of the caller's has this id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "no job has id 'nope'",
+                     *       "instance": "3f1c8f0e-8a52-4c1e-9d36-2b7f0f4a9c11",
+                     *       "status": 404,
+                     *       "title": "Job not found",
+                     *       "type": "urn:edge-relay:problem:job-not-found"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The job has already ended */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "job '5c9e6f3a-0d41-4a8e-b1b7-6f2d3c4e5a60' has already ended (succeeded); only a queued or running job can be cancelled",
+                     *       "instance": "3f1c8f0e-8a52-4c1e-9d36-2b7f0f4a9c11",
+                     *       "status": 409,
+                     *       "title": "Job already ended",
+                     *       "type": "urn:edge-relay:problem:job-ended"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other error, as an RFC 9457 problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "this instance is already serving 100 requests; retry shortly",
+                     *       "instance": "3f1c8f0e-8a52-4c1e-9d36-2b7f0f4a9c11",
+                     *       "status": 503,
+                     *       "title": "Service overloaded",
+                     *       "type": "urn:edge-relay:problem:overloaded"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    jobs_id_results: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description W3C Trace Context: a valid one (`00-<trace-id>-<parent-id>-<flags>`, or a later version) is continued — every upstream call carries its trace id, a new parent id and its sampled flag; a missing or malformed one starts a new trace and is never an error. The trace id is in every log line and problem. */
+                traceparent?: string;
+                /** @description W3C Trace Context: passed on with a continued trace (never without one), when every entry is valid and there are at most 32; cut to 512 characters by whole entries. Anything else is dropped. */
+                tracestate?: string;
+            };
+            path: {
+                /** @description The job id POST /jobs returned */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The finished items' results, one JSON object per line */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/x-ndjson": components["schemas"]["JobResult"];
+                };
+            };
+            /** @description `Authorization: Bearer` not followed by one token (`WWW-Authenticate: Bearer error="invalid_request"`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "the Bearer credentials are not one token",
+                     *       "instance": "3f1c8f0e-8a52-4c1e-9d36-2b7f0f4a9c11",
+                     *       "status": 400,
+                     *       "title": "Malformed Authorization header",
+                     *       "type": "urn:edge-relay:problem:invalid-authorization"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No credentials (`WWW-Authenticate: Bearer realm="edge-relay"`), or a token that is not a valid API key or JWT: bad signature, expired, wrong issuer or audience (`error="invalid_token"` with an `error_description`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "the token has expired",
+                     *       "instance": "3f1c8f0e-8a52-4c1e-9d36-2b7f0f4a9c11",
+                     *       "status": 401,
+                     *       "title": "Invalid token",
+                     *       "type": "urn:edge-relay:problem:invalid-token"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token lacks the scope `jobs:read` (`error="insufficient_scope"`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "this operation requires the scope 'jobs:read'",
+                     *       "instance": "3f1c8f0e-8a52-4c1e-9d36-2b7f0f4a9c11",
+                     *       "status": 403,
+                     *       "title": "Insufficient scope",
+                     *       "type": "urn:edge-relay:problem:insufficient-scope"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No job of the caller's has this id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "no job has id 'nope'",
+                     *       "instance": "3f1c8f0e-8a52-4c1e-9d36-2b7f0f4a9c11",
+                     *       "status": 404,
+                     *       "title": "Job not found",
+                     *       "type": "urn:edge-relay:problem:job-not-found"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];

@@ -51,7 +51,10 @@ const ROUTES: &[Route] = &[
     dashboard::ROUTE,
     events::ROUTE,
     jobs::SUBMIT,
+    jobs::LIST,
     jobs::STATUS,
+    jobs::CANCEL,
+    jobs::RESULTS,
 ];
 
 #[cfg(test)]

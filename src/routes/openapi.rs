@@ -59,7 +59,7 @@ mod tests {
     fn the_documents_limits_are_the_validators() {
         use super::super::aggregate::AggregateRequest;
         use super::super::events::EventIn;
-        use edge_relay::jobs::model::JobRequest;
+        use edge_relay::jobs::model::{JobRequest, DEFAULT_MAX_ITEMS};
         use serde_json::json;
 
         let doc = doc();
@@ -84,7 +84,9 @@ mod tests {
             assert_eq!(accepts::<AggregateRequest>(&many(n)), valid, "AggregateRequest of {n}");
         }
         for (n, valid) in around(bound("JobRequest", "requests", "minItems"), bound("JobRequest", "requests", "maxItems")) {
-            assert_eq!(accepts::<JobRequest>(&many(n)), valid, "JobRequest of {n}");
+            // The type takes what any deployment may allow; the default JOBS_MAX_ITEMS, what the document states.
+            let within = |body: &Value| edge_relay::extract::parse_json::<JobRequest>(body.to_string().as_bytes()).is_ok_and(|r| r.over_limit(DEFAULT_MAX_ITEMS).is_none());
+            assert_eq!(within(&many(n)), valid, "JobRequest of {n}");
         }
     }
 

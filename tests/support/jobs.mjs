@@ -1,15 +1,18 @@
 // The worker with the jobs bindings, as wrangler.toml declares them: a local D1 database with
-// the migrations applied, the jobs queue (producer + consumer) and its dead-letter queue.
+// the migrations applied, the jobs queue (producer + consumer) and its dead-letter queue, and
+// the R2 bucket that holds item results.
+import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startWorker } from './worker.mjs';
-import { call } from './http.mjs';
+import { assertNoInternals, call } from './http.mjs';
 
 const MIGRATIONS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../migrations');
 export const API_KEY = 'test-key-1';
 export const QUEUE = 'edge-relay-jobs';
 export const DLQ = 'edge-relay-jobs-dlq';
+export const RESULTS_BUCKET = 'edge-relay-jobs-results';
 
 /**
  * Applies `migrations/*.sql` not yet applied (those named up to `last`, if given), recording
@@ -25,7 +28,7 @@ export async function applyMigrations(db, last = '\uffff') {
     const sql = await fs.readFile(path.join(MIGRATIONS, name), 'utf8');
     const statements = sql
       .replace(/--.*$/gm, '')
-      .split(';')
+      .split(/;\s*$/m) // a trigger's body holds semicolons, never at a line's end
       .map((s) => s.trim())
       .filter(Boolean);
     await db.batch([...statements.map((s) => db.prepare(s)), db.prepare('INSERT INTO d1_migrations (name) VALUES (?)').bind(name)]);
@@ -35,10 +38,10 @@ export async function applyMigrations(db, last = '\uffff') {
 /**
  * Starts the worker with the jobs bindings. `consumer: false` leaves the queue without a
  * consumer (messages wait, and are lost when the runtime stops, as on a crash); `persist`
- * keeps D1 in that directory across restarts; `lastMigration` applies the migrations only up
- * to that one.
+ * keeps D1 and R2 in that directory across restarts; `lastMigration` applies the migrations
+ * only up to that one; `results: false` leaves out the R2 bucket.
  */
-export async function startJobsWorker(vars = {}, { consumer = true, maxRetries = 2, persist, diagnostics = false, lastMigration } = {}) {
+export async function startJobsWorker(vars = {}, { consumer = true, maxRetries = 2, persist, diagnostics = false, lastMigration, results = true } = {}) {
   const consumers = consumer
     ? {
         [QUEUE]: { maxBatchSize: 10, maxBatchTimeout: 0.05, maxRetries, deadLetterQueue: DLQ },
@@ -51,6 +54,7 @@ export async function startJobsWorker(vars = {}, { consumer = true, maxRetries =
       d1Databases: { JOBS_DB: 'edge-relay-jobs-test' },
       queueProducers: { JOBS_QUEUE: QUEUE },
       queueConsumers: consumers,
+      ...(results ? { r2Buckets: { JOBS_RESULTS: RESULTS_BUCKET } } : {}),
       ...(persist ? { resourcePersistencePath: persist } : {}),
       diagnostics,
     },
@@ -60,6 +64,9 @@ export async function startJobsWorker(vars = {}, { consumer = true, maxRetries =
 }
 
 export const auth = (key = API_KEY) => ({ authorization: `Bearer ${key}` });
+
+/** The owner the app records for an API key's jobs: `key:` and the key's SHA-256 in hex. */
+export const ownerOf = (key = API_KEY) => `key:${crypto.createHash('sha256').update(key).digest('hex')}`;
 
 export function submitJob(url, body, { key = 'k-' + Math.random().toString(36).slice(2), headers = auth() } = {}) {
   return call(`${url}/jobs`, {
@@ -71,12 +78,49 @@ export function submitJob(url, body, { key = 'k-' + Math.random().toString(36).s
 
 export const getJob = (url, id, query = '', headers = auth()) => call(`${url}/jobs/${id}${query}`, { headers });
 
-/** Polls the job until `done(job)` holds or `ms` pass; resolves to the last answer. */
-export async function waitForJob(url, id, done = (job) => ['succeeded', 'failed'].includes(job.status), ms = 15_000) {
+/** `DELETE /jobs/{id}`: cancels the job. */
+export const cancelJob = (url, id, headers = auth()) => call(`${url}/jobs/${id}`, { method: 'DELETE', headers });
+
+/** `GET /jobs` with `query` (e.g. `?status=succeeded&limit=2`, or a `next` path's query). */
+export const listJobs = (url, query = '', headers = auth()) => call(`${url}/jobs${query}`, { headers });
+
+/**
+ * `GET /jobs/{id}/results`: { status, headers, text, lines, body }, `lines` being the NDJSON
+ * lines without their newlines (`body` is the problem, if one came back). `timeoutMs` bounds
+ * the whole read, for the long streams of large jobs.
+ */
+export async function jobResults(url, id, { headers = auth(), timeoutMs = 20_000 } = {}) {
+  const res = await fetch(`${url}/jobs/${id}/results`, { headers, signal: AbortSignal.timeout(timeoutMs) });
+  const text = await res.text();
+  let body;
+  if (res.headers.get('content-type') === 'application/problem+json') {
+    assertNoInternals(text);
+    body = JSON.parse(text);
+  }
+  const lines = text === '' ? [] : text.replace(/\n$/, '').split('\n');
+  return { status: res.status, headers: res.headers, text, lines, body };
+}
+
+/** Statuses after which a job no longer changes. */
+export const ENDED = ['succeeded', 'failed', 'cancelled'];
+
+/**
+ * Polls the job (as the caller `headers` name) every `every` ms until `done(job)` holds or `ms`
+ * pass; resolves to the last answer (at once if it is not a 200).
+ */
+export async function waitForJob(url, id, done = (job) => ENDED.includes(job.status), ms = 15_000, every = 50, headers = auth()) {
   const deadline = Date.now() + ms;
   for (;;) {
-    const res = await getJob(url, id);
+    const res = await getJob(url, id, '', headers);
     if (res.status !== 200 || done(res.body) || Date.now() > deadline) return res;
-    await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, every));
+  }
+}
+
+/** Polls the async `check` until it resolves truthy or `ms` pass; resolves to its last result. */
+export async function until(check, ms = 5000) {
+  for (const deadline = Date.now() + ms; ; await new Promise((r) => setTimeout(r, 50))) {
+    const result = await check();
+    if (result || Date.now() > deadline) return result;
   }
 }

@@ -19,6 +19,28 @@ function sendJson(res, status, body) {
   res.end(text);
 }
 
+/**
+ * A compact JSON document of about `bytes` bytes, the same for the same `seed` (what `/seeded`
+ * answers). Its numbers, escapes and key order are ones a parse-and-reserialise would change,
+ * so a copy that is not the upstream's exact text shows.
+ */
+export function seededJson(seed, bytes) {
+  let state = [...String(seed)].reduce((h, c) => Math.imul(h ^ c.charCodeAt(0), 16777619) >>> 0, 2166136261);
+  const random = () => (state = (Math.imul(state, 1664525) + 1013904223) >>> 0);
+  const head = `{"seed":${JSON.stringify(String(seed))},"items":[`;
+  const parts = [];
+  for (let size = Buffer.byteLength(head) + 2, i = 0; size < bytes; i++) {
+    const r = random();
+    const part = `{"z":${i},"a":"w${r.toString(36)} caf\\u00e9 é \\/ \\"q\\"","f":${r % 100}.50,"e":${r % 9}E+3,"n":null,"t":true,"l":[-0,1e-7,${r}]}`;
+    parts.push(part);
+    size += Buffer.byteLength(part) + 1;
+  }
+  return `${head}${parts.join(',')}]}`;
+}
+
+/** What `/pretty` answers: indented JSON whose strings hold spaces and an escaped newline. */
+export const PRETTY_TEXT = '{\n  "title": "two  spaces",\n  "lines": "a\\nb",\n  "list": [\n    1,\n    { "k": "v" }\n  ]\n}\n';
+
 /** A fixed body for the content-encoding endpoints: compressible, and long enough to matter. */
 export const ENCODED_TEXT = JSON.stringify({ items: Array.from({ length: 2000 }, (_, i) => ({ i, word: `item-${i}` })) });
 
@@ -47,9 +69,9 @@ async function writeLarge(res, total, chunk, afterFirst, progress = {}) {
 /**
  * Starts the upstream; resolves to { url, requests, hits, deliveries, streams, release, close }.
  * `requests` records each request seen; `hits(path)` counts those to a path (query ignored);
- * `deliveries` holds the webhook POSTs received; `streams` each streamed answer with when its
- * connection closed and whether it had finished; `uploads` each body sent to `/sha256`;
- * `release(key)` opens a `/large?gate=key`.
+ * `deliveries` holds the webhook POSTs received (`body` parsed, `raw` as sent); `streams`
+ * each streamed answer with when its connection closed and whether it had finished; `uploads`
+ * each body sent to `/sha256`; `release(key)` opens a `/large?gate=key`.
  */
 export async function startUpstream({ port = 0, host = '127.0.0.1' } = {}) {
   const requests = [];
@@ -131,15 +153,27 @@ export async function startUpstream({ port = 0, host = '127.0.0.1' } = {}) {
       return sendJson(res, 200, { attempt: n, ok: true });
     }
     if (url.pathname === '/webhook' && req.method === 'POST') {
-      // Records each delivery; answers after `ms`, with `status` for the first `fail` of them.
+      // Records each delivery (parsed, and its raw text for signature checks); answers after
+      // `ms`, with `status` for the first `fail` of them (of those with the same `key`, if given).
       let body = '';
       for await (const chunk of req) body += chunk;
-      const delivery = { body: JSON.parse(body), headers: req.headers, receivedAt: Date.now(), answeredAt: null };
+      const delivery = { body: JSON.parse(body), raw: body, search: url.search, headers: req.headers, receivedAt: Date.now(), answeredAt: null };
       deliveries.push(delivery);
+      const key = url.searchParams.get('key');
+      const nth = key === null ? undefined : next(`webhook:${key}`);
       await sleep(ms);
       delivery.answeredAt = Date.now();
-      const failing = deliveries.length <= Number(url.searchParams.get('fail') ?? 0);
+      const failing = (nth ?? deliveries.length) <= Number(url.searchParams.get('fail') ?? 0);
       return sendJson(res, failing ? Number(url.searchParams.get('status') ?? 503) : 200, { received: true });
+    }
+    if (url.pathname === '/seeded') {
+      const text = seededJson(url.searchParams.get('seed') ?? '', Math.min(Number(url.searchParams.get('bytes') ?? 0), 10_000_000));
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+      return res.end(text);
+    }
+    if (url.pathname === '/pretty') {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(PRETTY_TEXT) });
+      return res.end(PRETTY_TEXT);
     }
     if (url.pathname === '/big') return sendJson(res, 200, { data: 'x'.repeat(Math.min(Number(url.searchParams.get('bytes') ?? 0), 10_000_000)) });
     if (url.pathname === '/chunked') {

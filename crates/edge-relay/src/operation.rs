@@ -196,6 +196,14 @@ impl Op {
         self.with(|b| b.response(status, response.build()))
     }
 
+    /// A newline-delimited JSON response (`application/x-ndjson`): one `T` per line.
+    pub fn ndjson<T: ToSchema>(mut self, status: &str, description: &str) -> Self {
+        self.schema::<T>();
+        let content = ContentBuilder::new().schema(Some(Ref::from_schema_name(T::name()))).build();
+        let response = ResponseBuilder::new().description(description).content("application/x-ndjson", content).build();
+        self.with(|b| b.response(status, response))
+    }
+
     /// A response that is either one of ours (a problem) or whatever an upstream sent.
     pub fn problem_or_any(self, status: &str, description: &str) -> Self {
         let any = ObjectBuilder::new().schema_type(SchemaType::AnyValue).build();

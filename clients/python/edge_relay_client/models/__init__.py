@@ -2,6 +2,9 @@
 
 from .aggregate_request import AggregateRequest
 from .aggregate_response import AggregateResponse
+from .callback import Callback
+from .callback_state import CallbackState
+from .callback_view import CallbackView
 from .dashboard import Dashboard
 from .event_accepted import EventAccepted
 from .event_in import EventIn
@@ -12,9 +15,12 @@ from .index import Index
 from .item import Item
 from .item_result import ItemResult
 from .job_accepted import JobAccepted
+from .job_list import JobList
 from .job_request import JobRequest
+from .job_result import JobResult
 from .job_status import JobStatus
 from .job_view import JobView
+from .jobs_get_status import JobsGetStatus
 from .message import Message
 from .missing_part import MissingPart
 from .problem import Problem
@@ -28,6 +34,9 @@ from .user import User
 __all__ = (
     "AggregateRequest",
     "AggregateResponse",
+    "Callback",
+    "CallbackState",
+    "CallbackView",
     "Dashboard",
     "EventAccepted",
     "EventIn",
@@ -38,7 +47,10 @@ __all__ = (
     "Item",
     "ItemResult",
     "JobAccepted",
+    "JobList",
     "JobRequest",
+    "JobResult",
+    "JobsGetStatus",
     "JobStatus",
     "JobView",
     "Message",

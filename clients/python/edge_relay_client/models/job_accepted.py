@@ -17,7 +17,7 @@ class JobAccepted:
 
     Attributes:
         id (str): The job's id.
-        status (JobStatus): Where a job is; `succeeded` and `failed` are final.
+        status (JobStatus): Where a job is; `succeeded`, `failed` and `cancelled` are final.
         status_url (str): Where to read it: `GET /jobs/{id}`.
     """
 

@@ -2,6 +2,7 @@ from enum import StrEnum
 
 
 class JobStatus(StrEnum):
+    CANCELLED = "cancelled"
     FAILED = "failed"
     QUEUED = "queued"
     RUNNING = "running"

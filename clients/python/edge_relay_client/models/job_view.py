@@ -10,7 +10,8 @@ from ..models.job_status import JobStatus
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
-    from ..models.item_result import ItemResult
+    from ..models.callback_view import CallbackView
+    from ..models.job_result import JobResult
     from ..models.progress import Progress
 
 
@@ -19,35 +20,42 @@ T = TypeVar("T", bound="JobView")
 
 @_attrs_define
 class JobView:
-    """`GET /jobs/{id}`.
+    """A job: `GET /jobs/{id}`, `DELETE /jobs/{id}`, an entry of `GET /jobs` (without results), a
+    callback's `data`.
 
-    Attributes:
-        created_at (str): RFC 3339, UTC.
-        id (str): The job's id.
-        progress (Progress): Item counts; `pending` items have not finished yet (or never will, in a failed job).
-        status (JobStatus): Where a job is; `succeeded` and `failed` are final.
-        error (None | str | Unset): Why a failed job failed.
-        finished_at (None | str | Unset): When it ended (RFC 3339, UTC).
-        last_error (None | str | Unset): The failure a running job is waiting to retry.
-        next_ (None | str | Unset): The next page of results, when there is one.
-        results (list[ItemResult] | None | Unset): Once the job has ended: finished items' results in request order, one
-            page of them.
-        started_at (None | str | Unset): When its first item ran (RFC 3339, UTC).
+        Attributes:
+            created_at (str): RFC 3339, UTC.
+            id (str): The job's id.
+            progress (Progress): Item counts; `pending` items have not finished yet (or never will, in a failed or
+                cancelled job).
+            status (JobStatus): Where a job is; `succeeded`, `failed` and `cancelled` are final.
+            callback (CallbackView | None | Unset):
+            error (None | str | Unset): Why a failed job failed.
+            finished_at (None | str | Unset): When it ended (RFC 3339, UTC).
+            last_error (None | str | Unset): The failure a running job is waiting to retry.
+            next_ (None | str | Unset): The next page of results, when there is one.
+            results (list[JobResult] | None | Unset): Once the job has ended (`GET /jobs/{id}`): finished items' results in
+                request order,
+                one page of them.
+            started_at (None | str | Unset): When its first item ran (RFC 3339, UTC).
     """
 
     created_at: str
     id: str
     progress: Progress
     status: JobStatus
+    callback: CallbackView | None | Unset = UNSET
     error: None | str | Unset = UNSET
     finished_at: None | str | Unset = UNSET
     last_error: None | str | Unset = UNSET
     next_: None | str | Unset = UNSET
-    results: list[ItemResult] | None | Unset = UNSET
+    results: list[JobResult] | None | Unset = UNSET
     started_at: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        from ..models.callback_view import CallbackView  # noqa: PLC0415
+
         created_at = self.created_at
 
         id = self.id
@@ -55,6 +63,14 @@ class JobView:
         progress = self.progress.to_dict()
 
         status = self.status.value
+
+        callback: dict[str, Any] | None | Unset
+        if isinstance(self.callback, Unset):
+            callback = UNSET
+        elif isinstance(self.callback, CallbackView):
+            callback = self.callback.to_dict()
+        else:
+            callback = self.callback
 
         error: None | str | Unset
         if isinstance(self.error, Unset):
@@ -108,6 +124,8 @@ class JobView:
                 "status": status,
             }
         )
+        if callback is not UNSET:
+            field_dict["callback"] = callback
         if error is not UNSET:
             field_dict["error"] = error
         if finished_at is not UNSET:
@@ -125,7 +143,8 @@ class JobView:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.item_result import ItemResult  # noqa: PLC0415
+        from ..models.callback_view import CallbackView  # noqa: PLC0415
+        from ..models.job_result import JobResult  # noqa: PLC0415
         from ..models.progress import Progress  # noqa: PLC0415
 
         d = dict(src_dict)
@@ -136,6 +155,23 @@ class JobView:
         progress = Progress.from_dict(d.pop("progress"))
 
         status = JobStatus(d.pop("status"))
+
+        def _parse_callback(data: object) -> CallbackView | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                callback_type_1 = CallbackView.from_dict(data)
+
+                return callback_type_1
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(CallbackView | None | Unset, data)
+
+        callback = _parse_callback(d.pop("callback", UNSET))
 
         def _parse_error(data: object) -> None | str | Unset:
             if data is None:
@@ -173,7 +209,7 @@ class JobView:
 
         next_ = _parse_next_(d.pop("next", UNSET))
 
-        def _parse_results(data: object) -> list[ItemResult] | None | Unset:
+        def _parse_results(data: object) -> list[JobResult] | None | Unset:
             if data is None:
                 return data
             if isinstance(data, Unset):
@@ -184,14 +220,14 @@ class JobView:
                 results_type_0 = []
                 _results_type_0 = data
                 for results_type_0_item_data in _results_type_0:
-                    results_type_0_item = ItemResult.from_dict(results_type_0_item_data)
+                    results_type_0_item = JobResult.from_dict(results_type_0_item_data)
 
                     results_type_0.append(results_type_0_item)
 
                 return results_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(list[ItemResult] | None | Unset, data)
+            return cast(list[JobResult] | None | Unset, data)
 
         results = _parse_results(d.pop("results", UNSET))
 
@@ -209,6 +245,7 @@ class JobView:
             id=id,
             progress=progress,
             status=status,
+            callback=callback,
             error=error,
             finished_at=finished_at,
             last_error=last_error,

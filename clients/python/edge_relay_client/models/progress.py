@@ -11,13 +11,14 @@ T = TypeVar("T", bound="Progress")
 
 @_attrs_define
 class Progress:
-    """Item counts; `pending` items have not finished yet (or never will, in a failed job).
+    """Item counts; `pending` items have not finished yet (or never will, in a failed or
+    cancelled job).
 
-    Attributes:
-        failed (int): Items that ended without a 2xx answer.
-        pending (int): Items not finished.
-        succeeded (int): Items whose upstream answered 2xx.
-        total (int): Items in the job.
+        Attributes:
+            failed (int): Items that ended without a 2xx answer.
+            pending (int): Items not finished.
+            succeeded (int): Items whose upstream answered 2xx.
+            total (int): Items in the job.
     """
 
     failed: int

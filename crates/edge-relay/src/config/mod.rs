@@ -7,13 +7,16 @@ use worker::wasm_bindgen::{self, prelude::wasm_bindgen, JsValue};
 use worker::{console_error, js_sys, Env};
 
 pub mod error;
+pub(crate) mod jobs;
 pub(crate) mod vars;
 
 pub use error::ConfigError;
+pub(crate) use jobs::JobsConfig;
 use vars::{parse_bool, parse_u32};
 use crate::extract::DEFAULT_MAX_BODY_BYTES;
 use crate::auth::{ApiKeys, Issuer};
 use crate::http_url::HttpUrl;
+
 use crate::upstream::registry::{self, Registry};
 
 const DEFAULT_CORS_MAX_AGE_S: u32 = 600;
@@ -44,21 +47,6 @@ pub struct Config {
     /// With neither keys nor an issuer the guarded routes answer 503.
     pub(crate) jwt: Option<Issuer>,
     pub(crate) jobs: JobsConfig,
-}
-
-/// How queued jobs are cut up and processed.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct JobsConfig {
-    /// Items per queue message (`JOBS_CHUNK_SIZE`).
-    pub chunk_size: u32,
-    /// Upstream calls one message makes at once (`JOBS_CONCURRENCY`).
-    pub concurrency: u32,
-    /// First delay before a failed message is retried, doubled per attempt (`JOBS_RETRY_DELAY_S`).
-    pub retry_delay_s: u32,
-    /// A queued or running job with no progress for this long is re-enqueued (`JOBS_LEASE_S`).
-    pub lease_s: u32,
-    /// The queue whose messages mark their job failed (`JOBS_DEAD_LETTER_QUEUE`).
-    pub dead_letter_queue: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -96,14 +84,7 @@ impl Config {
             test_routes: false,
             api_keys: ApiKeys::parse(var("API_KEYS").as_deref()),
             jwt: Issuer::parse(&var)?,
-            jobs: JobsConfig {
-                chunk_size: parse_u32("JOBS_CHUNK_SIZE", var("JOBS_CHUNK_SIZE"), 50, 1..=1000)?,
-                // Six: the simultaneous connections one queue invocation may open.
-                concurrency: parse_u32("JOBS_CONCURRENCY", var("JOBS_CONCURRENCY"), 6, 1..=50)?,
-                retry_delay_s: parse_u32("JOBS_RETRY_DELAY_S", var("JOBS_RETRY_DELAY_S"), 10, 0..=3600)?,
-                lease_s: parse_u32("JOBS_LEASE_S", var("JOBS_LEASE_S"), 300, 1..=86_400)?,
-                dead_letter_queue: var("JOBS_DEAD_LETTER_QUEUE").map_or_else(|| "edge-relay-jobs-dlq".to_owned(), |v| v.trim().to_owned()),
-            },
+            jobs: JobsConfig::parse(&var)?,
         })
     }
 
@@ -268,8 +249,7 @@ mod tests {
         assert_eq!(c.max_in_flight, 0);
         assert!(!c.test_routes);
         assert!(c.api_keys.is_empty());
-        assert_eq!((c.jobs.chunk_size, c.jobs.concurrency, c.jobs.retry_delay_s, c.jobs.lease_s), (50, 6, 10, 300));
-        assert_eq!(c.jobs.dead_letter_queue, "edge-relay-jobs-dlq");
+        assert_eq!(c.jobs, JobsConfig::parse(&|_| None).unwrap());
     }
 
     #[test]
@@ -277,7 +257,7 @@ mod tests {
         let c = parse(&[("API_KEYS", "k1,k2"), ("JOBS_CHUNK_SIZE", "2"), ("JOBS_RETRY_DELAY_S", "0"), ("JOBS_LEASE_S", "1")]).unwrap();
         assert!(!c.api_keys.is_empty());
         assert_eq!((c.jobs.chunk_size, c.jobs.retry_delay_s, c.jobs.lease_s), (2, 0, 1));
-        assert!(matches!(parse(&[("JOBS_CHUNK_SIZE", "0")]), Err(ConfigError::Invalid { var: "JOBS_CHUNK_SIZE", .. })));
+        assert!(matches!(parse(&[("JOBS_CHUNK_SIZE", "0")]), Err(ConfigError::Invalid { var: "JOBS_CHUNK_SIZE", .. })), "a bad JOBS_* var is fatal");
     }
 
     #[test]

@@ -7,9 +7,9 @@ use crate::router::Route;
 #[cfg(feature = "diagnostics")]
 mod routes;
 
-/// `/_test/panic`, `/_test/abort` and `/_test/echo`; none without the `diagnostics` feature.
+/// `/_test/panic`, `/_test/abort`, `/_test/echo` and `/_test/memory`; none without the `diagnostics` feature.
 #[cfg(feature = "diagnostics")]
-pub const ROUTES: &[Route] = &[routes::PANIC, routes::ABORT, routes::ECHO];
-/// `/_test/panic`, `/_test/abort` and `/_test/echo`; none without the `diagnostics` feature.
+pub const ROUTES: &[Route] = &[routes::PANIC, routes::ABORT, routes::ECHO, routes::MEMORY];
+/// `/_test/panic`, `/_test/abort`, `/_test/echo` and `/_test/memory`; none without the `diagnostics` feature.
 #[cfg(not(feature = "diagnostics"))]
 pub const ROUTES: &[Route] = &[];

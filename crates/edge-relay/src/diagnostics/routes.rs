@@ -38,6 +38,26 @@ pub const ECHO: Route = Route {
     ..TEST
 };
 
+pub const MEMORY: Route = Route {
+    path: "/_test/memory",
+    summary: "The wasm instance's linear memory, in bytes, to prove a workload's memory bounded",
+    handler: |_| Box::pin(async { Json(WasmMemory { bytes: wasm_memory_bytes() }).into_response() }),
+    ..TEST
+};
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct WasmMemory {
+    bytes: u64,
+}
+
+/// Linear memory only grows: its size is the instance's high-water mark.
+fn wasm_memory_bytes() -> u64 {
+    #[cfg(target_arch = "wasm32")]
+    return core::arch::wasm32::memory_size(0) as u64 * 65_536;
+    #[cfg(not(target_arch = "wasm32"))]
+    0
+}
+
 /// Panics in this request; with `?in=background`, in a background task after a 202; with
 /// `?in=drop`, inside a destructor after the first await. Destructors do not unwind (the
 /// build's `-Zpanic-in-drop=abort`, docs/build-size.md), so that one traps the instance like

@@ -1,43 +1,71 @@
-//! The jobs API's bodies and the runtime-free rules of job processing: how a job is cut
-//! into queue messages, how long a failed message waits, which item failures are worth a
-//! retry, and how timestamps are shown.
+//! The jobs API's bodies: what `POST /jobs` takes, what the job's reads answer, what a
+//! completion callback receives, the queue's messages; and how ids, keys and times are read
+//! and shown.
 
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
-use crate::error::{ApiError, FieldError, Problem};
+use crate::batch::model::{validate_items, Item};
+use crate::error::FieldError;
 use crate::extract::Validate;
-use crate::batch::model::{validate_items, Item, ItemResult};
-use crate::upstream::retry::is_retryable_status;
 
-/// Items in one job, at most.
-pub const MAX_ITEMS: usize = 1000;
-/// Longest wait before a failed message is retried.
-pub(crate) const MAX_RETRY_DELAY_S: u32 = 900;
+pub use crate::config::jobs::{DEFAULT_MAX_ITEMS, MAX_ITEMS};
+
 /// Results per page of `GET /jobs/{id}` when the client asks for no `limit`.
 pub const DEFAULT_PAGE: u32 = 50;
-/// The largest `limit`: with results capped at `MAX_RESULT_BYTES`, a page stays within a few
-/// tens of MB of the isolate's 128 MB.
+/// The largest `limit` of `GET /jobs/{id}`.
 pub const MAX_PAGE: u32 = 100;
-/// The largest item result stored (D1 rows hold up to 2 MB); a larger answer is recorded as
-/// a failed item saying so.
-pub(crate) const MAX_RESULT_BYTES: usize = 256 * 1024;
+/// Bytes of results one page of `GET /jobs/{id}` holds at most (a single larger result is a
+/// page of its own): what keeps a page within the isolate's memory.
+pub const PAGE_BYTES: u64 = 16 * 1024 * 1024;
+/// Jobs per page of `GET /jobs` when the client asks for no `limit`.
+pub const DEFAULT_LIST_PAGE: u32 = 20;
 
-/// `POST /jobs`: the same list of upstream GETs as `/aggregate`, up to 1,000 of them.
+/// `POST /jobs`: the same list of upstream GETs as `/aggregate`, up to `JOBS_MAX_ITEMS` of
+/// them, and where to report when the job ends.
 #[derive(Debug, Deserialize, Serialize)]
 #[derive(utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct JobRequest {
-    /// The upstream GETs, 1 to [`MAX_ITEMS`] with unique ids.
+    /// The upstream GETs, each answered at its position in the results.
     pub requests: Vec<Item>,
+    /// A POST, signed, when the job ends (succeeded, failed or cancelled).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub callback: Option<Callback>,
 }
 
 impl Validate for JobRequest {
     fn validate(&self, errors: &mut Vec<FieldError>) {
-        validate_items(&self.requests, MAX_ITEMS, errors);
+        // The most any deployment allows; `JOBS_MAX_ITEMS` is checked against the config.
+        validate_items(&self.requests, MAX_ITEMS as usize, errors);
+        if let Some(callback) = &self.callback {
+            if let Some(msg) = crate::extract::chars_mismatch(&callback.path, crate::batch::model::PATH_CHARS) {
+                errors.push(FieldError::body(&["callback", "path"], "string_length", msg));
+            }
+        }
     }
 }
-/// Where a job is; `succeeded` and `failed` are final.
+
+impl JobRequest {
+    /// The 422 entry for more requests than `max_items` (the deployment's `JOBS_MAX_ITEMS`).
+    pub fn over_limit(&self, max_items: u32) -> Option<FieldError> {
+        let n = self.requests.len();
+        (n > max_items as usize).then(|| FieldError::body(&["requests"], "length", format!("must hold 1 to {max_items} requests (JOBS_MAX_ITEMS), got {n}")))
+    }
+}
+
+/// Where a job's completion is reported: a path on a configured upstream (never an open URL).
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[derive(utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Callback {
+    /// A configured upstream's name.
+    pub upstream: String,
+    /// The path (and query) under the upstream's `base_url`, e.g. `/hooks/jobs`.
+    pub path: String,
+}
+
+/// Where a job is; `succeeded`, `failed` and `cancelled` are final.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[derive(utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
@@ -50,12 +78,25 @@ pub enum JobStatus {
     Succeeded,
     /// Some items kept failing past the queue's retries; `error` says which and why.
     Failed,
+    /// Its owner cancelled it: pending items never ran; items already running were kept.
+    Cancelled,
 }
 
 impl JobStatus {
-    /// Whether the job has ended: its status and results no longer change.
+    /// Whether the job has ended: its status no longer changes.
     pub fn is_terminal(self) -> bool {
-        matches!(self, JobStatus::Succeeded | JobStatus::Failed)
+        matches!(self, JobStatus::Succeeded | JobStatus::Failed | JobStatus::Cancelled)
+    }
+
+    /// Its name in the API and the store.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobStatus::Queued => "queued",
+            JobStatus::Running => "running",
+            JobStatus::Succeeded => "succeeded",
+            JobStatus::Failed => "failed",
+            JobStatus::Cancelled => "cancelled",
+        }
     }
 }
 
@@ -71,7 +112,8 @@ pub struct JobAccepted {
     pub status_url: String,
 }
 
-/// Item counts; `pending` items have not finished yet (or never will, in a failed job).
+/// Item counts; `pending` items have not finished yet (or never will, in a failed or
+/// cancelled job).
 #[derive(Debug, Default, Clone, PartialEq, Serialize)]
 #[derive(utoipa::ToSchema)]
 pub struct Progress {
@@ -85,7 +127,51 @@ pub struct Progress {
     pub failed: u32,
 }
 
-/// `GET /jobs/{id}`.
+/// How a completion callback's delivery goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum CallbackState {
+    /// Not delivered yet: the job has not ended, or its delivery is being retried.
+    Pending,
+    /// The upstream answered 2xx.
+    Delivered,
+    /// Every retry failed; `last_error` says how the last one did.
+    Failed,
+}
+
+/// A job's completion callback and its delivery.
+#[derive(Debug, Clone, Serialize)]
+#[derive(utoipa::ToSchema)]
+pub struct CallbackView {
+    /// The upstream it is sent to.
+    pub upstream: String,
+    /// The path under the upstream's `base_url`.
+    pub path: String,
+    /// How its delivery goes.
+    pub state: CallbackState,
+    /// Deliveries tried so far.
+    pub attempts: u32,
+    /// How the latest failed delivery failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_error: Option<String>,
+}
+
+/// One finished item's result, as `GET /jobs/{id}` and `GET /jobs/{id}/results` give it.
+/// Only the document reads this type: results are served as the stored lines they are.
+#[derive(Serialize, utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct JobResult {
+    /// The item's position in `requests`.
+    index: u32,
+    /// The item's result.
+    #[schema(inline)]
+    #[serde(flatten)]
+    result: crate::batch::model::ItemResult,
+}
+
+/// A job: `GET /jobs/{id}`, `DELETE /jobs/{id}`, an entry of `GET /jobs` (without results), a
+/// callback's `data`.
 #[derive(Debug, Serialize)]
 #[derive(utoipa::ToSchema)]
 pub struct JobView {
@@ -109,114 +195,150 @@ pub struct JobView {
     /// The failure a running job is waiting to retry.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub last_error: Option<String>,
-    /// Once the job has ended: finished items' results in request order, one page of them.
+    /// Its completion callback, when it named one.
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<Vec<ItemResult>>)]
+    pub callback: Option<CallbackView>,
+    /// Once the job has ended (`GET /jobs/{id}`): finished items' results in request order,
+    /// one page of them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Vec<JobResult>>)]
     pub results: Option<Vec<Box<RawValue>>>,
     /// The next page of results, when there is one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub next: Option<String>,
 }
 
+/// `GET /jobs`: one page of the caller's jobs, newest first.
+#[derive(Debug, Serialize)]
+#[derive(utoipa::ToSchema)]
+pub struct JobList {
+    /// The jobs, without their results.
+    pub jobs: Vec<JobView>,
+    /// The next page, when there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next: Option<String>,
+}
+
+/// What a completion callback's POST carries (the Standard Webhooks payload shape).
+#[derive(Debug, Serialize)]
+pub struct JobEnded<'a> {
+    /// `job.ended`.
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    /// When the job ended (RFC 3339, UTC).
+    pub timestamp: &'a str,
+    /// The job, without its results.
+    pub data: &'a JobView,
+}
+
+/// A queue message: a chunk of a job's items to run, or a job's completion to report.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum QueueMessage {
+    /// Items `start..end` of a job.
+    Chunk(JobMessage),
+    /// The completion callback of job `callback`.
+    Callback(CallbackMessage),
+}
+
+impl QueueMessage {
+    /// A message body: told apart by its fields (serde's untagged enums would cost the wasm
+    /// its buffering deserializer).
+    pub(crate) fn parse(body: &str) -> Option<QueueMessage> {
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Any {
+            job: Option<String>,
+            start: Option<u32>,
+            end: Option<u32>,
+            callback: Option<String>,
+            traceparent: Option<String>,
+            tracestate: Option<String>,
+        }
+        let any: Any = serde_json::from_str(body).ok()?;
+        let (traceparent, tracestate) = (any.traceparent, any.tracestate);
+        match (any.job, any.start, any.end, any.callback) {
+            (Some(job), Some(start), Some(end), None) => Some(QueueMessage::Chunk(JobMessage { job, start, end, traceparent, tracestate })),
+            (None, None, None, Some(callback)) => Some(QueueMessage::Callback(CallbackMessage { callback, traceparent, tracestate })),
+            _ => None,
+        }
+    }
+}
+
 /// One queue message: items `start..end` of job `job`, and the trace its calls join.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub(crate) struct JobMessage {
     pub job: String,
     pub start: u32,
     pub end: u32,
     /// The submitting request's span as the parent of the items' calls; absent for a job
     /// stored before jobs kept their trace (its items start a new one).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub traceparent: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub tracestate: Option<String>,
 }
 
-/// Where a finished call leaves its item.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum ItemOutcome {
-    /// A 2xx answer.
-    Succeeded,
-    /// A final answer that is not a success (4xx, invalid JSON, an unusable item).
-    Failed,
-    /// Worth another try later (timeout, unreachable, open breaker, 429/5xx): the item
-    /// stays pending and its message is retried.
-    Transient,
+/// The completion callback of job `callback`, in the job's trace.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub(crate) struct CallbackMessage {
+    pub callback: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub traceparent: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tracestate: Option<String>,
 }
 
-impl ItemOutcome {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ItemOutcome::Succeeded => "succeeded",
-            ItemOutcome::Failed => "failed",
-            ItemOutcome::Transient => "pending",
+/// Where a page of `GET /jobs` starts: after the job created at `created_at` with `id`
+/// (newest first, so at older ones). Clients see it as an opaque `cursor`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ListCursor {
+    /// The last listed job's creation time (epoch ms).
+    pub created_at: f64,
+    /// The last listed job's id.
+    pub id: String,
+}
+
+/// A cursor as `GET /jobs` takes it: the creation time in milliseconds, `_`, the job id.
+pub const CURSOR_PATTERN: &str = "^[0-9]{1,15}_[0-9a-f-]{36}$";
+
+impl ListCursor {
+    /// The cursor a `next` link carries, or `None` for text that is not one.
+    pub fn parse(text: &str) -> Option<ListCursor> {
+        let (time, id) = text.split_once('_')?;
+        let digits = (1..=15).contains(&time.len()) && time.bytes().all(|b| b.is_ascii_digit());
+        if !digits || !is_job_id(id) {
+            return None;
         }
+        Some(ListCursor { created_at: time.parse::<u64>().ok()? as f64, id: id.to_owned() })
     }
 }
 
-pub(crate) fn classify(result: &ItemResult) -> ItemOutcome {
-    match (&result.error, result.status) {
-        (Some(problem), _) if is_transient_problem(problem) => ItemOutcome::Transient,
-        (Some(_), _) => ItemOutcome::Failed,
-        (None, Some(status)) if (200..300).contains(&status) => ItemOutcome::Succeeded,
-        (None, Some(status)) if is_retryable_status(status) => ItemOutcome::Transient,
-        (None, _) => ItemOutcome::Failed,
+/// Read from a query parameter: anything but a cursor from a `next` link is refused.
+impl<'de> Deserialize<'de> for ListCursor {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        ListCursor::parse(&text).ok_or_else(|| serde::de::Error::invalid_value(serde::de::Unexpected::Str(&text), &"a cursor from a `next` link"))
     }
 }
 
-fn is_transient_problem(problem: &Problem) -> bool {
-    ["upstream-timeout", "upstream-unreachable", "upstream-circuit-open"].iter().any(|slug| problem.kind.ends_with(slug))
-}
-
-/// A short description of the transient result of item `index`, for `last_error` and the
-/// final reason.
-pub(crate) fn describe_failure(index: u32, result: &ItemResult) -> String {
-    let item = match &result.id {
-        Some(id) => format!("item {index} ('{id}')"),
-        None => format!("item {index}"),
-    };
-    match (&result.error, result.status) {
-        (Some(problem), _) => format!("{item}: {}", problem.detail),
-        (None, Some(status)) => format!("{item}: upstream answered {status}"),
-        (None, None) => format!("{item}: no answer"),
+/// A string of [`CURSOR_PATTERN`], so the document states what the reader accepts.
+impl utoipa::PartialSchema for ListCursor {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .pattern(Some(CURSOR_PATTERN))
+            .description(Some("Where the page starts: the `cursor` of a `next` link, as it is"))
+            .into()
     }
 }
 
-/// The result document to store for `result`: itself, or, when it is too large to store,
-/// a failed result that says so.
-pub(crate) fn storable(result: ItemResult, request_id: &str) -> (ItemOutcome, String) {
-    let outcome = classify(&result);
-    let document = serde_json::to_string(&result).unwrap_or_default();
-    if document.len() <= MAX_RESULT_BYTES {
-        return (outcome, document);
+impl utoipa::ToSchema for ListCursor {}
+
+impl std::fmt::Display for ListCursor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}_{}", self.created_at as u64, self.id)
     }
-    let error = ApiError::ResultTooLarge { bytes: document.len(), limit: MAX_RESULT_BYTES };
-    let replacement = ItemResult {
-        id: result.id,
-        status: result.status,
-        body: None,
-        cache: result.cache,
-        error: Some(error.to_problem(request_id)),
-        duration_ms: result.duration_ms,
-    };
-    (ItemOutcome::Failed, serde_json::to_string(&replacement).unwrap_or_default())
-}
-
-/// The messages that cover `pending` item indices: chunks of `chunk_size` aligned to
-/// multiples of it (so a re-enqueued chunk is the same chunk), only those with work left.
-pub(crate) fn chunk_ranges(pending: &[u32], chunk_size: u32, total: u32) -> Vec<(u32, u32)> {
-    let size = chunk_size.max(1);
-    let mut starts: Vec<u32> = pending.iter().filter(|&&i| i < total).map(|i| i / size * size).collect();
-    starts.sort_unstable();
-    starts.dedup();
-    starts.into_iter().map(|start| (start, (start + size).min(total))).collect()
-}
-
-/// Seconds before delivery `attempts` (1 = the first) is retried: `base`, doubled per
-/// further attempt, capped.
-pub(crate) fn retry_delay_s(attempts: u32, base_s: u32) -> u32 {
-    let doublings = attempts.saturating_sub(1).min(20);
-    base_s.saturating_mul(1 << doublings).min(MAX_RETRY_DELAY_S)
 }
 
 /// Characters in an `Idempotency-Key` (visible ASCII; the document states the same).
@@ -262,77 +384,40 @@ pub fn rfc3339(ms: f64) -> String {
 mod tests {
     use super::*;
     use crate::extract::{body_error_locs, parse_json};
-    use crate::upstream::UpstreamError;
-
-    fn result(status: Option<u16>, error: Option<ApiError>) -> ItemResult {
-        ItemResult { id: Some("a".into()), status, body: None, cache: None, error: error.map(|e| e.to_problem("r")), duration_ms: 1 }
-    }
 
     #[test]
-    fn validates_like_aggregate_but_up_to_1000() {
+    fn validates_like_aggregate_up_to_the_most_any_deployment_allows() {
         let items = |n: usize| (0..n).map(|i| format!(r#"{{"id":"{i}","upstream":"u","path":"/"}}"#)).collect::<Vec<_>>().join(",");
-        assert_eq!(parse_json::<JobRequest>(format!(r#"{{"requests":[{}]}}"#, items(1000)).as_bytes()).map(|r| r.requests.len()).ok(), Some(1000));
-        assert_eq!(body_error_locs::<JobRequest>(&format!(r#"{{"requests":[{}]}}"#, items(1001))), vec![("body.requests".into(), "length")]);
+        assert_eq!(parse_json::<JobRequest>(format!(r#"{{"requests":[{}]}}"#, items(10_000)).as_bytes()).map(|r| r.requests.len()).ok(), Some(10_000));
+        assert_eq!(body_error_locs::<JobRequest>(&format!(r#"{{"requests":[{}]}}"#, items(10_001))), vec![("body.requests".into(), "length")]);
         assert_eq!(body_error_locs::<JobRequest>(r#"{"requests":[],"x":1}"#), vec![("body.x".into(), "json_type")]);
+        let callback = r#"{"requests":[{"upstream":"u","path":"/"}],"callback":{"upstream":"hooks","path":"/done"}}"#;
+        assert_eq!(parse_json::<JobRequest>(callback.as_bytes()).ok().and_then(|r| r.callback), Some(Callback { upstream: "hooks".into(), path: "/done".into() }));
+        assert_eq!(body_error_locs::<JobRequest>(r#"{"requests":[{"upstream":"u","path":"/"}],"callback":{"upstream":"h","path":"/","url":"x"}}"#), vec![("body.callback.url".into(), "json_type")]);
     }
 
     #[test]
-    fn classifies_results() {
-        assert_eq!(classify(&result(Some(200), None)), ItemOutcome::Succeeded);
-        assert_eq!(classify(&result(Some(204), None)), ItemOutcome::Succeeded);
-        assert_eq!(classify(&result(Some(404), None)), ItemOutcome::Failed);
-        assert_eq!(classify(&result(Some(503), None)), ItemOutcome::Transient);
-        assert_eq!(classify(&result(Some(429), None)), ItemOutcome::Transient);
-        let invalid = ApiError::Upstream(UpstreamError::InvalidJson { reason: "x".into() });
-        assert_eq!(classify(&result(None, Some(invalid))), ItemOutcome::Failed);
-        for e in [
-            UpstreamError::Timeout { timeout_ms: 5 },
-            UpstreamError::Unreachable { reason: "refused".into() },
-            UpstreamError::CircuitOpen { retry_after_ms: 5.0 },
-        ] {
-            assert_eq!(classify(&result(None, Some(ApiError::Upstream(e)))), ItemOutcome::Transient);
+    fn cursors_round_trip_and_refuse_anything_else() {
+        let cursor = ListCursor { created_at: 1_795_634_096_789.0, id: "0b7d8a4e-5d0c-4b7e-9a55-3c1f7e2d9f10".into() };
+        assert_eq!(cursor.to_string(), "1795634096789_0b7d8a4e-5d0c-4b7e-9a55-3c1f7e2d9f10");
+        assert_eq!(ListCursor::parse(&cursor.to_string()), Some(cursor));
+        let pattern = regex::Regex::new(CURSOR_PATTERN).unwrap();
+        assert!(pattern.is_match("1795634096789_0b7d8a4e-5d0c-4b7e-9a55-3c1f7e2d9f10"));
+        for bad in ["", "x_0b7d8a4e-5d0c-4b7e-9a55-3c1f7e2d9f10", "1_nope", "1795634096789", "1234567890123456_0b7d8a4e-5d0c-4b7e-9a55-3c1f7e2d9f10"] {
+            assert_eq!(ListCursor::parse(bad), None, "{bad}");
+            assert!(!pattern.is_match(bad), "{bad}");
         }
     }
 
     #[test]
-    fn describes_failures() {
-        assert_eq!(describe_failure(3, &result(Some(503), None)), "item 3 ('a'): upstream answered 503");
-        let timeout = result(None, Some(ApiError::Upstream(UpstreamError::Timeout { timeout_ms: 5 })));
-        assert!(describe_failure(0, &timeout).starts_with("item 0 ('a'): "), "{}", describe_failure(0, &timeout));
-        assert_eq!(describe_failure(7, &ItemResult { id: None, ..result(None, None) }), "item 7: no answer");
-    }
-
-    #[test]
-    fn oversized_results_are_stored_as_failures() {
-        let small = ItemResult { body: Some(serde_json::value::to_raw_value(&serde_json::json!({"ok": true})).unwrap()), ..result(Some(200), None) };
-        let (outcome, doc) = storable(small, "job");
-        assert_eq!(outcome, ItemOutcome::Succeeded);
-        assert!(doc.contains(r#""ok":true"#));
-        let big = ItemResult { body: Some(serde_json::value::to_raw_value(&"x".repeat(MAX_RESULT_BYTES)).unwrap()), ..result(Some(200), None) };
-        let (outcome, doc) = storable(big, "job");
-        assert_eq!(outcome, ItemOutcome::Failed);
-        assert!(doc.len() < 1024, "{}", doc.len());
-        let stored: serde_json::Value = serde_json::from_str(&doc).unwrap();
-        assert_eq!(stored["status"], 200);
-        assert_eq!(stored["error"]["type"], "urn:edge-relay:problem:result-too-large");
-        assert_eq!(stored["error"]["instance"], "job");
-    }
-
-    #[test]
-    fn chunks_cover_pending_items_once() {
-        assert_eq!(chunk_ranges(&[0, 1, 2, 3, 4], 2, 5), vec![(0, 2), (2, 4), (4, 5)]);
-        assert_eq!(chunk_ranges(&[5, 1, 4], 2, 6), vec![(0, 2), (4, 6)]);
-        assert_eq!(chunk_ranges(&[], 50, 10), vec![]);
-        assert_eq!(chunk_ranges(&[999], 50, 1000), vec![(950, 1000)]);
-        assert_eq!(chunk_ranges(&[7], 50, 5), vec![], "indices past the end are ignored");
-    }
-
-    #[test]
-    fn retry_delay_doubles_and_caps() {
-        assert_eq!((1..=5).map(|a| retry_delay_s(a, 10)).collect::<Vec<_>>(), vec![10, 20, 40, 80, 160]);
-        assert_eq!(retry_delay_s(30, 10), MAX_RETRY_DELAY_S);
-        assert_eq!(retry_delay_s(3, 0), 0);
-        assert_eq!(retry_delay_s(0, 10), 10);
+    fn queue_messages_are_told_apart_by_their_fields() {
+        let chunk = JobMessage { job: "j".into(), start: 0, end: 50, traceparent: Some("t".into()), tracestate: None };
+        assert_eq!(QueueMessage::parse(&serde_json::to_string(&chunk).unwrap()), Some(QueueMessage::Chunk(chunk)));
+        let callback = CallbackMessage { callback: "j".into(), traceparent: None, tracestate: Some("s".into()) };
+        assert_eq!(QueueMessage::parse(&serde_json::to_string(&callback).unwrap()), Some(QueueMessage::Callback(callback)));
+        for bad in [r#"{"job":"j"}"#, r#"{"job":"j","start":0,"end":1,"callback":"j"}"#, r#"{"callback":"j","x":1}"#, "[]"] {
+            assert_eq!(QueueMessage::parse(bad), None, "{bad}");
+        }
     }
 
     #[test]

@@ -155,14 +155,16 @@ fn guarded(op: OperationBuilder, guard: Guard) -> OperationBuilder {
 }
 
 /// `GET /async-example` → `async_example`; `GET /` → `index`; a path served by more than one
-/// method (the relay) adds the method to all but GET: `upstreams_name_path_post`.
+/// method adds the method to all but its first route: `upstreams_name_path_post`, `jobs_get`.
 fn operation_id(app: &'static App, route: &Route) -> String {
     let base = match route.path.trim_matches('/') {
         "" => "index".to_owned(),
         p => p.replace(['{', '}', '*'], "").replace(['-', '.', '/'], "_"),
     };
-    let shared = app.served(false).filter(|r| r.path == route.path).count() > 1;
-    if shared && route.method != "GET" {
+    // The path's first route in the table keeps the bare name, so a method added to a path
+    // later leaves the ids generated clients already call as they were.
+    let first = app.served(false).find(|r| r.path == route.path).is_some_and(|r| r.method == route.method);
+    if !first {
         return format!("{base}_{}", route.method.to_ascii_lowercase());
     }
     base

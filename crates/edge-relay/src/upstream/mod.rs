@@ -156,12 +156,18 @@ async fn shared_call(
 /// policy, and records the call on `ctx`. `idempotency_key` goes out as `Idempotency-Key` on
 /// every attempt, which is what makes retrying a POST safe for a receiver that honours it.
 pub async fn post_json(ctx: &RequestContext, upstream: &Upstream, body: &[u8], idempotency_key: &str) -> Result<UpstreamResponse, UpstreamError> {
-    let started = now_ms();
     let headers = [
         ("Content-Type".to_owned(), "application/json".to_owned()),
         ("Idempotency-Key".to_owned(), idempotency_key.to_owned()),
     ];
-    let call = Call { ctx, upstream, url: &upstream.base_url, headers: &headers, body: Some(body), cache: "" };
+    post(ctx, upstream, &upstream.base_url, &headers, body).await
+}
+
+/// POSTs `body` with `headers` to `url` on `upstream`, under its deadline, breaker and retry
+/// policy, and records the call on `ctx`; the body is read whole (up to the upstream's cap).
+pub async fn post(ctx: &RequestContext, upstream: &Upstream, url: &HttpUrl, headers: &[(String, String)], body: &[u8]) -> Result<UpstreamResponse, UpstreamError> {
+    let started = now_ms();
+    let call = Call { ctx, upstream, url, headers, body: Some(body), cache: "" };
     let wire = Wire::default();
     let outcome = guarded(upstream, upstream.retries, &wire, |attempt| exchange::attempt(&call, attempt)).await;
     let ended = Ended {

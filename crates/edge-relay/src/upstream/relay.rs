@@ -26,7 +26,7 @@ extern "C" {
     /// Cancels the body unread and ends the attempt's span.
     fn relay_discard(response: &JsValue, span: &JsValue);
     fn body_of(response: &JsValue) -> JsValue;
-    fn signal_of(request: &web_sys::Request) -> JsValue;
+    pub(crate) fn signal_of(request: &web_sys::Request) -> JsValue;
 }
 
 /// An upstream answer whose headers have arrived and whose body has not been read.

@@ -80,6 +80,11 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
         return response_422
 
+    if response.status_code == 429:
+        response_429 = Problem.from_dict(response.json())
+
+        return response_429
+
     if response.status_code == 503:
         response_503 = Problem.from_dict(response.json())
 
@@ -112,17 +117,22 @@ def sync_detailed(
     """Queues a durable job of up to 1000 upstream GETs (202; Idempotency-Key)
 
      Stores the job in D1 and queues it in chunks of JOBS_CHUNK_SIZE items; the queue consumer runs them
-    (JOBS_CONCURRENCY at once), recording every result. Upstream timeouts, unreachable upstreams, 429
-    and 5xx answers are retried with the message (exponential backoff from JOBS_RETRY_DELAY_S) until the
-    queue's max_retries, then the job fails via the dead-letter queue. Same Idempotency-Key and body →
-    the same job; same key, other body → 409. 1 to 1000 requests in /aggregate's format.
+    (JOBS_CONCURRENCY at once), keeping every result in R2 (up to JOBS_MAX_RESULT_BYTES each). Upstream
+    timeouts, unreachable upstreams, 429 and 5xx answers are retried with the message (exponential
+    backoff from JOBS_RETRY_DELAY_S) until the queue's max_retries, then the job fails via the dead-
+    letter queue. Same Idempotency-Key and body → the same job; same key, other body → 409. 1 to 1000
+    requests in /aggregate's format (JOBS_MAX_ITEMS may allow up to 10000). A caller may have
+    JOBS_MAX_ACTIVE jobs queued or running (429 past it). `callback` names a configured upstream and
+    path that receives one POST when the job ends, signed per the Standard Webhooks spec with
+    JOBS_WEBHOOK_SECRET.
 
     Args:
         idempotency_key (str):
         traceparent (str | Unset):
         tracestate (str | Unset):
         body (JobRequest): `POST /jobs`: the same list of upstream GETs as `/aggregate`, up to
-            1,000 of them.
+            `JOBS_MAX_ITEMS` of
+            them, and where to report when the job ends.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -157,17 +167,22 @@ def sync(
     """Queues a durable job of up to 1000 upstream GETs (202; Idempotency-Key)
 
      Stores the job in D1 and queues it in chunks of JOBS_CHUNK_SIZE items; the queue consumer runs them
-    (JOBS_CONCURRENCY at once), recording every result. Upstream timeouts, unreachable upstreams, 429
-    and 5xx answers are retried with the message (exponential backoff from JOBS_RETRY_DELAY_S) until the
-    queue's max_retries, then the job fails via the dead-letter queue. Same Idempotency-Key and body →
-    the same job; same key, other body → 409. 1 to 1000 requests in /aggregate's format.
+    (JOBS_CONCURRENCY at once), keeping every result in R2 (up to JOBS_MAX_RESULT_BYTES each). Upstream
+    timeouts, unreachable upstreams, 429 and 5xx answers are retried with the message (exponential
+    backoff from JOBS_RETRY_DELAY_S) until the queue's max_retries, then the job fails via the dead-
+    letter queue. Same Idempotency-Key and body → the same job; same key, other body → 409. 1 to 1000
+    requests in /aggregate's format (JOBS_MAX_ITEMS may allow up to 10000). A caller may have
+    JOBS_MAX_ACTIVE jobs queued or running (429 past it). `callback` names a configured upstream and
+    path that receives one POST when the job ends, signed per the Standard Webhooks spec with
+    JOBS_WEBHOOK_SECRET.
 
     Args:
         idempotency_key (str):
         traceparent (str | Unset):
         tracestate (str | Unset):
         body (JobRequest): `POST /jobs`: the same list of upstream GETs as `/aggregate`, up to
-            1,000 of them.
+            `JOBS_MAX_ITEMS` of
+            them, and where to report when the job ends.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -197,17 +212,22 @@ async def asyncio_detailed(
     """Queues a durable job of up to 1000 upstream GETs (202; Idempotency-Key)
 
      Stores the job in D1 and queues it in chunks of JOBS_CHUNK_SIZE items; the queue consumer runs them
-    (JOBS_CONCURRENCY at once), recording every result. Upstream timeouts, unreachable upstreams, 429
-    and 5xx answers are retried with the message (exponential backoff from JOBS_RETRY_DELAY_S) until the
-    queue's max_retries, then the job fails via the dead-letter queue. Same Idempotency-Key and body →
-    the same job; same key, other body → 409. 1 to 1000 requests in /aggregate's format.
+    (JOBS_CONCURRENCY at once), keeping every result in R2 (up to JOBS_MAX_RESULT_BYTES each). Upstream
+    timeouts, unreachable upstreams, 429 and 5xx answers are retried with the message (exponential
+    backoff from JOBS_RETRY_DELAY_S) until the queue's max_retries, then the job fails via the dead-
+    letter queue. Same Idempotency-Key and body → the same job; same key, other body → 409. 1 to 1000
+    requests in /aggregate's format (JOBS_MAX_ITEMS may allow up to 10000). A caller may have
+    JOBS_MAX_ACTIVE jobs queued or running (429 past it). `callback` names a configured upstream and
+    path that receives one POST when the job ends, signed per the Standard Webhooks spec with
+    JOBS_WEBHOOK_SECRET.
 
     Args:
         idempotency_key (str):
         traceparent (str | Unset):
         tracestate (str | Unset):
         body (JobRequest): `POST /jobs`: the same list of upstream GETs as `/aggregate`, up to
-            1,000 of them.
+            `JOBS_MAX_ITEMS` of
+            them, and where to report when the job ends.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -240,17 +260,22 @@ async def asyncio(
     """Queues a durable job of up to 1000 upstream GETs (202; Idempotency-Key)
 
      Stores the job in D1 and queues it in chunks of JOBS_CHUNK_SIZE items; the queue consumer runs them
-    (JOBS_CONCURRENCY at once), recording every result. Upstream timeouts, unreachable upstreams, 429
-    and 5xx answers are retried with the message (exponential backoff from JOBS_RETRY_DELAY_S) until the
-    queue's max_retries, then the job fails via the dead-letter queue. Same Idempotency-Key and body →
-    the same job; same key, other body → 409. 1 to 1000 requests in /aggregate's format.
+    (JOBS_CONCURRENCY at once), keeping every result in R2 (up to JOBS_MAX_RESULT_BYTES each). Upstream
+    timeouts, unreachable upstreams, 429 and 5xx answers are retried with the message (exponential
+    backoff from JOBS_RETRY_DELAY_S) until the queue's max_retries, then the job fails via the dead-
+    letter queue. Same Idempotency-Key and body → the same job; same key, other body → 409. 1 to 1000
+    requests in /aggregate's format (JOBS_MAX_ITEMS may allow up to 10000). A caller may have
+    JOBS_MAX_ACTIVE jobs queued or running (429 past it). `callback` names a configured upstream and
+    path that receives one POST when the job ends, signed per the Standard Webhooks spec with
+    JOBS_WEBHOOK_SECRET.
 
     Args:
         idempotency_key (str):
         traceparent (str | Unset):
         tracestate (str | Unset):
         body (JobRequest): `POST /jobs`: the same list of upstream GETs as `/aggregate`, up to
-            1,000 of them.
+            `JOBS_MAX_ITEMS` of
+            them, and where to report when the job ends.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

@@ -101,7 +101,10 @@ def sync_detailed(
 ) -> Response[JobView | Problem]:
     """One of the caller's jobs: status, progress and, once it has ended, its results
 
-     Only the caller that submitted the job can read it; to anyone else it does not exist (404).
+     Only the caller that submitted the job can read it; to anyone else it does not exist (404), nor does
+    a job JOBS_RETENTION_S after it ended (it is deleted with its results). A page holds `limit`
+    results, fewer where they would pass 16 MiB; `next` reads on. All results at once: GET
+    /jobs/{id}/results.
 
     Args:
         id (str):
@@ -144,7 +147,10 @@ def sync(
 ) -> JobView | Problem | None:
     """One of the caller's jobs: status, progress and, once it has ended, its results
 
-     Only the caller that submitted the job can read it; to anyone else it does not exist (404).
+     Only the caller that submitted the job can read it; to anyone else it does not exist (404), nor does
+    a job JOBS_RETENTION_S after it ended (it is deleted with its results). A page holds `limit`
+    results, fewer where they would pass 16 MiB; `next` reads on. All results at once: GET
+    /jobs/{id}/results.
 
     Args:
         id (str):
@@ -182,7 +188,10 @@ async def asyncio_detailed(
 ) -> Response[JobView | Problem]:
     """One of the caller's jobs: status, progress and, once it has ended, its results
 
-     Only the caller that submitted the job can read it; to anyone else it does not exist (404).
+     Only the caller that submitted the job can read it; to anyone else it does not exist (404), nor does
+    a job JOBS_RETENTION_S after it ended (it is deleted with its results). A page holds `limit`
+    results, fewer where they would pass 16 MiB; `next` reads on. All results at once: GET
+    /jobs/{id}/results.
 
     Args:
         id (str):
@@ -223,7 +232,10 @@ async def asyncio(
 ) -> JobView | Problem | None:
     """One of the caller's jobs: status, progress and, once it has ended, its results
 
-     Only the caller that submitted the job can read it; to anyone else it does not exist (404).
+     Only the caller that submitted the job can read it; to anyone else it does not exist (404), nor does
+    a job JOBS_RETENTION_S after it ended (it is deleted with its results). A page holds `limit`
+    results, fewer where they would pass 16 MiB; `next` reads on. All results at once: GET
+    /jobs/{id}/results.
 
     Args:
         id (str):
