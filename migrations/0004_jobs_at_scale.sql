@@ -75,8 +75,10 @@ CREATE INDEX jobs_by_owner ON jobs (owner, created_at, id);
 
 CREATE INDEX jobs_by_owner_status ON jobs (owner, status, created_at, id);
 
--- The retention sweep: ended jobs, oldest first.
+-- The retention sweep: ended jobs, oldest first; and the callbacks whose delivery was lost.
 CREATE INDEX jobs_by_end ON jobs (finished_at) WHERE finished_at IS NOT NULL;
+
+CREATE INDEX jobs_by_callback_lease ON jobs (lease_until) WHERE callback_state = 'pending';
 
 -- Counts every item once, whatever path finishes it (a trigger's body is one line, so that a
 -- statement splitter that cuts at line-ending semicolons keeps it whole).

@@ -18,9 +18,9 @@ const vars = [];
 if (!upstreamUrl) {
   demo = await startUpstream({ port: DEMO_PORT });
   upstreamUrl = `${demo.url}/json`;
-  // Named upstreams on the demo server too, so /upstreams/demo/…, /aggregate and /events
-  // answer offline: `demo` is the whole server (POST allowed, for its streaming /chat),
-  // `webhook` receives /events deliveries.
+  // Named upstreams on the demo server too, so /upstreams/demo/…, /aggregate, /events and
+  // jobs' callbacks answer offline: `demo` is the whole server (POST allowed, for its
+  // streaming /chat and for callbacks to its /webhook), `webhook` receives /events deliveries.
   const upstreams = {
     demo: { base_url: demo.url, methods: ['GET', 'HEAD', 'POST'] },
     // The two services /dashboard/{user_id} merges (users 1 to 10 exist).
@@ -44,6 +44,10 @@ if (migrate.status !== 0) {
 const apiKey = process.env.API_KEYS ?? 'dev-key';
 vars.push('--var', `API_KEYS:${apiKey}`);
 console.log(`[dev] API key(s): ${apiKey} (curl -H 'Authorization: Bearer ${apiKey.split(',')[0]}' …)`);
+// Signs jobs' completion callbacks; a fixed one here, so a receiver can check them locally.
+const webhookSecret = process.env.JOBS_WEBHOOK_SECRET ?? 'whsec_ZGV2LXNlY3JldC1mb3ItbG9jYWwtY2FsbGJhY2tzISE=';
+vars.push('--var', `JOBS_WEBHOOK_SECRET:${webhookSecret}`);
+console.log(`[dev] jobs' callbacks signed with JOBS_WEBHOOK_SECRET=${webhookSecret}`);
 let issuer;
 if (process.env.JWT_ISSUER) {
   for (const name of ['JWT_ISSUER', 'JWT_AUDIENCE', 'JWT_JWKS_URL', 'JWT_ALGORITHMS', 'JWT_LEEWAY_S']) {

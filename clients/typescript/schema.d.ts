@@ -217,8 +217,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * All of a job's finished results, one NDJSON line each, in request order
-         * @description One line per finished item, in request order: the same result as in GET /jobs/{id}'s `results` (`index` first, then the item's `id`, `status`, `body`…). Streamed from storage as the client reads it, so any job's results come whole in flat memory; while the job runs, the items finished so far.
+         * A job's finished results, one NDJSON line each, in request order, a bounded number a response
+         * @description One line per finished item from index `from` on, in request order: the same result as in GET /jobs/{id}'s `results` (`index` first, then the item's `id`, `status`, `body`…). Streamed from storage as the client reads it, in flat memory; while the job runs, the items finished so far. A response holds up to 500 lines (each one read from R2, and a request may make only so many such calls); when more follow, its `Link: </jobs/{id}/results?from=N>; rel="next"` header names the next response.
          */
         get: operations["jobs_id_results"];
         put?: never;
@@ -771,7 +771,7 @@ export interface operations {
                      *         {
                      *           "method": "GET",
                      *           "path": "/jobs/{id}/results",
-                     *           "summary": "All of a job's finished results, one NDJSON line each, in request order"
+                     *           "summary": "A job's finished results, one NDJSON line each, in request order, a bounded number a response"
                      *         }
                      *       ],
                      *       "version": "0.1.0"
@@ -1638,6 +1638,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The job store failed (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "the job store or queue did not answer; retry with the same Idempotency-Key (the error is logged under the request id)",
+                     *       "instance": "3f1c8f0e-8a52-4c1e-9d36-2b7f0f4a9c11",
+                     *       "status": 503,
+                     *       "title": "Job storage unavailable",
+                     *       "type": "urn:edge-relay:problem:storage-unavailable"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Any other error, as an RFC 9457 problem */
             default: {
                 headers: {
@@ -2247,6 +2265,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The job store failed (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "the job store or queue did not answer; retry with the same Idempotency-Key (the error is logged under the request id)",
+                     *       "instance": "3f1c8f0e-8a52-4c1e-9d36-2b7f0f4a9c11",
+                     *       "status": 503,
+                     *       "title": "Job storage unavailable",
+                     *       "type": "urn:edge-relay:problem:storage-unavailable"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Any other error, as an RFC 9457 problem */
             default: {
                 headers: {
@@ -2269,7 +2305,10 @@ export interface operations {
     };
     jobs_id_results: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description The first item index to answer from (a `next` link's) */
+                from?: number;
+            };
             header?: {
                 /** @description W3C Trace Context: a valid one (`00-<trace-id>-<parent-id>-<flags>`, or a later version) is continued — every upstream call carries its trace id, a new parent id and its sampled flag; a missing or malformed one starts a new trace and is never an error. The trace id is in every log line and problem. */
                 traceparent?: string;
@@ -2284,7 +2323,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The finished items' results, one JSON object per line */
+            /** @description The finished items' results, one JSON object per line; `Link` to the next response */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2360,6 +2399,53 @@ export interface operations {
                      *       "status": 404,
                      *       "title": "Job not found",
                      *       "type": "urn:edge-relay:problem:job-not-found"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A query parameter is invalid: each one at fault is listed in `errors` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "1 input is invalid",
+                     *       "errors": [
+                     *         {
+                     *           "input": "10001",
+                     *           "loc": [
+                     *             "query",
+                     *             "from"
+                     *           ],
+                     *           "msg": "must be between 0 and 10000",
+                     *           "type": "range"
+                     *         }
+                     *       ],
+                     *       "instance": "3f1c8f0e-8a52-4c1e-9d36-2b7f0f4a9c11",
+                     *       "status": 422,
+                     *       "title": "Request validation failed",
+                     *       "type": "urn:edge-relay:problem:validation-failed"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The job store failed, or a job from before the results store still has results being moved (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "the job store or queue did not answer; retry with the same Idempotency-Key (the error is logged under the request id)",
+                     *       "instance": "3f1c8f0e-8a52-4c1e-9d36-2b7f0f4a9c11",
+                     *       "status": 503,
+                     *       "title": "Job storage unavailable",
+                     *       "type": "urn:edge-relay:problem:storage-unavailable"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];

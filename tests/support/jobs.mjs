@@ -89,8 +89,9 @@ export const listJobs = (url, query = '', headers = auth()) => call(`${url}/jobs
  * lines without their newlines (`body` is the problem, if one came back). `timeoutMs` bounds
  * the whole read, for the long streams of large jobs.
  */
-export async function jobResults(url, id, { headers = auth(), timeoutMs = 20_000 } = {}) {
-  const res = await fetch(`${url}/jobs/${id}/results`, { headers, signal: AbortSignal.timeout(timeoutMs) });
+export async function jobResults(url, id, { headers = auth(), timeoutMs = 20_000, from } = {}) {
+  const query = from === undefined ? '' : `?from=${from}`;
+  const res = await fetch(`${url}/jobs/${id}/results${query}`, { headers, signal: AbortSignal.timeout(timeoutMs) });
   const text = await res.text();
   let body;
   if (res.headers.get('content-type') === 'application/problem+json') {
@@ -99,6 +100,22 @@ export async function jobResults(url, id, { headers = auth(), timeoutMs = 20_000
   }
   const lines = text === '' ? [] : text.replace(/\n$/, '').split('\n');
   return { status: res.status, headers: res.headers, text, lines, body };
+}
+
+/**
+ * Every response of a job's results, following each `Link: <…>; rel="next"`; resolves to
+ * { responses, lines } (each response as `jobResults` gives it, at most `max` of them).
+ */
+export async function allJobResults(url, id, { headers = auth(), timeoutMs = 20_000, max = 100 } = {}) {
+  const responses = [];
+  let from;
+  for (;;) {
+    const res = await jobResults(url, id, { headers, timeoutMs, from });
+    responses.push(res);
+    const next = res.headers.get('link')?.match(/^<\/jobs\/[0-9a-f-]+\/results\?from=(\d+)>; rel="next"$/);
+    if (res.status !== 200 || !next || responses.length >= max) return { responses, lines: responses.flatMap((r) => r.lines) };
+    from = Number(next[1]);
+  }
 }
 
 /** Statuses after which a job no longer changes. */

@@ -8,16 +8,13 @@ use edge_relay::prelude::*;
 
 use super::JobId;
 
-pub const ROUTE: Route = delete("/jobs/{id}", cancel)
+pub const ROUTE: Route = super::writing(delete("/jobs/{id}", cancel))
     .summary("Cancels one of the caller's queued or running jobs")
     .describe(
         "Pending items never run (a consumer holding a message for the job stops before its next item); items already \
          running may finish and are kept. The answer is the job, `cancelled`, with the results it has; its callback, \
          if it named one, is sent. An ended job → 409.",
     )
-    .tag("jobs")
-    .group(super::JOBS)
-    .guard(Guard::Scope("jobs:write"))
     .doc(edge_relay::doc!(document));
 
 #[cfg(feature = "openapi")]
@@ -29,6 +26,7 @@ fn document(op: edge_relay::operation::Op) -> edge_relay::operation::Op {
     op.json::<JobView>("200", "The job, cancelled", job)
         .problem("404", "No job of the caller's has this id", &ApiError::JobNotFound { id: "nope".into() })
         .problem("409", "The job has already ended", &edge_relay::jobs::job_ended(super::EXAMPLE_JOB, JobStatus::Succeeded))
+        .problem("503", "The job store failed (Retry-After)", &ApiError::StorageUnavailable { detail: String::new() })
 }
 
 pub async fn cancel(Path(JobId { id }): Path<JobId>, caller: Caller, env: Env, config: Cfg) -> Result<Json<JobView>, ApiError> {

@@ -8,12 +8,9 @@ use edge_relay::jobs::model::{JobList, JobStatus, ListCursor, DEFAULT_LIST_PAGE,
 use edge_relay::jobs::Jobs;
 use edge_relay::prelude::*;
 
-pub const ROUTE: Route = get("/jobs", list)
+pub const ROUTE: Route = super::reading(get("/jobs", list))
     .summary("The caller's jobs, newest first, by status, a page at a time")
     .describe("Only the caller's own jobs, without their results; `next` (with an opaque cursor) reads the following page.")
-    .tag("jobs")
-    .group(super::JOBS)
-    .guard(Guard::Scope("jobs:read"))
     .doc(edge_relay::doc!(document));
 
 #[cfg(feature = "openapi")]
@@ -23,6 +20,7 @@ fn document(op: edge_relay::operation::Op) -> edge_relay::operation::Op {
         "next": format!("/jobs?limit=1&cursor=1795634096789_{}", super::EXAMPLE_JOB)
     });
     op.json::<JobList>("200", "A page of the caller's jobs", example)
+        .problem("503", "The job store failed (Retry-After)", &ApiError::StorageUnavailable { detail: String::new() })
 }
 
 #[derive(Deserialize, ToSchema)]

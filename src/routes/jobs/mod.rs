@@ -26,6 +26,16 @@ fn no_store(call: Call, next: Next) -> Handled {
     next.then(call, |reply| reply.header("Cache-Control", "no-store"))
 }
 
+/// A jobs route that reads: the group's layers, and the scope `jobs:read`.
+const fn reading(route: Route) -> Route {
+    route.tag("jobs").group(JOBS).guard(Guard::Scope("jobs:read"))
+}
+
+/// A jobs route that writes: the group's layers, and the scope `jobs:write`.
+const fn writing(route: Route) -> Route {
+    route.tag("jobs").group(JOBS).guard(Guard::Scope("jobs:write"))
+}
+
 /// The id of a job in the document's examples.
 #[cfg(feature = "openapi")]
 const EXAMPLE_JOB: &str = "5c9e6f3a-0d41-4a8e-b1b7-6f2d3c4e5a60";

@@ -12,16 +12,13 @@ use edge_relay::prelude::*;
 
 use super::JobId;
 
-pub const ROUTE: Route = get("/jobs/{id}", status)
+pub const ROUTE: Route = super::reading(get("/jobs/{id}", status))
     .summary("One of the caller's jobs: status, progress and, once it has ended, its results")
     .describe(
         "Only the caller that submitted the job can read it; to anyone else it does not exist (404), nor does a job \
          JOBS_RETENTION_S after it ended (it is deleted with its results). A page holds `limit` results, fewer \
          where they would pass 16 MiB; `next` reads on. All results at once: GET /jobs/{id}/results.",
     )
-    .tag("jobs")
-    .group(super::JOBS)
-    .guard(Guard::Scope("jobs:read"))
     .doc(edge_relay::doc!(document));
 
 #[cfg(feature = "openapi")]

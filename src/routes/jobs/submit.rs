@@ -7,11 +7,8 @@ use edge_relay::jobs::model::{self, JobAccepted, JobRequest};
 use edge_relay::jobs::Jobs;
 use edge_relay::prelude::*;
 
-pub const ROUTE: Route = post("/jobs", submit)
+pub const ROUTE: Route = super::writing(post("/jobs", submit))
     .summary("Queues a durable job of up to 1000 upstream GETs (202; Idempotency-Key)")
-    .tag("jobs")
-    .group(super::JOBS)
-    .guard(Guard::Scope("jobs:write"))
     .doc(edge_relay::doc!(document));
 
 #[cfg(feature = "openapi")]

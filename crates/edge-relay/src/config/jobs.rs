@@ -10,8 +10,14 @@ pub const MAX_ITEMS: u32 = 10_000;
 /// The upstream-body cap's default: one item's stored result, at most, unless
 /// `JOBS_MAX_RESULT_BYTES` says otherwise.
 pub const DEFAULT_MAX_RESULT_BYTES: u32 = 8 * 1024 * 1024;
-/// Seven days.
+/// How long an ended job is kept unless `JOBS_RETENTION_S` says otherwise.
 const DEFAULT_RETENTION_S: u32 = 7 * 24 * 3600;
+/// The most `JOBS_MAX_RESULT_BYTES` may allow: a result is held a few times over while it is
+/// stored or read, within the isolate's 128 MB.
+const MAX_RESULT_BYTES: u32 = 16 * 1024 * 1024;
+/// Items per message at most: each costs two calls to Cloudflare's services (its result to R2,
+/// its outcome to D1), and one consumer invocation (`max_batch_size` messages) may make ~1,000.
+const MAX_CHUNK_SIZE: u32 = 100;
 /// Base64 characters of the shortest secret accepted: 16 bytes.
 const MIN_SECRET_CHARS: usize = 24;
 
@@ -45,13 +51,13 @@ impl JobsConfig {
     /// Reads the `JOBS_*` vars through `var` (a blank var counts as unset).
     pub(crate) fn parse(var: &impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         Ok(JobsConfig {
-            chunk_size: parse_u32("JOBS_CHUNK_SIZE", var("JOBS_CHUNK_SIZE"), 50, 1..=1000)?,
+            chunk_size: parse_u32("JOBS_CHUNK_SIZE", var("JOBS_CHUNK_SIZE"), 50, 1..=MAX_CHUNK_SIZE)?,
             // Six: the simultaneous connections one queue invocation may open.
             concurrency: parse_u32("JOBS_CONCURRENCY", var("JOBS_CONCURRENCY"), 6, 1..=50)?,
             retry_delay_s: parse_u32("JOBS_RETRY_DELAY_S", var("JOBS_RETRY_DELAY_S"), 10, 0..=3600)?,
             lease_s: parse_u32("JOBS_LEASE_S", var("JOBS_LEASE_S"), 300, 1..=86_400)?,
             dead_letter_queue: var("JOBS_DEAD_LETTER_QUEUE").map_or_else(|| "edge-relay-jobs-dlq".to_owned(), |v| v.trim().to_owned()),
-            max_result_bytes: parse_u32("JOBS_MAX_RESULT_BYTES", var("JOBS_MAX_RESULT_BYTES"), DEFAULT_MAX_RESULT_BYTES, 1024..=64 * 1024 * 1024)?,
+            max_result_bytes: parse_u32("JOBS_MAX_RESULT_BYTES", var("JOBS_MAX_RESULT_BYTES"), DEFAULT_MAX_RESULT_BYTES, 1024..=MAX_RESULT_BYTES)?,
             retention_s: parse_u32("JOBS_RETENTION_S", var("JOBS_RETENTION_S"), DEFAULT_RETENTION_S, 1..=366 * 24 * 3600)?,
             max_active: parse_u32("JOBS_MAX_ACTIVE", var("JOBS_MAX_ACTIVE"), 10, 1..=10_000)?,
             max_items: parse_u32("JOBS_MAX_ITEMS", var("JOBS_MAX_ITEMS"), DEFAULT_MAX_ITEMS, DEFAULT_MAX_ITEMS..=MAX_ITEMS)?,
@@ -117,6 +123,8 @@ mod tests {
             other => panic!("{other:?}"),
         };
         assert_eq!(var_of(&[("JOBS_CHUNK_SIZE", "0")]), "JOBS_CHUNK_SIZE");
+        assert_eq!(var_of(&[("JOBS_CHUNK_SIZE", "101")]), "JOBS_CHUNK_SIZE");
+        assert_eq!(var_of(&[("JOBS_MAX_RESULT_BYTES", "16777217")]), "JOBS_MAX_RESULT_BYTES");
         assert_eq!(var_of(&[("JOBS_MAX_ITEMS", "999")]), "JOBS_MAX_ITEMS", "never below the documented 1000");
         assert_eq!(var_of(&[("JOBS_MAX_ITEMS", "10001")]), "JOBS_MAX_ITEMS");
         assert_eq!(var_of(&[("JOBS_MAX_ACTIVE", "0")]), "JOBS_MAX_ACTIVE");

@@ -16,7 +16,6 @@ use vars::{parse_bool, parse_u32};
 use crate::extract::DEFAULT_MAX_BODY_BYTES;
 use crate::auth::{ApiKeys, Issuer};
 use crate::http_url::HttpUrl;
-
 use crate::upstream::registry::{self, Registry};
 
 const DEFAULT_CORS_MAX_AGE_S: u32 = 600;

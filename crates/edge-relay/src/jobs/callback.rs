@@ -46,8 +46,8 @@ impl Jobs {
         };
         let secret = self.settings.webhook_secret.as_deref().ok_or(ApiError::NotConfigured { feature: "job callbacks", var: "JOBS_WEBHOOK_SECRET" })?;
         let registry = config.upstreams(env)?;
-        let Some(upstream) = registry.get(&target.upstream) else {
-            return Ok(Delivery::Failed(format!("no upstream named '{}' is configured", target.upstream)));
+        let Some(upstream) = registry.get(&target.upstream).filter(|u| u.methods.contains(&"POST")) else {
+            return Ok(Delivery::Failed(format!("no upstream named '{}' that takes POST is configured", target.upstream)));
         };
         let url = match path::join_relative(&upstream.base_url, &target.path) {
             Ok(url) => url,

@@ -39,8 +39,9 @@ enum Handled {
     Retry(String),
     /// The job had already ended or does not exist: ack, nothing to do.
     Skipped,
-    /// The job was cancelled while its items ran: ack; no further item starts.
-    Cancelled,
+    /// The job ended (cancelled, or failed by another message) while its items ran: ack; no
+    /// further item started.
+    Ended,
 }
 
 #[derive(Serialize)]
@@ -186,9 +187,9 @@ async fn handle(jobs: &Jobs, env: &Env, config: &Config, message: &worker_sys::M
             let _ = message.ack();
             log("skipped", None, None);
         }
-        Ok(Handled::Cancelled) => {
+        Ok(Handled::Ended) => {
             let _ = message.ack();
-            log("cancelled", None, None);
+            log("job_ended", None, None);
         }
         Ok(Handled::Retry(reason)) => retry(jobs, message, &msg, attempt, &reason, &log).await,
         // The job shows the problem's stable words; the log gets the cause.
@@ -238,7 +239,7 @@ async fn retry(jobs: &Jobs, message: &worker_sys::Message, msg: &Parsed, attempt
 
 /// Runs the message's still-pending items, at most `concurrency` at once, as calls of `ctx`
 /// (the chunk's span of the job's trace), keeping each final result as soon as it arrives.
-/// No item starts once the job is seen cancelled: every recorded item tells whether it is.
+/// No item starts once the job is seen ended (cancelled): every recorded item tells whether it is.
 async fn run(jobs: &Jobs, env: &Env, config: &Config, msg: &JobMessage, ctx: &RequestContext) -> Result<Handled, ApiError> {
     let now = now_ms();
     let Some(job) = jobs.store.start_chunk(&msg.job, now, jobs.lease_from(now, 0)).await? else {
@@ -292,7 +293,7 @@ async fn run(jobs: &Jobs, env: &Env, config: &Config, msg: &JobMessage, ctx: &Re
         live.set(jobs.store.record_item(&job.id, idx, outcome.as_str(), line.len(), now, jobs.lease_from(now, 0)).await?);
     }
     if !live.get() {
-        return Ok(Handled::Cancelled);
+        return Ok(Handled::Ended);
     }
     if let Some(reason) = transient {
         return Ok(Handled::Retry(reason));
@@ -313,7 +314,15 @@ pub async fn sweep(env: &Env) {
         Err(e) => Err(ApiError::from(e)),
     };
     match outcome {
-        Ok(swept) => console_log!("{}", serde_json::json!({"event": "jobs_sweep", "resumed": swept.resumed, "callbacks": swept.callbacks, "deleted": swept.deleted})),
+        Ok(swept) => {
+            let line = serde_json::json!({"event": "jobs_sweep", "resumed": swept.resumed, "callbacks": swept.callbacks,
+                "deleted": swept.deleted, "failed": swept.failed, "error": swept.error});
+            if swept.failed > 0 {
+                console_error!("{line}");
+            } else {
+                console_log!("{line}");
+            }
+        }
         Err(e) => console_error!("{}", serde_json::json!({"level": "error", "event": "jobs_sweep", "error": e.log_detail()})),
     }
 }

@@ -9,12 +9,18 @@ use super::rules::{fit_page, with_index};
 use super::store::JobRow;
 use super::{job_ended, Jobs};
 use crate::context::now_ms;
-use crate::error::ApiError;
+use crate::error::{ApiError, AppProblem};
 use crate::response::{Reply, Streamed};
 use crate::upstream::relay::signal_of;
 
-/// Results moved from D1 to R2 per round trip (each up to 256 KiB, the old cap).
+/// Results moved from D1 to R2 per round trip (each at most what a D1 row holds).
 const MOVE_BATCH: u32 = 16;
+/// Results moved from D1 to R2 by one request, at most: each costs two calls to Cloudflare's
+/// services, which a request may only make so many of.
+const MOVE_BUDGET: u32 = 200;
+/// Lines one `GET /jobs/{id}/results` response holds at most: one R2 read each, within the
+/// calls to Cloudflare's services one request may make.
+pub const RESULTS_PER_RESPONSE: u32 = 500;
 /// Longest wait for the results store's next chunk before a stream is cut off.
 const STREAM_IDLE_MS: u32 = 30_000;
 
@@ -48,16 +54,24 @@ impl Jobs {
         Ok(view)
     }
 
-    /// Every finished item's result, in request order, as an NDJSON stream read from R2 as
-    /// the client takes it.
-    pub async fn results_stream(&self, job: &JobRow, request: &web_sys::Request) -> Result<Reply, ApiError> {
+    /// Up to `RESULTS_PER_RESPONSE` finished items' results from index `from` on, in request
+    /// order, as an NDJSON stream read from R2 as the client takes it; a `Link` header names the
+    /// response that goes on, when there is more. One response reads a bounded number of
+    /// objects: a request may only make so many calls to R2.
+    pub async fn results_stream(&self, job: &JobRow, from: u32, request: &web_sys::Request) -> Result<Reply, ApiError> {
         self.move_results_to_r2(job).await?;
-        let indices = self.store.finished_indices(&job.id).await?;
+        let mut indices = self.store.finished_indices(&job.id, from, RESULTS_PER_RESPONSE + 1).await?;
+        let next = (indices.len() > RESULTS_PER_RESPONSE as usize).then(|| indices[RESULTS_PER_RESPONSE as usize]);
+        indices.truncate(RESULTS_PER_RESPONSE as usize);
+        let mut headers = vec![("Content-Type".to_owned(), "application/x-ndjson".to_owned())];
+        if let Some(next) = next {
+            headers.push(("Link".to_owned(), format!("</jobs/{}/results?from={next}>; rel=\"next\"", job.id)));
+        }
         let streamed = Streamed {
             body: self.results.stream(&job.id, &indices),
             client_signal: signal_of(request),
             idle_ms: STREAM_IDLE_MS,
-            headers: vec![("Content-Type".to_owned(), "application/x-ndjson".to_owned())],
+            headers,
             span: worker::wasm_bindgen::JsValue::NULL,
         };
         Ok(Reply::streamed(200, streamed))
@@ -92,12 +106,15 @@ impl Jobs {
         Ok(JobList { jobs: rows.iter().map(JobRow::view).collect(), next })
     }
 
-    /// Moves the results a job kept in D1 (stored before migration 0004) to R2, once.
+    /// Moves the results a job kept in D1 (stored before migration 0004) to R2, at most
+    /// `MOVE_BUDGET` per request: a job with more left answers 503 with `Retry-After`, and the
+    /// next request moves on.
     async fn move_results_to_r2(&self, job: &JobRow) -> Result<(), ApiError> {
         if job.results_in_d1 == 0 {
             return Ok(());
         }
-        loop {
+        let mut moved = 0;
+        while moved < MOVE_BUDGET {
             let batch = self.store.results_in_d1(&job.id, MOVE_BATCH).await?;
             if batch.is_empty() {
                 return self.store.results_moved(&job.id).await;
@@ -106,7 +123,12 @@ impl Jobs {
                 let line = with_index(idx, &document);
                 self.results.put(&job.id, idx, &line).await?;
                 self.store.result_moved(&job.id, idx, line.len()).await?;
+                moved += 1;
             }
         }
+        Err(AppProblem::new(503, "urn:edge-relay:problem:results-moving", "Results being moved")
+            .detail(format!("job {}'s results, stored before this version, are being moved to the results store; retry", job.id))
+            .header("Retry-After", "1")
+            .into())
     }
 }

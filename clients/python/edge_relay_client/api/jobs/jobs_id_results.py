@@ -12,6 +12,7 @@ from ...types import UNSET, Response, Unset
 def _get_kwargs(
     id: str,
     *,
+    from_: int | Unset = UNSET,
     traceparent: str | Unset = UNSET,
     tracestate: str | Unset = UNSET,
 ) -> dict[str, Any]:
@@ -22,11 +23,18 @@ def _get_kwargs(
     if not isinstance(tracestate, Unset):
         headers["tracestate"] = tracestate
 
+    params: dict[str, Any] = {}
+
+    params["from"] = from_
+
+    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
+
     _kwargs: dict[str, Any] = {
         "method": "get",
         "url": "/jobs/{id}/results".format(
             id=quote(str(id), safe=""),
         ),
+        "params": params,
     }
 
     _kwargs["headers"] = headers
@@ -54,6 +62,16 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
         return response_404
 
+    if response.status_code == 422:
+        response_422 = Problem.from_dict(response.json())
+
+        return response_422
+
+    if response.status_code == 503:
+        response_503 = Problem.from_dict(response.json())
+
+        return response_503
+
     response_default = Problem.from_dict(response.json())
 
     return response_default
@@ -72,17 +90,22 @@ def sync_detailed(
     id: str,
     *,
     client: AuthenticatedClient,
+    from_: int | Unset = UNSET,
     traceparent: str | Unset = UNSET,
     tracestate: str | Unset = UNSET,
 ) -> Response[Problem]:
-    """All of a job's finished results, one NDJSON line each, in request order
+    """A job's finished results, one NDJSON line each, in request order, a bounded number a response
 
-     One line per finished item, in request order: the same result as in GET /jobs/{id}'s `results`
-    (`index` first, then the item's `id`, `status`, `body`…). Streamed from storage as the client reads
-    it, so any job's results come whole in flat memory; while the job runs, the items finished so far.
+     One line per finished item from index `from` on, in request order: the same result as in GET
+    /jobs/{id}'s `results` (`index` first, then the item's `id`, `status`, `body`…). Streamed from
+    storage as the client reads it, in flat memory; while the job runs, the items finished so far. A
+    response holds up to 500 lines (each one read from R2, and a request may make only so many such
+    calls); when more follow, its `Link: </jobs/{id}/results?from=N>; rel="next"` header names the next
+    response.
 
     Args:
         id (str):
+        from_ (int | Unset):
         traceparent (str | Unset):
         tracestate (str | Unset):
 
@@ -96,6 +119,7 @@ def sync_detailed(
 
     kwargs = _get_kwargs(
         id=id,
+        from_=from_,
         traceparent=traceparent,
         tracestate=tracestate,
     )
@@ -111,17 +135,22 @@ def sync(
     id: str,
     *,
     client: AuthenticatedClient,
+    from_: int | Unset = UNSET,
     traceparent: str | Unset = UNSET,
     tracestate: str | Unset = UNSET,
 ) -> Problem | None:
-    """All of a job's finished results, one NDJSON line each, in request order
+    """A job's finished results, one NDJSON line each, in request order, a bounded number a response
 
-     One line per finished item, in request order: the same result as in GET /jobs/{id}'s `results`
-    (`index` first, then the item's `id`, `status`, `body`…). Streamed from storage as the client reads
-    it, so any job's results come whole in flat memory; while the job runs, the items finished so far.
+     One line per finished item from index `from` on, in request order: the same result as in GET
+    /jobs/{id}'s `results` (`index` first, then the item's `id`, `status`, `body`…). Streamed from
+    storage as the client reads it, in flat memory; while the job runs, the items finished so far. A
+    response holds up to 500 lines (each one read from R2, and a request may make only so many such
+    calls); when more follow, its `Link: </jobs/{id}/results?from=N>; rel="next"` header names the next
+    response.
 
     Args:
         id (str):
+        from_ (int | Unset):
         traceparent (str | Unset):
         tracestate (str | Unset):
 
@@ -136,6 +165,7 @@ def sync(
     return sync_detailed(
         id=id,
         client=client,
+        from_=from_,
         traceparent=traceparent,
         tracestate=tracestate,
     ).parsed
@@ -145,17 +175,22 @@ async def asyncio_detailed(
     id: str,
     *,
     client: AuthenticatedClient,
+    from_: int | Unset = UNSET,
     traceparent: str | Unset = UNSET,
     tracestate: str | Unset = UNSET,
 ) -> Response[Problem]:
-    """All of a job's finished results, one NDJSON line each, in request order
+    """A job's finished results, one NDJSON line each, in request order, a bounded number a response
 
-     One line per finished item, in request order: the same result as in GET /jobs/{id}'s `results`
-    (`index` first, then the item's `id`, `status`, `body`…). Streamed from storage as the client reads
-    it, so any job's results come whole in flat memory; while the job runs, the items finished so far.
+     One line per finished item from index `from` on, in request order: the same result as in GET
+    /jobs/{id}'s `results` (`index` first, then the item's `id`, `status`, `body`…). Streamed from
+    storage as the client reads it, in flat memory; while the job runs, the items finished so far. A
+    response holds up to 500 lines (each one read from R2, and a request may make only so many such
+    calls); when more follow, its `Link: </jobs/{id}/results?from=N>; rel="next"` header names the next
+    response.
 
     Args:
         id (str):
+        from_ (int | Unset):
         traceparent (str | Unset):
         tracestate (str | Unset):
 
@@ -169,6 +204,7 @@ async def asyncio_detailed(
 
     kwargs = _get_kwargs(
         id=id,
+        from_=from_,
         traceparent=traceparent,
         tracestate=tracestate,
     )
@@ -182,17 +218,22 @@ async def asyncio(
     id: str,
     *,
     client: AuthenticatedClient,
+    from_: int | Unset = UNSET,
     traceparent: str | Unset = UNSET,
     tracestate: str | Unset = UNSET,
 ) -> Problem | None:
-    """All of a job's finished results, one NDJSON line each, in request order
+    """A job's finished results, one NDJSON line each, in request order, a bounded number a response
 
-     One line per finished item, in request order: the same result as in GET /jobs/{id}'s `results`
-    (`index` first, then the item's `id`, `status`, `body`…). Streamed from storage as the client reads
-    it, so any job's results come whole in flat memory; while the job runs, the items finished so far.
+     One line per finished item from index `from` on, in request order: the same result as in GET
+    /jobs/{id}'s `results` (`index` first, then the item's `id`, `status`, `body`…). Streamed from
+    storage as the client reads it, in flat memory; while the job runs, the items finished so far. A
+    response holds up to 500 lines (each one read from R2, and a request may make only so many such
+    calls); when more follow, its `Link: </jobs/{id}/results?from=N>; rel="next"` header names the next
+    response.
 
     Args:
         id (str):
+        from_ (int | Unset):
         traceparent (str | Unset):
         tracestate (str | Unset):
 
@@ -208,6 +249,7 @@ async def asyncio(
         await asyncio_detailed(
             id=id,
             client=client,
+            from_=from_,
             traceparent=traceparent,
             tracestate=tracestate,
         )

@@ -25,9 +25,13 @@ impl Store {
         .await
     }
 
-    /// Every finished item's index, in request order.
-    pub(crate) async fn finished_indices(&self, id: &str) -> Result<Vec<u32>> {
-        self.column("SELECT idx AS value FROM job_items WHERE job_id = ?1 AND outcome != 'pending' ORDER BY idx", &[id.into()]).await
+    /// The indices of up to `limit` finished items from index `from` on, in request order.
+    pub(crate) async fn finished_indices(&self, id: &str, from: u32, limit: u32) -> Result<Vec<u32>> {
+        self.column(
+            "SELECT idx AS value FROM job_items WHERE job_id = ?1 AND outcome != 'pending' AND idx >= ?2 ORDER BY idx LIMIT ?3",
+            &[id.into(), from.into(), limit.into()],
+        )
+        .await
     }
 
     /// One page of the owner's jobs that have not passed their retention (`expired_before`),

@@ -50,15 +50,17 @@ impl Store {
     /// Ended jobs whose callback is still pending and whose delivery's lease ran out.
     pub(crate) async fn stale_callbacks(&self, now: f64, limit: u32) -> Result<Vec<JobRow>> {
         self.rows(
-            &format!("SELECT {SUMMARY} FROM jobs WHERE callback_state = 'pending' AND finished_at IS NOT NULL AND lease_until < ?1 LIMIT ?2"),
+            &format!("SELECT {SUMMARY} FROM jobs WHERE callback_state = 'pending' AND lease_until < ?1 AND finished_at IS NOT NULL LIMIT ?2"),
             &[now.into(), limit.into()],
         )
         .await
     }
 
-    /// Ended jobs that ended before `cutoff` (epoch ms), oldest first.
+    /// Ended jobs that ended before `cutoff` (epoch ms), oldest first; not one whose callback
+    /// is still being delivered (it goes once delivered or given up).
     pub(crate) async fn expired(&self, cutoff: f64, limit: u32) -> Result<Vec<Expired>> {
-        self.rows("SELECT id, total FROM jobs WHERE finished_at IS NOT NULL AND finished_at < ?1 ORDER BY finished_at LIMIT ?2", &[cutoff.into(), limit.into()])
+        self.rows("SELECT id, total FROM jobs WHERE finished_at IS NOT NULL AND finished_at < ?1 AND coalesce(callback_state, '') != 'pending' \
+             ORDER BY finished_at LIMIT ?2", &[cutoff.into(), limit.into()])
             .await
     }
 

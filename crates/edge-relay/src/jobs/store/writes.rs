@@ -138,7 +138,7 @@ impl Store {
             .run(
                 &format!(
                     "UPDATE jobs SET status = 'succeeded', finished_at = ?2, updated_at = ?2, lease_until = ?3, last_error = NULL \
-                     WHERE id = ?1 AND {LIVE} AND NOT EXISTS (SELECT 1 FROM job_items WHERE job_id = ?1 AND outcome = 'pending')"
+                     WHERE id = ?1 AND {LIVE} AND succeeded + failed >= total"
                 ),
                 &[id.into(), now.into(), lease_until.into()],
             )
