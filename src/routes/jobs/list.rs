@@ -4,7 +4,8 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 use worker::Env;
 
-use edge_relay::jobs::model::{JobList, JobStatus, ListCursor, DEFAULT_LIST_PAGE, MAX_PAGE};
+use edge_relay::jobs::cursor::ListCursor;
+use edge_relay::jobs::model::{JobList, JobStatus, DEFAULT_LIST_PAGE, MAX_PAGE};
 use edge_relay::jobs::Jobs;
 use edge_relay::prelude::*;
 

@@ -17,7 +17,7 @@ pub const ROUTE: Route = super::reading(get("/jobs/{id}/results", results))
 
 #[cfg(feature = "openapi")]
 fn document(op: edge_relay::operation::Op) -> edge_relay::operation::Op {
-    use edge_relay::jobs::RESULTS_PER_RESPONSE;
+    use edge_relay::jobs::model::RESULTS_PER_RESPONSE;
     op.description(format!(
         "One line per finished item from index `from` on, in request order: the same result as in GET /jobs/{{id}}'s \
          `results` (`index` first, then the item's `id`, `status`, `body`…). Streamed from storage as the client \

@@ -4,7 +4,8 @@
 use serde_json::value::RawValue;
 use worker::web_sys;
 
-use super::model::{is_job_id, JobList, JobStatus, JobView, ListCursor, PAGE_BYTES};
+use super::cursor::ListCursor;
+use super::model::{is_job_id, JobList, JobStatus, JobView, PAGE_BYTES, RESULTS_PER_RESPONSE};
 use super::rules::{fit_page, with_index};
 use super::store::JobRow;
 use super::{job_ended, Jobs};
@@ -18,9 +19,7 @@ const MOVE_BATCH: u32 = 16;
 /// Results moved from D1 to R2 by one request, at most: each costs two calls to Cloudflare's
 /// services, which a request may only make so many of.
 const MOVE_BUDGET: u32 = 200;
-/// Lines one `GET /jobs/{id}/results` response holds at most: one R2 read each, within the
-/// calls to Cloudflare's services one request may make.
-pub const RESULTS_PER_RESPONSE: u32 = 500;
+
 /// Longest wait for the results store's next chunk before a stream is cut off.
 const STREAM_IDLE_MS: u32 = 30_000;
 

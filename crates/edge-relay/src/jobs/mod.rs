@@ -9,15 +9,13 @@
 
 mod callback;
 pub(crate) mod consumer;
-mod cursor;
+pub mod cursor;
 mod manage;
 pub mod model;
 mod results;
 pub(crate) mod rules;
 pub mod store;
 mod upkeep;
-
-pub use manage::RESULTS_PER_RESPONSE;
 
 use worker::wasm_bindgen::{self, prelude::wasm_bindgen, JsValue};
 use worker::{js_sys, Env};

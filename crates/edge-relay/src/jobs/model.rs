@@ -10,7 +10,6 @@ use crate::error::FieldError;
 use crate::extract::Validate;
 
 pub use crate::config::jobs::{DEFAULT_MAX_ITEMS, MAX_ITEMS};
-pub use super::cursor::{ListCursor, CURSOR_PATTERN};
 
 /// Results per page of `GET /jobs/{id}` when the client asks for no `limit`.
 pub const DEFAULT_PAGE: u32 = 50;
@@ -19,6 +18,9 @@ pub const MAX_PAGE: u32 = 100;
 /// Bytes of results one page of `GET /jobs/{id}` holds at most (a single larger result is a
 /// page of its own): what keeps a page within the isolate's memory.
 pub const PAGE_BYTES: u64 = 16 * 1024 * 1024;
+/// Lines one `GET /jobs/{id}/results` response holds at most: one R2 read each, within the
+/// calls to Cloudflare's services one request may make.
+pub const RESULTS_PER_RESPONSE: u32 = 500;
 /// Jobs per page of `GET /jobs` when the client asks for no `limit`.
 pub const DEFAULT_LIST_PAGE: u32 = 20;
 

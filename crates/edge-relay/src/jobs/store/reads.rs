@@ -4,7 +4,8 @@ use serde::Deserialize;
 use worker::wasm_bindgen::JsValue;
 
 use super::{JobRow, Result, Store, SUMMARY};
-use crate::jobs::model::{JobStatus, ListCursor};
+use crate::jobs::cursor::ListCursor;
+use crate::jobs::model::JobStatus;
 
 /// A finished item: its index and its result's size.
 #[derive(Debug, Clone, Copy, Deserialize)]
